@@ -1,0 +1,47 @@
+# doorstep: the two commands.
+#   make demo   install what is missing, build, run the demo city
+#   make check  install what is missing, build (gcc, and clang with ASan+UBSan),
+#               check style, run every test
+BUILD      ?= build
+SAN_BUILD  ?= build-san
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build build-san demo check test test-san style format bench clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+build-san: deps
+	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DDS_SANITIZE=ON >/dev/null
+	@cmake --build $(SAN_BUILD) -j$(JOBS)
+
+demo: build
+	./$(BUILD)/doorstep demo
+
+style: deps
+	@sh scripts/check-style.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+test-san: build-san
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ctest --test-dir $(SAN_BUILD) -L 'unit|cli' --output-on-failure -j$(JOBS)
+
+check: style build build-san
+	@sh scripts/run-tests.sh $(BUILD) $(SAN_BUILD) $(JOBS)
+
+bench: build
+	sh bench/import/run.sh $(BUILD)/doorstep
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -1,0 +1,54 @@
+/*
+ * Settings: built-in defaults, then the INI file (doorstep.ini), then
+ * environment variables, then command-line options. Every key is listed in
+ * one table, which `doorstep config` and docs/configuration.md follow.
+ */
+#ifndef DOORSTEP_CONFIG_H
+#define DOORSTEP_CONFIG_H
+
+#include "doorstep/core.h"
+
+typedef enum ds_cfg_key {
+	DS_CFG_DB_PATH,
+	DS_CFG_DB_BUSY_TIMEOUT_MS,
+	DS_CFG_KEY_FILE,
+	DS_CFG_ACTOR,
+	DS_CFG_TIMEZONE,
+	DS_CFG_IMPORT_ENCODING,
+	DS_CFG_IMPORT_MAX_SHOWN,
+	DS_CFG_DEMO_DIR,
+	DS_CFG_DEMO_SEED,
+	DS_CFG_DEMO_BORROWERS,
+	DS_CFG_COUNT_
+} ds_cfg_key;
+
+struct ds_cfg_def {
+	const char *section, *name; /* [section] name = ... */
+	const char *env;            /* overriding environment variable */
+	const char *dflt;           /* default ("" : derived, see doc) */
+	bool integer;
+	const char *doc;
+};
+
+const struct ds_cfg_def *ds_config_defs(void);
+
+struct ds_config {
+	char *value[DS_CFG_COUNT_];
+	const char *source[DS_CFG_COUNT_]; /* "default", "file", "env", "option" */
+	char file[512];                    /* the file read, "" if none */
+};
+
+/*
+ * Loads the settings. `path` is the file to read (it must exist); NULL
+ * means $DOORSTEP_CONFIG, else ./doorstep.ini when present. Errors name the
+ * file, line and key.
+ */
+ds_err ds_config_load(struct ds_config *cfg, const char *path, struct ds_diag *diag);
+/* Sets a key from the command line (source "option"). */
+ds_err ds_config_set(struct ds_config *cfg, ds_cfg_key key, const char *value, const char *source,
+                     struct ds_diag *diag);
+const char *ds_config_str(const struct ds_config *cfg, ds_cfg_key key);
+long ds_config_int(const struct ds_config *cfg, ds_cfg_key key);
+void ds_config_free(struct ds_config *cfg);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * The store: the only way doorstep touches its data.
+ *
+ * Callers speak portable SQL with '?' placeholders through prepared
+ * statements, and write imported rows through ds_store_put(), which knows how
+ * to upsert by a table's natural key. Which engine sits behind (SQLite now,
+ * PostgreSQL later) is the backend's business: nothing here names one.
+ */
+#ifndef DOORSTEP_STORE_H
+#define DOORSTEP_STORE_H
+
+#include "doorstep/core.h"
+
+typedef struct ds_store ds_store;
+typedef struct ds_stmt ds_stmt;
+
+/* How a store is opened. Zero-initialise, then set what you need. */
+struct ds_store_opts {
+	int busy_timeout_ms; /* 0: 5000 */
+	const char *actor;   /* who is acting, for the audit log; NULL: "system" */
+	bool for_init;       /* allow a missing or older schema (doorstep init) */
+};
+
+/*
+ * Opens (creating the file if needed) the database at `location`, a path for
+ * SQLite. Unless opts->for_init, the schema must be exactly the one this
+ * build knows: a newer one is refused, an older one asks for `doorstep init`.
+ * On success *out is owned by the caller (ds_store_close).
+ */
+ds_err ds_store_open(const char *location, const struct ds_store_opts *opts, ds_store **out,
+                     struct ds_diag *diag);
+void ds_store_close(ds_store *st);
+
+/* Applies every pending migration, each in its own transaction. */
+ds_err ds_store_migrate(ds_store *st, int *applied, struct ds_diag *diag);
+/* The schema version of the open database (0: empty). */
+int ds_store_schema_version(ds_store *st);
+/* The newest schema version this build knows. */
+int ds_store_schema_latest(void);
+/* The acting user given at open. */
+const char *ds_store_actor(const ds_store *st);
+
+/* ------------------------------------------------------------ transactions */
+
+/* Begins a write transaction (taking the write lock at once). */
+ds_err ds_store_begin(ds_store *st, struct ds_diag *diag);
+ds_err ds_store_commit(ds_store *st, struct ds_diag *diag);
+/* Rolls back the open transaction, if any. Never fails visibly. */
+void ds_store_rollback(ds_store *st);
+
+/* ---------------------------------------------------------- statements */
+
+/*
+ * Prepares `sql` (portable SQL, '?' placeholders). Statements are cached by
+ * text: preparing the same SQL again is cheap. Hand it back with
+ * ds_stmt_done(); never free it.
+ */
+ds_err ds_store_prepare(ds_store *st, const char *sql, ds_stmt **out, struct ds_diag *diag);
+/* Runs SQL without parameters or results (several statements allowed). */
+ds_err ds_store_exec(ds_store *st, const char *sql, struct ds_diag *diag);
+
+/* Binding is 1-based. Text and blobs are copied. */
+ds_err ds_stmt_bind_int(ds_stmt *s, int idx, int64_t v);
+ds_err ds_stmt_bind_real(ds_stmt *s, int idx, double v);
+ds_err ds_stmt_bind_text(ds_stmt *s, int idx, const char *v); /* NULL: null */
+ds_err ds_stmt_bind_blob(ds_stmt *s, int idx, const void *v, size_t n);
+ds_err ds_stmt_bind_null(ds_stmt *s, int idx);
+/* Advances; *row says whether a row is available. */
+ds_err ds_stmt_step(ds_stmt *s, bool *row, struct ds_diag *diag);
+/* Column access is 0-based and valid until the next step. */
+bool ds_stmt_is_null(ds_stmt *s, int col);
+int64_t ds_stmt_int(ds_stmt *s, int col);
+double ds_stmt_real(ds_stmt *s, int col);
+const char *ds_stmt_text(ds_stmt *s, int col); /* "" for null */
+/* Rows changed by the last completed write statement. */
+int64_t ds_store_changes(ds_store *st);
+int64_t ds_store_last_id(ds_store *st);
+/* Resets bindings and hands the statement back to the cache. */
+void ds_stmt_done(ds_stmt *s);
+
+/* ---------------------------------------------------- keyed row upsert */
+
+typedef enum ds_vtype { DS_V_NULL = 0, DS_V_INT, DS_V_REAL, DS_V_TEXT, DS_V_BLOB } ds_vtype;
+
+struct ds_value {
+	ds_vtype type;
+	int64_t i;
+	double r;
+	const char *s; /* text (NUL-terminated) or blob bytes */
+	size_t n;      /* blob length */
+};
+
+/* A table that imported rows are upserted into. */
+struct ds_table {
+	const char *name;
+	const char *const *cols; /* the first nkey columns form the natural key */
+	int ncols;
+	int nkey;
+	/* Columns left out of "did it change?" (sealed values: a fresh nonce
+	 * makes every sealing differ; their hash column speaks for them). */
+	uint64_t nocompare_mask;
+};
+
+typedef enum ds_put_result {
+	DS_PUT_INSERTED,
+	DS_PUT_UPDATED,
+	DS_PUT_UNCHANGED,
+	DS_PUT_DUPLICATE /* the key already came earlier in the same batch */
+} ds_put_result;
+
+/*
+ * Upserts one row (vals has t->ncols values) and stamps it with `batch`. A
+ * row equal to the stored one is left untouched. A key seen before in the
+ * same batch is not written and reported as DS_PUT_DUPLICATE. Must run inside
+ * a transaction. Every table given must have a batch_id column.
+ */
+ds_err ds_store_put(ds_store *st, const struct ds_table *t, const struct ds_value *vals,
+                    int64_t batch, ds_put_result *res, struct ds_diag *diag);
+/* Whether a row with key value `key` exists in table.keycol. */
+ds_err ds_store_exists(ds_store *st, const char *table, const char *keycol, const char *key,
+                       bool *found, struct ds_diag *diag);
+
+/* ------------------------------------------------------------- audit log */
+
+/*
+ * Appends to the hash-chained audit log, inside the caller's transaction if
+ * one is open. detail is JSON text or NULL.
+ */
+ds_err ds_store_audit(ds_store *st, const char *action, const char *entity, const char *entity_id,
+                      const char *detail, struct ds_diag *diag);
+
+#endif

@@ -1,0 +1,166 @@
+/* Settings from defaults, the INI file (inih), the environment, options. */
+#include "doorstep/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_LINE 199 /* Debian's inih is built with a 200-byte line buffer */
+
+static const struct ds_cfg_def defs[DS_CFG_COUNT_] = {
+	[DS_CFG_DB_PATH] = { "database", "path", "DOORSTEP_DB", "doorstep.db", false,
+	                     "SQLite database file" },
+	[DS_CFG_DB_BUSY_TIMEOUT_MS] = { "database", "busy_timeout_ms", "DOORSTEP_BUSY_TIMEOUT_MS",
+	                                "5000", true,
+	                                "how long a writer waits for another one, milliseconds" },
+	[DS_CFG_KEY_FILE] = { "security", "key_file", "DOORSTEP_KEY_FILE", "", false,
+	                      "data-protection key file (default: the database path + .key)" },
+	[DS_CFG_ACTOR] = { "general", "actor", "DOORSTEP_ACTOR", "", false,
+	                   "name recorded in the audit log (default: the login name)" },
+	[DS_CFG_TIMEZONE] = { "general", "timezone", "DOORSTEP_TIMEZONE", "Asia/Shanghai", false,
+	                      "IANA zone for dates and for import times without an offset" },
+	[DS_CFG_IMPORT_ENCODING] = { "import", "encoding", "DOORSTEP_IMPORT_ENCODING", "auto",
+	                             false, "auto, utf-8, gbk or gb18030" },
+	[DS_CFG_IMPORT_MAX_SHOWN] = { "import", "max_problems_shown", "DOORSTEP_IMPORT_MAX_SHOWN",
+	                              "100", true, "problems listed per file before a count" },
+	[DS_CFG_DEMO_DIR] = { "demo", "dir", "DOORSTEP_DEMO_DIR", "doorstep-demo", false,
+	                      "where the demo writes its CSV files" },
+	[DS_CFG_DEMO_SEED] = { "demo", "seed", "DOORSTEP_DEMO_SEED", "20261129", true,
+	                       "random seed of the demo city" },
+	[DS_CFG_DEMO_BORROWERS] = { "demo", "borrowers", "DOORSTEP_DEMO_BORROWERS", "2000", true,
+	                            "borrowers in the demo city" },
+};
+
+const struct ds_cfg_def *ds_config_defs(void)
+{
+	return defs;
+}
+
+static bool valid_int(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	return *s && !*end && errno == 0 && v >= 0;
+}
+
+ds_err ds_config_set(struct ds_config *cfg, ds_cfg_key key, const char *value, const char *source,
+                     struct ds_diag *diag)
+{
+	if (defs[key].integer && !valid_int(value))
+		return ds_diag_set(diag, DS_ECONFIG, NULL, 0, defs[key].name,
+		                   "not a non-negative whole number: \"%s\"", value);
+	char *v = ds_strdup(value);
+	if (!v)
+		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	ds_free(cfg->value[key]);
+	cfg->value[key] = v;
+	cfg->source[key] = source;
+	return DS_OK;
+}
+
+struct parse_ctx {
+	struct ds_config *cfg;
+	struct ds_diag *diag;
+	ds_err err;
+};
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_ctx *p = user;
+	for (int k = 0; k < DS_CFG_COUNT_; k++)
+		if (strcmp(defs[k].section, section) == 0 && strcmp(defs[k].name, name) == 0) {
+			p->err = ds_config_set(p->cfg, (ds_cfg_key)k, value, "file", p->diag);
+			if (p->err)
+				ds_strlcpy(p->diag->file, p->cfg->file, sizeof p->diag->file);
+			return !p->err;
+		}
+	p->err = ds_diag_set(p->diag, DS_ECONFIG, p->cfg->file, 0, name, "unknown setting [%s] %s",
+	                     section, name);
+	return 0;
+}
+
+/* inih cuts lines at its buffer size; refuse such files with a clear line. */
+static ds_err check_lines(FILE *fp, const char *path, struct ds_diag *diag)
+{
+	int c, len = 0, line = 1;
+	while ((c = fgetc(fp)) != EOF) {
+		if (c == '\n') {
+			line++;
+			len = 0;
+		} else if (++len > MAX_LINE) {
+			return ds_diag_set(diag, DS_ECONFIG, path, line, NULL,
+			                   "line longer than %d characters", MAX_LINE);
+		}
+	}
+	rewind(fp);
+	return DS_OK;
+}
+
+ds_err ds_config_load(struct ds_config *cfg, const char *path, struct ds_diag *diag)
+{
+	memset(cfg, 0, sizeof *cfg);
+	for (int k = 0; k < DS_CFG_COUNT_; k++) {
+		ds_err e = ds_config_set(cfg, (ds_cfg_key)k, defs[k].dflt, "default", diag);
+		if (e)
+			return e;
+	}
+	if (!path)
+		path = getenv("DOORSTEP_CONFIG");
+	bool required = path != NULL;
+	if (!path)
+		path = "doorstep.ini";
+	FILE *fp = fopen(path, "r");
+	if (!fp && required)
+		return ds_diag_set(diag, DS_ECONFIG, path, 0, NULL,
+		                   "cannot read configuration file: %s", strerror(errno));
+	if (fp) {
+		ds_strlcpy(cfg->file, path, sizeof cfg->file);
+		struct parse_ctx p = { cfg, diag, DS_OK };
+		ds_err e = check_lines(fp, path, diag);
+		if (e) {
+			fclose(fp);
+			return e;
+		}
+		int rc = ini_parse_file(fp, on_ini, &p);
+		fclose(fp);
+		if (p.err) {
+			diag->line = rc; /* inih returns the line of the first error */
+			return p.err;
+		}
+		if (rc != 0)
+			return ds_diag_set(diag, DS_ECONFIG, path, rc > 0 ? rc : 0, NULL,
+			                   "not valid INI syntax");
+	}
+	for (int k = 0; k < DS_CFG_COUNT_; k++) {
+		const char *v = getenv(defs[k].env);
+		if (v) {
+			ds_err e = ds_config_set(cfg, (ds_cfg_key)k, v, "env", diag);
+			if (e) {
+				ds_strlcpy(diag->field, defs[k].env, sizeof diag->field);
+				return e;
+			}
+		}
+	}
+	return DS_OK;
+}
+
+const char *ds_config_str(const struct ds_config *cfg, ds_cfg_key key)
+{
+	return cfg->value[key] ? cfg->value[key] : "";
+}
+
+long ds_config_int(const struct ds_config *cfg, ds_cfg_key key)
+{
+	return strtol(ds_config_str(cfg, key), NULL, 10);
+}
+
+void ds_config_free(struct ds_config *cfg)
+{
+	for (int k = 0; k < DS_CFG_COUNT_; k++)
+		ds_free(cfg->value[k]);
+	memset(cfg, 0, sizeof *cfg);
+}

@@ -1,0 +1,735 @@
+/*
+ * The SQLite backend of the store: WAL, foreign keys on, a busy timeout,
+ * prepared statements only (cached by SQL text), full sync on commit.
+ */
+#include "doorstep/store.h"
+#include "store-int.h"
+
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define APPLICATION_ID 0x44535450 /* 'DSTP': marks a doorstep database */
+#define STMT_SLOTS     256        /* cache slots; more statements still work */
+#define PUT_TABLES     32
+
+struct ds_stmt {
+	ds_store *st;
+	sqlite3_stmt *s;
+	char *sql;
+	bool in_use;
+	bool cached;
+};
+
+/* The SQL of ds_store_put for one table and column list. The callers' table
+ * descriptors may be short-lived, so the list is copied. */
+struct put_sql {
+	struct ds_table t;
+	char *names; /* NUL-separated column names that t.cols point into */
+	const char **cols;
+	char *select_sql, *insert_sql, *update_sql;
+};
+
+struct ds_store {
+	sqlite3 *db;
+	char *actor;
+	int schema;
+	bool seen_ready;
+	struct ds_stmt *slots[STMT_SLOTS];
+	struct put_sql put[PUT_TABLES];
+	int nput;
+};
+
+/* --------------------------------------------------------------- errors */
+
+static ds_err map_rc(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return DS_OK;
+	case SQLITE_NOMEM:
+		return DS_ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return DS_EBUSY;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return DS_EIO;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return DS_ESTORE;
+	default:
+		return DS_ESTORE;
+	}
+}
+
+static ds_err fail(ds_store *st, int rc, struct ds_diag *diag, const char *what)
+{
+	return ds_diag_set(diag, map_rc(rc), NULL, 0, NULL, "%s: %s", what,
+	                   st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+}
+
+/* ----------------------------------------------------------- open/close */
+
+static int query_int(sqlite3 *db, const char *sql, int dflt)
+{
+	sqlite3_stmt *s = NULL;
+	int v = dflt;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int read_schema_version(sqlite3 *db)
+{
+	if (!query_int(db,
+	               "SELECT count(*) FROM sqlite_master WHERE "
+	               "type='table' AND name='schema_migrations'",
+	               0))
+		return 0;
+	return query_int(db, "SELECT coalesce(max(version),0) FROM schema_migrations", 0);
+}
+
+int ds_store_schema_latest(void)
+{
+	return ds_migrations_count;
+}
+int ds_store_schema_version(ds_store *st)
+{
+	return st->schema;
+}
+const char *ds_store_actor(const ds_store *st)
+{
+	return st->actor;
+}
+
+ds_err ds_store_open(const char *location, const struct ds_store_opts *opts, ds_store **out,
+                     struct ds_diag *diag)
+{
+	struct ds_store_opts o = { 0 };
+	if (opts)
+		o = *opts;
+	ds_store *st = ds_calloc(1, sizeof *st);
+	if (!st)
+		return ds_diag_set(diag, DS_ENOMEM, location, 0, NULL, "out of memory");
+	st->actor = ds_strdup(o.actor ? o.actor : "system");
+	if (!st->actor) {
+		ds_free(st);
+		return ds_diag_set(diag, DS_ENOMEM, location, 0, NULL, "out of memory");
+	}
+	int rc = sqlite3_open_v2(location, &st->db,
+	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                         NULL);
+	ds_err err = DS_OK;
+	if (rc != SQLITE_OK) {
+		err = ds_diag_set(diag, map_rc(rc), location, 0, NULL, "cannot open database: %s",
+		                  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto bad;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, o.busy_timeout_ms > 0 ? o.busy_timeout_ms : 5000);
+	/* Refuse files that are not SQLite or belong to another program. */
+	int app = query_int(st->db, "PRAGMA application_id", -1);
+	int tables = query_int(st->db, "SELECT count(*) FROM sqlite_master", -1);
+	if (app == -1 || tables == -1) {
+		err = ds_diag_set(diag, DS_ESTORE, location, 0, NULL,
+		                  "not a database file (or it is damaged): %s",
+		                  sqlite3_errmsg(st->db));
+		goto bad;
+	}
+	if (tables > 0 && app != APPLICATION_ID) {
+		err = ds_diag_set(diag, DS_ESCHEMA, location, 0, NULL,
+		                  "not a doorstep database (application id %d)", app);
+		goto bad;
+	}
+	char *emsg = NULL;
+	rc = sqlite3_exec(st->db,
+	                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	                  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
+	                  "PRAGMA temp_store=FILE;",
+	                  NULL, NULL, &emsg);
+	if (rc != SQLITE_OK) {
+		err = ds_diag_set(diag, map_rc(rc), location, 0, NULL,
+		                  "cannot configure database: %s", emsg ? emsg : "");
+		sqlite3_free(emsg);
+		goto bad;
+	}
+	st->schema = read_schema_version(st->db);
+	if (st->schema > ds_store_schema_latest()) {
+		err = ds_diag_set(diag, DS_ESCHEMA, location, 0, NULL,
+		                  "database schema version %d is newer than this "
+		                  "doorstep knows (%d); use a newer doorstep",
+		                  st->schema, ds_store_schema_latest());
+		goto bad;
+	}
+	if (!o.for_init && st->schema < ds_store_schema_latest()) {
+		err = ds_diag_set(diag, DS_ESCHEMA, location, 0, NULL,
+		                  st->schema == 0
+		                          ? "database is not initialised; run 'doorstep init'"
+		                          : "database schema version %d is older than this "
+		                            "doorstep (%d); run 'doorstep init' to upgrade it",
+		                  st->schema, ds_store_schema_latest());
+		goto bad;
+	}
+	*out = st;
+	return DS_OK;
+bad:
+	ds_store_close(st);
+	return err;
+}
+
+static void stmt_free(struct ds_stmt *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->s);
+	ds_free(s->sql);
+	ds_free(s);
+}
+
+void ds_store_close(ds_store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < STMT_SLOTS; i++)
+		stmt_free(st->slots[i]);
+	for (int i = 0; i < st->nput; i++) {
+		ds_free(st->put[i].names);
+		ds_free(st->put[i].cols);
+		ds_free(st->put[i].select_sql);
+		ds_free(st->put[i].insert_sql);
+		ds_free(st->put[i].update_sql);
+	}
+	sqlite3_close(st->db);
+	ds_free(st->actor);
+	ds_free(st);
+}
+
+/* ---------------------------------------------------------- migrations */
+
+ds_err ds_store_migrate(ds_store *st, int *applied, struct ds_diag *diag)
+{
+	int done = 0;
+	ds_err err = DS_OK;
+	if (st->schema == 0) {
+		err = ds_store_exec(st,
+		                    "PRAGMA application_id=1146311760;"
+		                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+		                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+		                    " applied_at INTEGER NOT NULL)",
+		                    diag);
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < ds_migrations_count; i++) {
+		const struct ds_migration *m = &ds_migrations[i];
+		if (m->version <= st->schema)
+			continue;
+		if ((err = ds_store_begin(st, diag)))
+			return err;
+		char *emsg = NULL;
+		int rc = sqlite3_exec(st->db, m->sql, NULL, NULL, &emsg);
+		if (rc != SQLITE_OK) {
+			err = ds_diag_set(diag, map_rc(rc), m->name, 0, NULL,
+			                  "migration failed: %s", emsg ? emsg : "");
+			sqlite3_free(emsg);
+			ds_store_rollback(st);
+			return err;
+		}
+		ds_stmt *s;
+		if ((err = ds_store_prepare(st,
+		                            "INSERT INTO schema_migrations"
+		                            "(version,name,applied_at) VALUES(?,?,?)",
+		                            &s, diag))) {
+			ds_store_rollback(st);
+			return err;
+		}
+		ds_stmt_bind_int(s, 1, m->version);
+		ds_stmt_bind_text(s, 2, m->name);
+		ds_stmt_bind_int(s, 3, (int64_t)time(NULL));
+		bool row;
+		err = ds_stmt_step(s, &row, diag);
+		ds_stmt_done(s);
+		if (!err) {
+			char detail[128];
+			snprintf(detail, sizeof detail, "{\"version\":%d,\"name\":\"%s\"}",
+			         m->version, m->name);
+			err = ds_store_audit(st, "migrate", "schema", m->name, detail, diag);
+		}
+		if (!err)
+			err = ds_store_commit(st, diag);
+		if (err) {
+			ds_store_rollback(st);
+			return err;
+		}
+		st->schema = m->version;
+		done++;
+	}
+	if (applied)
+		*applied = done;
+	return DS_OK;
+}
+
+/* -------------------------------------------------------- transactions */
+
+ds_err ds_store_begin(ds_store *st, struct ds_diag *diag)
+{
+	return ds_store_exec(st, "BEGIN IMMEDIATE", diag);
+}
+
+ds_err ds_store_commit(ds_store *st, struct ds_diag *diag)
+{
+	return ds_store_exec(st, "COMMIT", diag);
+}
+
+void ds_store_rollback(ds_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+ds_err ds_store_exec(ds_store *st, const char *sql, struct ds_diag *diag)
+{
+	char *emsg = NULL;
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &emsg);
+	if (rc == SQLITE_OK)
+		return DS_OK;
+	ds_err err = ds_diag_set(diag, map_rc(rc), NULL, 0, NULL, "%s",
+	                         emsg ? emsg : sqlite3_errstr(rc));
+	sqlite3_free(emsg);
+	return err;
+}
+
+/* ---------------------------------------------------------- statements */
+
+static unsigned hash_sql(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+ds_err ds_store_prepare(ds_store *st, const char *sql, ds_stmt **out, struct ds_diag *diag)
+{
+	unsigned h = hash_sql(sql) % STMT_SLOTS;
+	for (unsigned i = 0; i < 8; i++) {
+		struct ds_stmt *c = st->slots[(h + i) % STMT_SLOTS];
+		if (c && !c->in_use && strcmp(c->sql, sql) == 0) {
+			c->in_use = true;
+			*out = c;
+			return DS_OK;
+		}
+	}
+	struct ds_stmt *s = ds_calloc(1, sizeof *s);
+	if (!s || !(s->sql = ds_strdup(sql))) {
+		ds_free(s);
+		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	}
+	int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->s, NULL);
+	if (rc != SQLITE_OK) {
+		ds_err err = fail(st, rc, diag, "cannot prepare statement");
+		stmt_free(s);
+		return err;
+	}
+	s->st = st;
+	s->in_use = true;
+	for (unsigned i = 0; i < 8; i++) {
+		struct ds_stmt **slot = &st->slots[(h + i) % STMT_SLOTS];
+		if (!*slot) {
+			*slot = s;
+			s->cached = true;
+			break;
+		}
+	}
+	*out = s;
+	return DS_OK;
+}
+
+void ds_stmt_done(ds_stmt *s)
+{
+	if (!s)
+		return;
+	sqlite3_reset(s->s);
+	sqlite3_clear_bindings(s->s);
+	s->in_use = false;
+	if (!s->cached)
+		stmt_free(s);
+}
+
+ds_err ds_stmt_bind_int(ds_stmt *s, int idx, int64_t v)
+{
+	return map_rc(sqlite3_bind_int64(s->s, idx, v));
+}
+
+ds_err ds_stmt_bind_real(ds_stmt *s, int idx, double v)
+{
+	return map_rc(sqlite3_bind_double(s->s, idx, v));
+}
+
+ds_err ds_stmt_bind_text(ds_stmt *s, int idx, const char *v)
+{
+	if (!v)
+		return map_rc(sqlite3_bind_null(s->s, idx));
+	return map_rc(sqlite3_bind_text(s->s, idx, v, -1, SQLITE_TRANSIENT));
+}
+
+ds_err ds_stmt_bind_blob(ds_stmt *s, int idx, const void *v, size_t n)
+{
+	return map_rc(sqlite3_bind_blob64(s->s, idx, v, n, SQLITE_TRANSIENT));
+}
+
+ds_err ds_stmt_bind_null(ds_stmt *s, int idx)
+{
+	return map_rc(sqlite3_bind_null(s->s, idx));
+}
+
+ds_err ds_stmt_step(ds_stmt *s, bool *row, struct ds_diag *diag)
+{
+	int rc = sqlite3_step(s->s);
+	*row = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return DS_OK;
+	return fail(s->st, rc, diag, "statement failed");
+}
+
+bool ds_stmt_is_null(ds_stmt *s, int col)
+{
+	return sqlite3_column_type(s->s, col) == SQLITE_NULL;
+}
+int64_t ds_stmt_int(ds_stmt *s, int col)
+{
+	return sqlite3_column_int64(s->s, col);
+}
+double ds_stmt_real(ds_stmt *s, int col)
+{
+	return sqlite3_column_double(s->s, col);
+}
+const char *ds_stmt_text(ds_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s->s, col);
+	return t ? (const char *)t : "";
+}
+int64_t ds_store_changes(ds_store *st)
+{
+	return sqlite3_changes64(st->db);
+}
+int64_t ds_store_last_id(ds_store *st)
+{
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+/* ------------------------------------------------------------ put */
+
+static ds_err build_put_sql(const struct ds_table *t, struct put_sql *p)
+{
+	struct ds_buf sel, ins, upd;
+	ds_buf_init(&sel, 1 << 16);
+	ds_buf_init(&ins, 1 << 16);
+	ds_buf_init(&upd, 1 << 16);
+	ds_err e = DS_OK;
+	e |= ds_buf_adds(&sel, "SELECT batch_id");
+	for (int i = 0; i < t->ncols; i++)
+		e |= ds_buf_addf(&sel, ",%s", t->cols[i]);
+	e |= ds_buf_addf(&sel, " FROM %s WHERE ", t->name);
+	for (int i = 0; i < t->nkey; i++)
+		e |= ds_buf_addf(&sel, "%s%s=?", i ? " AND " : "", t->cols[i]);
+	e |= ds_buf_addf(&ins, "INSERT INTO %s(batch_id", t->name);
+	for (int i = 0; i < t->ncols; i++)
+		e |= ds_buf_addf(&ins, ",%s", t->cols[i]);
+	e |= ds_buf_adds(&ins, ") VALUES(?");
+	for (int i = 0; i < t->ncols; i++)
+		e |= ds_buf_adds(&ins, ",?");
+	e |= ds_buf_adds(&ins, ")");
+	e |= ds_buf_addf(&upd, "UPDATE %s SET batch_id=?", t->name);
+	for (int i = t->nkey; i < t->ncols; i++)
+		e |= ds_buf_addf(&upd, ",%s=?", t->cols[i]);
+	e |= ds_buf_adds(&upd, " WHERE ");
+	for (int i = 0; i < t->nkey; i++)
+		e |= ds_buf_addf(&upd, "%s%s=?", i ? " AND " : "", t->cols[i]);
+	if (e) {
+		ds_buf_free(&sel);
+		ds_buf_free(&ins);
+		ds_buf_free(&upd);
+		return DS_ENOMEM;
+	}
+	size_t total = strlen(t->name) + 1;
+	for (int i = 0; i < t->ncols; i++)
+		total += strlen(t->cols[i]) + 1;
+	p->names = ds_malloc(total);
+	p->cols = ds_calloc((size_t)t->ncols, sizeof *p->cols);
+	if (!p->names || !p->cols) {
+		ds_free(p->names);
+		ds_free(p->cols);
+		ds_buf_free(&sel);
+		ds_buf_free(&ins);
+		ds_buf_free(&upd);
+		return DS_ENOMEM;
+	}
+	char *w = p->names;
+	p->t = *t;
+	p->t.name = w;
+	w += ds_strlcpy(w, t->name, total) + 1;
+	for (int i = 0; i < t->ncols; i++) {
+		p->cols[i] = w;
+		w += ds_strlcpy(w, t->cols[i], total - (size_t)(w - p->names)) + 1;
+	}
+	p->t.cols = p->cols;
+	p->select_sql = sel.p;
+	p->insert_sql = ins.p;
+	p->update_sql = upd.p;
+	return DS_OK;
+}
+
+static bool same_table(const struct ds_table *a, const struct ds_table *b)
+{
+	if (a->ncols != b->ncols || a->nkey != b->nkey || strcmp(a->name, b->name) != 0)
+		return false;
+	for (int i = 0; i < a->ncols; i++)
+		if (strcmp(a->cols[i], b->cols[i]) != 0)
+			return false;
+	return true;
+}
+
+static ds_err bind_value(ds_stmt *s, int idx, const struct ds_value *v)
+{
+	switch (v->type) {
+	case DS_V_INT:
+		return ds_stmt_bind_int(s, idx, v->i);
+	case DS_V_REAL:
+		return ds_stmt_bind_real(s, idx, v->r);
+	case DS_V_TEXT:
+		return ds_stmt_bind_text(s, idx, v->s);
+	case DS_V_BLOB:
+		return ds_stmt_bind_blob(s, idx, v->s, v->n);
+	case DS_V_NULL:
+	default:
+		return ds_stmt_bind_null(s, idx);
+	}
+}
+
+static bool same_value(sqlite3_stmt *s, int col, const struct ds_value *v)
+{
+	int type = sqlite3_column_type(s, col);
+	switch (v->type) {
+	case DS_V_NULL:
+		return type == SQLITE_NULL;
+	case DS_V_INT:
+		return type == SQLITE_INTEGER && sqlite3_column_int64(s, col) == v->i;
+	case DS_V_REAL:
+		return type == SQLITE_FLOAT && sqlite3_column_double(s, col) == v->r;
+	case DS_V_TEXT:
+		return type == SQLITE_TEXT &&
+		       strcmp((const char *)sqlite3_column_text(s, col), v->s) == 0;
+	case DS_V_BLOB:
+		return type == SQLITE_BLOB && (size_t)sqlite3_column_bytes(s, col) == v->n &&
+		       (v->n == 0 || memcmp(sqlite3_column_blob(s, col), v->s, v->n) == 0);
+	}
+	return false;
+}
+
+static ds_err key_text(const struct ds_table *t, const struct ds_value *vals, struct ds_buf *k)
+{
+	ds_err e = ds_buf_adds(k, t->name);
+	for (int i = 0; i < t->nkey && !e; i++) {
+		e = ds_buf_adds(k, "\x1f");
+		if (!e && vals[i].type == DS_V_TEXT)
+			e = ds_buf_adds(k, vals[i].s);
+		else if (!e)
+			e = ds_buf_addf(k, "%lld", (long long)vals[i].i);
+	}
+	return e;
+}
+
+/*
+ * Records that a key was met in this batch without writing its row, so a
+ * second occurrence is known as a duplicate. (A written row carries the
+ * batch id itself.) *dup tells whether it had been recorded already.
+ */
+static ds_err seen_mark(ds_store *st, const struct ds_table *t, const struct ds_value *vals,
+                        int64_t batch, bool insert, bool *dup, struct ds_diag *diag)
+{
+	ds_err err;
+	if (!st->seen_ready) {
+		err = ds_store_exec(st,
+		                    "CREATE TEMP TABLE IF NOT EXISTS put_seen("
+		                    "batch INTEGER, k TEXT, PRIMARY KEY(batch,k))"
+		                    " WITHOUT ROWID",
+		                    diag);
+		if (err)
+			return err;
+		st->seen_ready = true;
+	}
+	struct ds_buf k;
+	ds_buf_init(&k, 1 << 20);
+	if ((err = key_text(t, vals, &k))) {
+		ds_buf_free(&k);
+		return ds_diag_set(diag, err, NULL, 0, NULL, "key too long");
+	}
+	ds_stmt *s;
+	err = ds_store_prepare(st,
+	                       insert ? "INSERT OR IGNORE INTO put_seen VALUES(?,?)"
+	                              : "SELECT 1 FROM put_seen WHERE batch=? AND k=?",
+	                       &s, diag);
+	if (!err) {
+		bool row;
+		ds_stmt_bind_int(s, 1, batch);
+		ds_stmt_bind_text(s, 2, k.p);
+		err = ds_stmt_step(s, &row, diag);
+		*dup = insert ? ds_store_changes(st) == 0 : row;
+		ds_stmt_done(s);
+	}
+	ds_buf_free(&k);
+	return err;
+}
+
+ds_err ds_store_put(ds_store *st, const struct ds_table *t, const struct ds_value *vals,
+                    int64_t batch, ds_put_result *res, struct ds_diag *diag)
+{
+	struct put_sql *p = NULL;
+	for (int i = 0; i < st->nput && !p; i++)
+		if (same_table(&st->put[i].t, t))
+			p = &st->put[i];
+	if (!p) {
+		if (st->nput == PUT_TABLES)
+			return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL, "too many tables");
+		p = &st->put[st->nput];
+		if (build_put_sql(t, p))
+			return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+		st->nput++;
+	}
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(st, p->select_sql, &s, diag);
+	if (err)
+		return err;
+	for (int i = 0; i < t->nkey; i++)
+		bind_value(s, i + 1, &vals[i]);
+	bool row;
+	if ((err = ds_stmt_step(s, &row, diag))) {
+		ds_stmt_done(s);
+		return err;
+	}
+	if (row && sqlite3_column_int64(s->s, 0) == batch) {
+		ds_stmt_done(s);
+		*res = DS_PUT_DUPLICATE;
+		return DS_OK;
+	}
+	bool same = row;
+	for (int i = t->nkey; row && same && i < t->ncols; i++)
+		if (!(t->nocompare_mask & (UINT64_C(1) << i)))
+			same = same_value(s->s, i + 1, &vals[i]);
+	ds_stmt_done(s);
+	bool dup = false;
+	if (row) {
+		/* Untouched by this batch so far: a duplicate only if met before. */
+		if ((err = seen_mark(st, t, vals, batch, same, &dup, diag)))
+			return err;
+		if (dup) {
+			*res = DS_PUT_DUPLICATE;
+			return DS_OK;
+		}
+		if (same) {
+			*res = DS_PUT_UNCHANGED;
+			return DS_OK;
+		}
+		if ((err = ds_store_prepare(st, p->update_sql, &s, diag)))
+			return err;
+		ds_stmt_bind_int(s, 1, batch);
+		int idx = 2;
+		for (int i = t->nkey; i < t->ncols; i++)
+			bind_value(s, idx++, &vals[i]);
+		for (int i = 0; i < t->nkey; i++)
+			bind_value(s, idx++, &vals[i]);
+		*res = DS_PUT_UPDATED;
+	} else {
+		if ((err = ds_store_prepare(st, p->insert_sql, &s, diag)))
+			return err;
+		ds_stmt_bind_int(s, 1, batch);
+		for (int i = 0; i < t->ncols; i++)
+			bind_value(s, i + 2, &vals[i]);
+		*res = DS_PUT_INSERTED;
+	}
+	err = ds_stmt_step(s, &row, diag);
+	ds_stmt_done(s);
+	return err;
+}
+
+ds_err ds_store_exists(ds_store *st, const char *table, const char *keycol, const char *key,
+                       bool *found, struct ds_diag *diag)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE %s=?", table, keycol);
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(st, sql, &s, diag);
+	if (err)
+		return err;
+	ds_stmt_bind_text(s, 1, key);
+	err = ds_stmt_step(s, found, diag);
+	ds_stmt_done(s);
+	return err;
+}
+
+/* ------------------------------------------------------------ audit */
+
+ds_err ds_store_audit(ds_store *st, const char *action, const char *entity, const char *entity_id,
+                      const char *detail, struct ds_diag *diag)
+{
+	ds_stmt *s;
+	bool row;
+	char prev[65] = "0000000000000000000000000000000000000000000000000000000000000000";
+	ds_err err = ds_store_prepare(st, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+	                              &s, diag);
+	if (err)
+		return err;
+	if (!(err = ds_stmt_step(s, &row, diag)) && row)
+		ds_strlcpy(prev, ds_stmt_text(s, 0), sizeof prev);
+	ds_stmt_done(s);
+	if (err)
+		return err;
+	int64_t at = (int64_t)time(NULL);
+	/* The chain covers every field, each length-prefixed so no two
+	 * different entries can hash alike by shifting separators. */
+	crypto_hash_sha256_state h;
+	crypto_hash_sha256_init(&h);
+	char num[32];
+	const char *parts[6] = { prev, num, st->actor, action, entity, entity_id ? entity_id : "" };
+	snprintf(num, sizeof num, "%lld", (long long)at);
+	for (int i = 0; i < 6; i++) {
+		uint32_t n = (uint32_t)strlen(parts[i]);
+		crypto_hash_sha256_update(&h, (const unsigned char *)&n, sizeof n);
+		crypto_hash_sha256_update(&h, (const unsigned char *)parts[i], n);
+	}
+	uint32_t dn = detail ? (uint32_t)strlen(detail) : 0;
+	crypto_hash_sha256_update(&h, (const unsigned char *)&dn, sizeof dn);
+	if (detail)
+		crypto_hash_sha256_update(&h, (const unsigned char *)detail, dn);
+	unsigned char digest[32];
+	char hex[65];
+	crypto_hash_sha256_final(&h, digest);
+	sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+	if ((err = ds_store_prepare(st,
+	                            "INSERT INTO audit_log(at,actor,action,entity,"
+	                            "entity_id,detail,prev_hash,hash) "
+	                            "VALUES(?,?,?,?,?,?,?,?)",
+	                            &s, diag)))
+		return err;
+	ds_stmt_bind_int(s, 1, at);
+	ds_stmt_bind_text(s, 2, st->actor);
+	ds_stmt_bind_text(s, 3, action);
+	ds_stmt_bind_text(s, 4, entity);
+	ds_stmt_bind_text(s, 5, entity_id);
+	ds_stmt_bind_text(s, 6, detail);
+	ds_stmt_bind_text(s, 7, prev);
+	ds_stmt_bind_text(s, 8, hex);
+	err = ds_stmt_step(s, &row, diag);
+	ds_stmt_done(s);
+	return err;
+}

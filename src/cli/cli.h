@@ -1,0 +1,71 @@
+/* The doorstep command line: shared context and helpers of the commands. */
+#ifndef DOORSTEP_CLI_H
+#define DOORSTEP_CLI_H
+
+#include "doorstep/config.h"
+#include "doorstep/core.h"
+#include "doorstep/store.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+/* Exit codes (docs/cli.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_REJECTED = 1, /* input rejected */
+	EXIT_USAGE = 2,    /* wrong use of a command */
+	EXIT_FAILURE_ = 3  /* runtime failure */
+};
+
+struct cli {
+	struct ds_config cfg;
+	bool json;  /* machine-readable output on stdout */
+	bool quiet; /* no progress, no chatter on stderr */
+	const char *prog;
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary; /* one line for the command list */
+	const char *usage;   /* usage line(s), after "doorstep " */
+	const char *help;    /* the rest of --help: options and notes */
+	int (*run)(struct cli *c, int argc, char **argv);
+};
+
+extern const struct cli_command *const cli_commands[];
+extern const int cli_command_count;
+
+/* Prints "doorstep: <diag>" to stderr; returns the exit code for err. */
+int cli_fail(struct cli *c, ds_err err, const struct ds_diag *d);
+/* Prints a usage error for a command and returns EXIT_USAGE. */
+int cli_usage(const struct cli_command *cmd, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+/* Prints the --help text of a command to stdout. */
+void cli_help(const struct cli_command *cmd, FILE *out);
+/* Handles -h/--help as the only argument check for simple commands. */
+bool cli_wants_help(int argc, char **argv);
+const struct cli_command *cli_find(const char *name);
+
+/* Opens the configured database; for_init allows an empty or old schema. */
+int cli_open_store(struct cli *c, bool for_init, ds_store **out);
+/* The data-protection key file path for the configured database. */
+void cli_key_path(struct cli *c, char *out, size_t outsz);
+/* Parses --as-of (or today in the configured zone). */
+int cli_as_of(struct cli *c, const char *arg, ds_date *out);
+
+/* Prints a JSON value to stdout (and frees it). */
+void cli_print_json(json_t *v);
+
+/* Progress on stderr when it is a terminal (and not --quiet, not --json). */
+void cli_progress(struct cli *c, const char *label, uint64_t done, uint64_t total);
+void cli_progress_end(struct cli *c);
+
+#endif
+
+/*
+ * Imports files of one kind (shared by `import` and `demo`). rejects: NULL,
+ * a file (one input) or a directory (several inputs). Appends one object
+ * per file to `report` when not NULL. Returns an exit code.
+ */
+int cli_import(struct cli *c, ds_store *st, const char *kind, char **files, int nfiles,
+               const char *rejects, const char *encoding, json_t *report);

@@ -1,0 +1,52 @@
+/* doorstep init: create or upgrade the database and the data-protection key. */
+#include "cli.h"
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	const struct cli_command *cmd = cli_find("init");
+	if (cli_wants_help(argc, argv)) {
+		cli_help(cmd, stdout);
+		return EXIT_OK;
+	}
+	if (argc > 1)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[1]);
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	char keypath[1024];
+	struct ds_pii_key key;
+	cli_key_path(c, keypath, sizeof keypath);
+	ds_err err = ds_pii_key_load(keypath, true, &key, &d);
+	if (err)
+		return cli_fail(c, err, &d);
+	ds_store *st;
+	int rc = cli_open_store(c, true, &st);
+	if (rc)
+		return rc;
+	int before = ds_store_schema_version(st), applied = 0;
+	err = ds_store_migrate(st, &applied, &d);
+	int after = ds_store_schema_version(st);
+	ds_store_close(st);
+	if (err)
+		return cli_fail(c, err, &d);
+	const char *db = ds_config_str(&c->cfg, DS_CFG_DB_PATH);
+	if (c->json)
+		cli_print_json(json_pack("{s:s, s:s, s:i, s:i, s:i}", "database", db, "key_file",
+		                         keypath, "schema_before", before, "schema", after,
+		                         "migrations_applied", applied));
+	else if (!c->quiet)
+		printf("%s: schema version %d (%d migration%s applied); key file %s\n", db, after,
+		       applied, applied == 1 ? "" : "s", keypath);
+	return EXIT_OK;
+}
+
+const struct cli_command cli_cmd_init = {
+	"init",
+	"create the database, or upgrade it to this version's schema",
+	"init",
+	"Applies every pending numbered migration, each in its own transaction,\n"
+	"and creates the data-protection key file (mode 0600) if there is none:\n"
+	"by default the database path plus '.key' ([security] key_file). Keep\n"
+	"the key file apart from database backups: without it the sealed phone\n"
+	"and ID numbers cannot be read back. Safe to run again.\n",
+	run,
+};

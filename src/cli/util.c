@@ -1,0 +1,133 @@
+/* Helpers shared by the commands. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+const struct cli_command *cli_find(const char *name)
+{
+	for (int i = 0; i < cli_command_count; i++)
+		if (strcmp(cli_commands[i]->name, name) == 0)
+			return cli_commands[i];
+	return NULL;
+}
+
+int cli_fail(struct cli *c, ds_err err, const struct ds_diag *d)
+{
+	(void)c;
+	char msg[1024];
+	ds_diag_format(d, msg, sizeof msg);
+	fprintf(stderr, "doorstep: %s\n", msg[0] ? msg : ds_strerror(err));
+	switch (err) {
+	case DS_OK:
+		return EXIT_OK;
+	case DS_EREJECT:
+		return EXIT_REJECTED;
+	case DS_EUSAGE:
+		return EXIT_USAGE;
+	default:
+		return EXIT_FAILURE_;
+	}
+}
+
+int cli_usage(const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("doorstep: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: doorstep %s\n(see 'doorstep %s --help')\n", cmd->usage,
+	        cmd->name);
+	return EXIT_USAGE;
+}
+
+void cli_help(const struct cli_command *cmd, FILE *out)
+{
+	fprintf(out, "usage: doorstep %s\n\n%s\n", cmd->usage, cmd->summary);
+	if (cmd->help && cmd->help[0])
+		fprintf(out, "\n%s", cmd->help);
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+void cli_key_path(struct cli *c, char *out, size_t outsz)
+{
+	const char *k = ds_config_str(&c->cfg, DS_CFG_KEY_FILE);
+	if (k[0])
+		ds_strlcpy(out, k, outsz);
+	else
+		snprintf(out, outsz, "%s.key", ds_config_str(&c->cfg, DS_CFG_DB_PATH));
+}
+
+int cli_open_store(struct cli *c, bool for_init, ds_store **out)
+{
+	struct ds_store_opts o = {
+		.busy_timeout_ms = (int)ds_config_int(&c->cfg, DS_CFG_DB_BUSY_TIMEOUT_MS),
+		.actor = ds_config_str(&c->cfg, DS_CFG_ACTOR),
+		.for_init = for_init,
+	};
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	const char *path = ds_config_str(&c->cfg, DS_CFG_DB_PATH);
+	if (!for_init && access(path, F_OK) != 0) {
+		ds_diag_set(&d, DS_ESCHEMA, path, 0, NULL,
+		            "no database here; run 'doorstep init' first");
+		return cli_fail(c, DS_ESCHEMA, &d);
+	}
+	ds_err err = ds_store_open(path, &o, out, &d);
+	return err ? cli_fail(c, err, &d) : EXIT_OK;
+}
+
+int cli_as_of(struct cli *c, const char *arg, ds_date *out)
+{
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	if (!arg) {
+		ds_err e = ds_date_today(ds_config_str(&c->cfg, DS_CFG_TIMEZONE), out);
+		if (e) {
+			ds_diag_set(&d, e, NULL, 0, NULL, "cannot read today's date");
+			return cli_fail(c, e, &d);
+		}
+		return EXIT_OK;
+	}
+	if (ds_date_parse(arg, out)) {
+		fprintf(stderr, "doorstep: --as-of: not a date (YYYY-MM-DD): \"%s\"\n", arg);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+void cli_print_json(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(v);
+}
+
+void cli_progress(struct cli *c, const char *label, uint64_t done, uint64_t total)
+{
+	if (c->quiet || !isatty(STDERR_FILENO))
+		return;
+	int pct = total ? (int)(done * 100 / total) : 0;
+	int bar = pct * 30 / 100;
+	char b[31];
+	memset(b, '#', (size_t)bar);
+	memset(b + bar, '.', (size_t)(30 - bar));
+	b[30] = '\0';
+	fprintf(stderr, "\r%-24.24s [%s] %3d%%", label, b, pct);
+}
+
+void cli_progress_end(struct cli *c)
+{
+	if (c->quiet || !isatty(STDERR_FILENO))
+		return;
+	fputs("\r\033[K", stderr);
+}
