@@ -347,7 +347,13 @@ static void on_field(void *data, size_t len, void *ctx)
 		return;
 	}
 	m->off[m->nf++] = m->rec.len;
-	if (ds_buf_add(&m->rec, data ? data : "", data ? len : 0) || ds_buf_add(&m->rec, "", 1))
+	ds_err e = ds_buf_add(&m->rec, data ? data : "", data ? len : 0);
+	if (!e)
+		e = ds_buf_add(&m->rec, "", 1);
+	if (e == DS_ENOMEM && !m->fatal)
+		m->fatal = ds_diag_set(m->diag, DS_ENOMEM, m->path, m->rec_line, NULL,
+		                       "out of memory");
+	else if (e)
 		m->too_many = true; /* over the record cap: reported as a bad row */
 }
 
@@ -366,7 +372,11 @@ static void on_record(int term, void *ctx)
 	struct imp *m = ctx;
 	if (m->fatal)
 		return;
-	if (!m->have_header)
+	if (!m->have_header && m->too_many) {
+		problem(m, m->rec_line, NULL, false, "header has over %d columns",
+		        DS_INGEST_MAX_FIELDS);
+		m->fatal = DS_EREJECT;
+	} else if (!m->have_header)
 		take_header(m);
 	else
 		take_row(m);
@@ -534,7 +544,11 @@ static ds_err feed(struct imp *m, struct ds_reader *r)
 			m->in_record = true;
 			m->rec_line = lineno;
 		}
-		if (ds_buf_add(&m->raw, line, len)) {
+		ds_err add = ds_buf_add(&m->raw, line, len);
+		if (add == DS_ENOMEM)
+			return ds_diag_set(m->diag, DS_ENOMEM, m->path, lineno, NULL,
+			                   "out of memory");
+		if (add) {
 			char why[160];
 			snprintf(why, sizeof why,
 			         "record longer than %u bytes (an unclosed "

@@ -1,0 +1,222 @@
+/* Unit tests of the store: schema checks, keyed upsert, audit chain. */
+#include <cmocka.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "doorstep/store.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	ds_strlcpy(dir, "/tmp/ds-store-XXXXXX", sizeof dir);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static ds_store *fresh(const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	struct ds_store_opts o = { .for_init = true, .actor = "tester" };
+	ds_store *st = NULL;
+	struct ds_diag d;
+	assert_int_equal(ds_store_open(path, &o, &st, &d), DS_OK);
+	int applied = -1;
+	assert_int_equal(ds_store_migrate(st, &applied, &d), DS_OK);
+	assert_int_equal(applied, ds_store_schema_latest());
+	return st;
+}
+
+static int64_t count(ds_store *st, const char *sql)
+{
+	ds_stmt *s;
+	bool row;
+	struct ds_diag d;
+	assert_int_equal(ds_store_prepare(st, sql, &s, &d), DS_OK);
+	assert_int_equal(ds_stmt_step(s, &row, &d), DS_OK);
+	assert_true(row);
+	int64_t v = ds_stmt_int(s, 0);
+	ds_stmt_done(s);
+	return v;
+}
+
+static void schema_checks(void **state)
+{
+	(void)state;
+	ds_store *st = fresh("schema.db");
+	assert_int_equal(ds_store_schema_version(st), ds_store_schema_latest());
+	int applied = -1;
+	struct ds_diag d;
+	assert_int_equal(ds_store_migrate(st, &applied, &d), DS_OK);
+	assert_int_equal(applied, 0);
+	/* pretend a newer doorstep wrote it */
+	assert_int_equal(ds_store_exec(st, "INSERT INTO schema_migrations VALUES(999,'x',0)", &d),
+	                 DS_OK);
+	ds_store_close(st);
+	char path[128];
+	snprintf(path, sizeof path, "%s/schema.db", dir);
+	ds_diag_clear(&d);
+	assert_int_equal(ds_store_open(path, NULL, &st, &d), DS_ESCHEMA);
+	assert_non_null(strstr(d.msg, "newer"));
+	/* an empty file is not initialised */
+	snprintf(path, sizeof path, "%s/empty.db", dir);
+	assert_int_equal(ds_store_open(path, NULL, &st, &d), DS_ESCHEMA);
+	assert_non_null(strstr(d.msg, "doorstep init"));
+	/* a file that is not a database */
+	snprintf(path, sizeof path, "%s/junk.db", dir);
+	FILE *f = fopen(path, "w");
+	fputs("this is not a database, not at all, definitely not one\n", f);
+	fclose(f);
+	assert_int_equal(ds_store_open(path, NULL, &st, &d), DS_ESTORE);
+	/* a SQLite file of another program */
+	snprintf(path, sizeof path, "%s/other.db", dir);
+	struct ds_store_opts o = { .for_init = true };
+	assert_int_equal(ds_store_open(path, &o, &st, &d), DS_OK);
+	assert_int_equal(ds_store_exec(st, "PRAGMA application_id=7; CREATE TABLE t(x)", &d),
+	                 DS_OK);
+	ds_store_close(st);
+	assert_int_equal(ds_store_open(path, &o, &st, &d), DS_ESCHEMA);
+	assert_non_null(strstr(d.msg, "not a doorstep database"));
+}
+
+static const char *const branch_cols[] = { "branch_id", "name", "timezone", "lat" };
+static const struct ds_table branches = { "branches", branch_cols, 4, 1, 0 };
+
+static ds_put_result put(ds_store *st, int64_t batch, const char *id, const char *name, double lat)
+{
+	struct ds_value v[4] = {
+		{ .type = DS_V_TEXT, .s = id },
+		{ .type = DS_V_TEXT, .s = name },
+		{ .type = DS_V_TEXT, .s = "Asia/Shanghai" },
+		{ .type = DS_V_REAL, .r = lat },
+	};
+	ds_put_result r;
+	struct ds_diag d;
+	assert_int_equal(ds_store_put(st, &branches, v, batch, &r, &d), DS_OK);
+	return r;
+}
+
+static void add_batch(ds_store *st, int64_t id)
+{
+	char sql[256];
+	struct ds_diag d;
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO import_batches(batch_id,kind,file_name,file_sha256,encoding,actor,"
+	         "started_at,status) VALUES(%lld,'branches','f','','utf-8','t',0,'running')",
+	         (long long)id);
+	assert_int_equal(ds_store_exec(st, sql, &d), DS_OK);
+}
+
+static void upsert_semantics(void **state)
+{
+	(void)state;
+	ds_store *st = fresh("put.db");
+	struct ds_diag d;
+	assert_int_equal(ds_store_begin(st, &d), DS_OK);
+	add_batch(st, 1);
+	assert_int_equal(put(st, 1, "BR1", "一", 30.1), DS_PUT_INSERTED);
+	assert_int_equal(put(st, 1, "BR2", "二", 30.2), DS_PUT_INSERTED);
+	assert_int_equal(put(st, 1, "BR1", "一", 30.1), DS_PUT_DUPLICATE);
+	assert_int_equal(ds_store_commit(st, &d), DS_OK);
+
+	assert_int_equal(ds_store_begin(st, &d), DS_OK);
+	add_batch(st, 2);
+	assert_int_equal(put(st, 2, "BR1", "一", 30.1), DS_PUT_UNCHANGED);
+	/* an unchanged key met again in the same batch is still a duplicate */
+	assert_int_equal(put(st, 2, "BR1", "一", 30.1), DS_PUT_DUPLICATE);
+	assert_int_equal(put(st, 2, "BR1", "一号", 30.1), DS_PUT_DUPLICATE);
+	assert_int_equal(put(st, 2, "BR2", "二号", 30.2), DS_PUT_UPDATED);
+	assert_int_equal(put(st, 2, "BR2", "二号", 30.2), DS_PUT_DUPLICATE);
+	assert_int_equal(ds_store_commit(st, &d), DS_OK);
+	assert_int_equal(count(st, "SELECT count(*) FROM branches"), 2);
+	assert_int_equal(count(st, "SELECT batch_id FROM branches WHERE branch_id='BR1'"), 1);
+	assert_int_equal(count(st, "SELECT batch_id FROM branches WHERE branch_id='BR2'"), 2);
+
+	/* a rolled-back batch leaves nothing */
+	assert_int_equal(ds_store_begin(st, &d), DS_OK);
+	add_batch(st, 3);
+	assert_int_equal(put(st, 3, "BR3", "三", 30.3), DS_PUT_INSERTED);
+	ds_store_rollback(st);
+	assert_int_equal(count(st, "SELECT count(*) FROM branches"), 2);
+
+	/* a column list of a different shape for the same table works too */
+	static const char *const few[] = { "branch_id", "name", "timezone" };
+	const struct ds_table narrow = { "branches", few, 3, 1, 0 };
+	struct ds_value v[3] = { { .type = DS_V_TEXT, .s = "BR1" },
+		                 { .type = DS_V_TEXT, .s = "一" },
+		                 { .type = DS_V_TEXT, .s = "Asia/Shanghai" } };
+	ds_put_result r;
+	assert_int_equal(ds_store_begin(st, &d), DS_OK);
+	add_batch(st, 4);
+	assert_int_equal(ds_store_put(st, &narrow, v, 4, &r, &d), DS_OK);
+	assert_int_equal(r, DS_PUT_UNCHANGED);
+	assert_int_equal(ds_store_commit(st, &d), DS_OK);
+	/* the absent column kept its value */
+	assert_int_equal(count(st, "SELECT count(*) FROM branches WHERE lat=30.1"), 1);
+	ds_store_close(st);
+}
+
+static void audit_chain(void **state)
+{
+	(void)state;
+	ds_store *st = fresh("audit.db");
+	struct ds_diag d;
+	assert_int_equal(ds_store_audit(st, "test", "thing", "1", "{\"a\":1}", &d), DS_OK);
+	assert_int_equal(ds_store_audit(st, "test", "thing", "2", NULL, &d), DS_OK);
+	/* migrations were audited too; each entry links to the previous hash */
+	assert_true(count(st, "SELECT count(*) FROM audit_log") >= 3);
+	assert_int_equal(count(st, "SELECT count(*) FROM audit_log a JOIN audit_log b "
+	                           "ON b.seq = a.seq + 1 WHERE b.prev_hash <> a.hash"),
+	                 0);
+	assert_int_equal(count(st, "SELECT count(*) FROM audit_log WHERE actor <> 'tester'"), 0);
+	assert_int_equal(count(st, "SELECT count(DISTINCT hash) FROM audit_log"),
+	                 count(st, "SELECT count(*) FROM audit_log"));
+	ds_store_close(st);
+}
+
+static void statements(void **state)
+{
+	(void)state;
+	ds_store *st = fresh("stmt.db");
+	struct ds_diag d;
+	ds_stmt *s, *s2;
+	/* the same SQL prepared twice while in use gives two statements */
+	assert_int_equal(ds_store_prepare(st, "SELECT 1", &s, &d), DS_OK);
+	assert_int_equal(ds_store_prepare(st, "SELECT 1", &s2, &d), DS_OK);
+	assert_ptr_not_equal(s, s2);
+	ds_stmt_done(s2);
+	ds_stmt_done(s);
+	assert_int_equal(ds_store_prepare(st, "SELEC nonsense", &s, &d), DS_ESTORE);
+	assert_non_null(strstr(d.msg, "syntax"));
+	bool found = true;
+	assert_int_equal(ds_store_exists(st, "branches", "branch_id", "nope", &found, &d), DS_OK);
+	assert_false(found);
+	ds_store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(schema_checks),
+		cmocka_unit_test(upsert_semantics),
+		cmocka_unit_test(audit_chain),
+		cmocka_unit_test(statements),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
