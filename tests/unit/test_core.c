@@ -1,9 +1,9 @@
 /* Unit tests of lib/core: money, dates, time zones, UTF-8, buffers, masks. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 
 #include <string.h>
 

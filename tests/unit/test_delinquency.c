@@ -1,9 +1,9 @@
 /* Unit tests of delinquency: days past due and buckets from schedules. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 
 #include "doorstep/portfolio.h"
 

@@ -1,9 +1,9 @@
 /* Unit tests of intake: imports in-process, reasons, atomicity, encodings. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>

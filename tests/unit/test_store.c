@@ -1,9 +1,9 @@
 /* Unit tests of the store: schema checks, keyed upsert, audit chain. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
