@@ -81,11 +81,24 @@ ds_err ds_date_parse(const char *s, ds_date *out)
 
 void ds_date_format(ds_date date, char out[static 11])
 {
+	/* By hand: this runs for every date of every imported row. */
 	int y, m, d;
 	ds_date_to_ymd(date, &y, &m, &d);
-	char tmp[32];
-	snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
-	ds_strlcpy(out, tmp, 11);
+	if (y < 0 || y > 9999) {
+		ds_strlcpy(out, "0000-00-00", 11);
+		return;
+	}
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	out[10] = '\0';
 }
 
 ds_date ds_date_add_months(ds_date date, int months)

@@ -253,7 +253,11 @@ static void take_row(struct imp *m)
 {
 	const struct ds_import_kind *k = m->k;
 	struct row_state rs;
-	memset(&rs, 0, sizeof rs);
+	rs.bad = false;
+	for (int c = 0; c < k->ncols; c++) {
+		rs.out[c].nv = 0;
+		rs.out[c].sealed = NULL;
+	}
 	ds_buf_init(&rs.reasons, 4096);
 	m->stats->rows_read++;
 
@@ -288,8 +292,6 @@ static void take_row(struct imp *m)
 			           secret ? "" : v);
 			continue;
 		}
-		if (col->ref && (m->fatal = check_ref(m, &rs, col, &m->cols[c], raw)))
-			goto done;
 	}
 	if (rs.bad)
 		goto done;
@@ -301,7 +303,15 @@ static void take_row(struct imp *m)
 	ds_diag_clear(&d);
 	ds_err err = ds_store_put(m->st, &m->table, vals, m->stats->batch_id, &res, &d);
 	if (err == DS_ESTORE) {
-		row_reject(m, &rs, NULL, "refused by the database: %s", d.msg);
+		/* The database checks references as it writes; only a refused
+		 * row pays for finding out which one is missing. */
+		for (int c = 0; c < k->ncols && !m->fatal; c++) {
+			const struct ds_import_col *col = &k->cols[c];
+			if (col->ref && m->cols[c].field >= 0 && rs.out[c].v[0].type == DS_V_TEXT)
+				m->fatal = check_ref(m, &rs, col, &m->cols[c], rs.out[c].v[0].s);
+		}
+		if (!rs.bad && !m->fatal)
+			row_reject(m, &rs, NULL, "refused by the database: %s", d.msg);
 		goto done;
 	}
 	if (err) {
@@ -579,6 +589,12 @@ static ds_err feed(struct imp *m, struct ds_reader *r)
 	return m->fatal;
 }
 
+/* After a rollback the counts of written rows would claim what is not so. */
+static void nothing_written(struct ds_import_stats *t)
+{
+	t->inserted = t->updated = t->unchanged = 0;
+}
+
 ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
                       const struct ds_import_opts *opts, struct ds_import_stats *stats,
                       struct ds_diag *diag)
@@ -640,6 +656,7 @@ ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
 	ds_reader_sha256(r, sha);
 	if (err == DS_EREJECT || (!err && m.any_reject && !m.rejects)) {
 		ds_store_rollback(st);
+		nothing_written(stats);
 		record_attempt(&m, "rejected", sha, ds_reader_encoding(r));
 		if (!diag->msg[0])
 			ds_diag_set(diag, DS_EREJECT, path, 0, NULL,
@@ -669,6 +686,7 @@ ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
 	goto out_csv;
 rollback:
 	ds_store_rollback(st);
+	nothing_written(stats);
 	if (!diag->msg[0])
 		ds_diag_set(diag, err, path, 0, NULL, "%s", ds_strerror(err));
 	{

@@ -5,6 +5,7 @@
 #include "doorstep/store.h"
 #include "store-int.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ struct put_sql {
 	char *names; /* NUL-separated column names that t.cols point into */
 	const char **cols;
 	char *select_sql, *insert_sql, *update_sql;
+	sqlite3_stmt *select, *insert, *update; /* prepared on first use */
 };
 
 struct ds_store {
@@ -111,9 +113,18 @@ const char *ds_store_actor(const ds_store *st)
 	return st->actor;
 }
 
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup(void)
+{
+	/* Allocation statistics cost a global lock on every malloc. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 ds_err ds_store_open(const char *location, const struct ds_store_opts *opts, ds_store **out,
                      struct ds_diag *diag)
 {
+	pthread_once(&sqlite_once, sqlite_setup);
 	struct ds_store_opts o = { 0 };
 	if (opts)
 		o = *opts;
@@ -202,6 +213,9 @@ void ds_store_close(ds_store *st)
 	for (int i = 0; i < STMT_SLOTS; i++)
 		stmt_free(st->slots[i]);
 	for (int i = 0; i < st->nput; i++) {
+		sqlite3_finalize(st->put[i].select);
+		sqlite3_finalize(st->put[i].insert);
+		sqlite3_finalize(st->put[i].update);
 		ds_free(st->put[i].names);
 		ds_free(st->put[i].cols);
 		ds_free(st->put[i].select_sql);
@@ -448,7 +462,10 @@ static ds_err build_put_sql(const struct ds_table *t, struct put_sql *p)
 	e |= ds_buf_adds(&ins, ") VALUES(?");
 	for (int i = 0; i < t->ncols; i++)
 		e |= ds_buf_adds(&ins, ",?");
-	e |= ds_buf_adds(&ins, ")");
+	e |= ds_buf_adds(&ins, ") ON CONFLICT(");
+	for (int i = 0; i < t->nkey; i++)
+		e |= ds_buf_addf(&ins, "%s%s", i ? "," : "", t->cols[i]);
+	e |= ds_buf_adds(&ins, ") DO NOTHING");
 	e |= ds_buf_addf(&upd, "UPDATE %s SET batch_id=?", t->name);
 	for (int i = t->nkey; i < t->ncols; i++)
 		e |= ds_buf_addf(&upd, ",%s=?", t->cols[i]);
@@ -499,21 +516,41 @@ static bool same_table(const struct ds_table *a, const struct ds_table *b)
 	return true;
 }
 
-static ds_err bind_value(ds_stmt *s, int idx, const struct ds_value *v)
+/* Binds without copying: put's statements run before the values change. */
+static int bind_value(sqlite3_stmt *s, int idx, const struct ds_value *v)
 {
 	switch (v->type) {
 	case DS_V_INT:
-		return ds_stmt_bind_int(s, idx, v->i);
+		return sqlite3_bind_int64(s, idx, v->i);
 	case DS_V_REAL:
-		return ds_stmt_bind_real(s, idx, v->r);
+		return sqlite3_bind_double(s, idx, v->r);
 	case DS_V_TEXT:
-		return ds_stmt_bind_text(s, idx, v->s);
+		return sqlite3_bind_text(s, idx, v->s, -1, SQLITE_STATIC);
 	case DS_V_BLOB:
-		return ds_stmt_bind_blob(s, idx, v->s, v->n);
+		return sqlite3_bind_blob64(s, idx, v->s, v->n, SQLITE_STATIC);
 	case DS_V_NULL:
 	default:
-		return ds_stmt_bind_null(s, idx);
+		return sqlite3_bind_null(s, idx);
 	}
+}
+
+static ds_err put_stmt(ds_store *st, sqlite3_stmt **slot, const char *sql, struct ds_diag *diag)
+{
+	if (*slot)
+		return DS_OK;
+	int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+	return rc == SQLITE_OK ? DS_OK : fail(st, rc, diag, "cannot prepare statement");
+}
+
+/* Steps a statement that returns no row, then resets it. */
+static ds_err put_run(ds_store *st, sqlite3_stmt *s, struct ds_diag *diag)
+{
+	int rc = sqlite3_step(s);
+	ds_err err = rc == SQLITE_DONE || rc == SQLITE_ROW ? DS_OK
+	                                                   : fail(st, rc, diag, "statement failed");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return err;
 }
 
 static bool same_value(sqlite3_stmt *s, int col, const struct ds_value *v)
@@ -606,60 +643,67 @@ ds_err ds_store_put(ds_store *st, const struct ds_table *t, const struct ds_valu
 			return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 		st->nput++;
 	}
-	ds_stmt *s;
-	ds_err err = ds_store_prepare(st, p->select_sql, &s, diag);
-	if (err)
+	/* Most rows of a feed are new: try the insert first, and look at the
+	 * stored row only when the key is taken. */
+	ds_err err;
+	if ((err = put_stmt(st, &p->insert, p->insert_sql, diag)) ||
+	    (err = put_stmt(st, &p->select, p->select_sql, diag)) ||
+	    (err = put_stmt(st, &p->update, p->update_sql, diag)))
 		return err;
+	sqlite3_bind_int64(p->insert, 1, batch);
+	for (int i = 0; i < t->ncols; i++)
+		bind_value(p->insert, i + 2, &vals[i]);
+	if ((err = put_run(st, p->insert, diag)))
+		return err;
+	if (sqlite3_changes64(st->db) == 1) {
+		*res = DS_PUT_INSERTED;
+		return DS_OK;
+	}
+	sqlite3_stmt *s = p->select;
 	for (int i = 0; i < t->nkey; i++)
 		bind_value(s, i + 1, &vals[i]);
-	bool row;
-	if ((err = ds_stmt_step(s, &row, diag))) {
-		ds_stmt_done(s);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		err = rc == SQLITE_DONE ? ds_diag_set(diag, DS_ESTORE, NULL, 0, NULL,
+		                                      "%s: conflicting row not found", t->name)
+		                        : fail(st, rc, diag, "statement failed");
+		sqlite3_reset(s);
 		return err;
 	}
-	if (row && sqlite3_column_int64(s->s, 0) == batch) {
-		ds_stmt_done(s);
+	if (sqlite3_column_int64(s, 0) == batch) {
+		/* written by this batch already: the key came before */
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
 		*res = DS_PUT_DUPLICATE;
 		return DS_OK;
 	}
-	bool same = row;
-	for (int i = t->nkey; row && same && i < t->ncols; i++)
+	bool same = true;
+	for (int i = t->nkey; same && i < t->ncols; i++)
 		if (!(t->nocompare_mask & (UINT64_C(1) << i)))
-			same = same_value(s->s, i + 1, &vals[i]);
-	ds_stmt_done(s);
+			same = same_value(s, i + 1, &vals[i]);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	/* Untouched by this batch so far: a duplicate only if met before. */
 	bool dup = false;
-	if (row) {
-		/* Untouched by this batch so far: a duplicate only if met before. */
-		if ((err = seen_mark(st, t, vals, batch, same, &dup, diag)))
-			return err;
-		if (dup) {
-			*res = DS_PUT_DUPLICATE;
-			return DS_OK;
-		}
-		if (same) {
-			*res = DS_PUT_UNCHANGED;
-			return DS_OK;
-		}
-		if ((err = ds_store_prepare(st, p->update_sql, &s, diag)))
-			return err;
-		ds_stmt_bind_int(s, 1, batch);
-		int idx = 2;
-		for (int i = t->nkey; i < t->ncols; i++)
-			bind_value(s, idx++, &vals[i]);
-		for (int i = 0; i < t->nkey; i++)
-			bind_value(s, idx++, &vals[i]);
-		*res = DS_PUT_UPDATED;
-	} else {
-		if ((err = ds_store_prepare(st, p->insert_sql, &s, diag)))
-			return err;
-		ds_stmt_bind_int(s, 1, batch);
-		for (int i = 0; i < t->ncols; i++)
-			bind_value(s, i + 2, &vals[i]);
-		*res = DS_PUT_INSERTED;
+	if ((err = seen_mark(st, t, vals, batch, same, &dup, diag)))
+		return err;
+	if (dup) {
+		*res = DS_PUT_DUPLICATE;
+		return DS_OK;
 	}
-	err = ds_stmt_step(s, &row, diag);
-	ds_stmt_done(s);
-	return err;
+	if (same) {
+		*res = DS_PUT_UNCHANGED;
+		return DS_OK;
+	}
+	s = p->update;
+	sqlite3_bind_int64(s, 1, batch);
+	int idx = 2;
+	for (int i = t->nkey; i < t->ncols; i++)
+		bind_value(s, idx++, &vals[i]);
+	for (int i = 0; i < t->nkey; i++)
+		bind_value(s, idx++, &vals[i]);
+	*res = DS_PUT_UPDATED;
+	return put_run(st, s, diag);
 }
 
 ds_err ds_store_exists(ds_store *st, const char *table, const char *keycol, const char *key,

@@ -7,7 +7,13 @@
 --     columns end in _date. Each branch has an IANA time zone for rules.
 --   * The bank's own identifiers are the keys of everything imported, so a
 --     re-import finds its rows again. batch_id names the import that last
---     wrote a row (import_batches).
+--     wrote a row (import_batches); it is provenance, not a foreign key, so
+--     a load does not pay a lookup per row for it.
+--   * Allowed values are checked with OR chains, not IN lists: SQLite
+--     builds a temporary index for an IN list on every row written.
+--   * High-volume tables keyed by the bank's ids (payments, installments,
+--     contacts) are WITHOUT ROWID: one B-tree instead of a table plus a
+--     key index, which roughly halves the cost of a nightly load.
 --   * National IDs and phone numbers never appear in the clear: *_hash is a
 --     keyed BLAKE2b hash (matching), *_sealed an XChaCha20-Poly1305 sealed
 --     copy (unmasked view, audited), *_masked / *_last4 the masked form.
@@ -26,7 +32,7 @@ CREATE TABLE import_batches (
   rows_updated    INTEGER NOT NULL DEFAULT 0,
   rows_unchanged  INTEGER NOT NULL DEFAULT 0,
   rows_rejected   INTEGER NOT NULL DEFAULT 0,
-  status          TEXT NOT NULL CHECK (status IN ('running','committed','rejected','failed'))
+  status          TEXT NOT NULL CHECK ((status='running' OR status='committed' OR status='rejected' OR status='failed'))
 );
 
 CREATE TABLE branches (
@@ -37,7 +43,7 @@ CREATE TABLE branches (
   address     TEXT,
   lat         REAL,
   lon         REAL,
-  batch_id    INTEGER REFERENCES import_batches(batch_id)
+  batch_id    INTEGER
 );
 
 CREATE TABLE communities (
@@ -50,8 +56,8 @@ CREATE TABLE communities (
   centroid_lon    REAL NOT NULL,
   boundary        TEXT,  -- 'lon lat;lon lat;...' closed ring, WGS-84
   partner_status  TEXT NOT NULL DEFAULT 'none'
-                  CHECK (partner_status IN ('active','pilot','inactive','none')),
-  batch_id        INTEGER REFERENCES import_batches(batch_id)
+                  CHECK ((partner_status='active' OR partner_status='pilot' OR partner_status='inactive' OR partner_status='none')),
+  batch_id        INTEGER
 );
 
 CREATE TABLE borrowers (
@@ -74,7 +80,7 @@ CREATE TABLE borrowers (
   occupation          TEXT,
   monthly_income_fen  INTEGER CHECK (monthly_income_fen IS NULL OR monthly_income_fen >= 0),
   flags               TEXT,  -- comma-separated, e.g. 'elderly,safety_risk'
-  batch_id            INTEGER REFERENCES import_batches(batch_id)
+  batch_id            INTEGER
 );
 CREATE INDEX borrowers_community ON borrowers(community_id);
 CREATE INDEX borrowers_national_id ON borrowers(national_id_hash);
@@ -84,8 +90,7 @@ CREATE TABLE accounts (
   account_id          TEXT PRIMARY KEY,
   borrower_id         TEXT NOT NULL REFERENCES borrowers(borrower_id),
   branch_id           TEXT NOT NULL REFERENCES branches(branch_id),
-  product             TEXT NOT NULL CHECK (product IN
-                        ('credit_card','consumer_loan','small_business_loan','mortgage','auto_loan')),
+  product             TEXT NOT NULL CHECK ((product='credit_card' OR product='consumer_loan' OR product='small_business_loan' OR product='mortgage' OR product='auto_loan')),
   principal_fen       INTEGER NOT NULL CHECK (principal_fen >= 0),
   balance_fen         INTEGER NOT NULL CHECK (balance_fen >= 0),
   overdue_fen         INTEGER NOT NULL DEFAULT 0 CHECK (overdue_fen >= 0),  -- as reported by the bank
@@ -95,8 +100,8 @@ CREATE TABLE accounts (
   open_date           TEXT NOT NULL,
   maturity_date       TEXT,
   status              TEXT NOT NULL DEFAULT 'active'
-                        CHECK (status IN ('active','closed','written_off','legal','settled')),
-  batch_id            INTEGER REFERENCES import_batches(batch_id)
+                        CHECK ((status='active' OR status='closed' OR status='written_off' OR status='legal' OR status='settled')),
+  batch_id            INTEGER
 );
 CREATE INDEX accounts_borrower ON accounts(borrower_id);
 
@@ -106,9 +111,9 @@ CREATE TABLE installments (
   seq          INTEGER NOT NULL CHECK (seq >= 1),
   due_date     TEXT NOT NULL,
   amount_fen   INTEGER NOT NULL CHECK (amount_fen >= 0),
-  batch_id     INTEGER REFERENCES import_batches(batch_id),
+  batch_id     INTEGER,
   PRIMARY KEY (account_id, seq)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE payments (
   payment_id   TEXT PRIMARY KEY,
@@ -116,18 +121,16 @@ CREATE TABLE payments (
   value_date   TEXT NOT NULL,   -- booking date: what delinquency counts
   paid_at      INTEGER,         -- instant of the transaction, when known
   amount_fen   INTEGER NOT NULL CHECK (amount_fen > 0),
-  channel      TEXT NOT NULL CHECK (channel IN
-                 ('transfer','auto_debit','card','cash_at_door','branch','app','other')),
+  channel      TEXT NOT NULL CHECK ((channel='transfer' OR channel='auto_debit' OR channel='card' OR channel='cash_at_door' OR channel='branch' OR channel='app' OR channel='other')),
   reference    TEXT,
-  batch_id     INTEGER REFERENCES import_batches(batch_id)
-);
+  batch_id     INTEGER
+) WITHOUT ROWID;
 CREATE INDEX payments_account ON payments(account_id, value_date);
 
 CREATE TABLE staff (
   staff_id       TEXT PRIMARY KEY,
   name           TEXT NOT NULL,
-  role           TEXT NOT NULL CHECK (role IN
-                   ('collector','community_worker','manager','analyst','auditor','admin')),
+  role           TEXT NOT NULL CHECK ((role='collector' OR role='community_worker' OR role='manager' OR role='analyst' OR role='auditor' OR role='admin')),
   branch_id      TEXT REFERENCES branches(branch_id),
   community_id   TEXT REFERENCES communities(community_id),
   phone_hash     TEXT,
@@ -140,7 +143,7 @@ CREATE TABLE staff (
   shift_end      TEXT,
   hired_date     TEXT,
   active         INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0,1)),
-  batch_id       INTEGER REFERENCES import_batches(batch_id)
+  batch_id       INTEGER
 );
 
 CREATE TABLE certifications (
@@ -148,27 +151,24 @@ CREATE TABLE certifications (
   cert           TEXT NOT NULL,
   issued_date    TEXT NOT NULL,
   expires_date   TEXT,
-  batch_id       INTEGER REFERENCES import_batches(batch_id),
+  batch_id       INTEGER,
   PRIMARY KEY (staff_id, cert)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE contacts (
   contact_id    TEXT PRIMARY KEY,
   account_id    TEXT NOT NULL REFERENCES accounts(account_id),
-  channel       TEXT NOT NULL CHECK (channel IN ('sms','call','letter','visit','app_push','email')),
-  direction     TEXT NOT NULL DEFAULT 'outbound' CHECK (direction IN ('outbound','inbound')),
+  channel       TEXT NOT NULL CHECK ((channel='sms' OR channel='call' OR channel='letter' OR channel='visit' OR channel='app_push' OR channel='email')),
+  direction     TEXT NOT NULL DEFAULT 'outbound' CHECK ((direction='outbound' OR direction='inbound')),
   started_at    INTEGER NOT NULL,
   duration_s    INTEGER CHECK (duration_s IS NULL OR duration_s >= 0),
   staff_id      TEXT REFERENCES staff(staff_id),
   party         TEXT NOT NULL DEFAULT 'borrower'
-                  CHECK (party IN ('borrower','guarantor','family','third_party')),
-  outcome       TEXT NOT NULL CHECK (outcome IN
-                  ('delivered','failed','no_answer','busy','invalid_number','connected',
-                   'promise','refused','dispute','wrong_party','met_borrower','met_family',
-                   'not_home','moved')),
+                  CHECK ((party='borrower' OR party='guarantor' OR party='family' OR party='third_party')),
+  outcome       TEXT NOT NULL CHECK ((outcome='delivered' OR outcome='failed' OR outcome='no_answer' OR outcome='busy' OR outcome='invalid_number' OR outcome='connected' OR outcome='promise' OR outcome='refused' OR outcome='dispute' OR outcome='wrong_party' OR outcome='met_borrower' OR outcome='met_family' OR outcome='not_home' OR outcome='moved')),
   note          TEXT,
-  batch_id      INTEGER REFERENCES import_batches(batch_id)
-);
+  batch_id      INTEGER
+) WITHOUT ROWID;
 CREATE INDEX contacts_account ON contacts(account_id, started_at);
 
 -- ------------------------------------------------------------------------
