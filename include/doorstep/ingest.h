@@ -54,12 +54,20 @@ struct ds_import_col {
 	const char *doc;    /* one line for docs and --help */
 };
 
+/* A rule across columns: when `when` holds a non-zero value, every column
+ * named in `needs` (space-separated) must be filled in too. */
+struct ds_import_rule {
+	const char *when;
+	const char *needs;
+};
+
 struct ds_import_kind {
 	const char *name;  /* the CLI's <kind> */
 	const char *table; /* store table */
 	const char *doc;
 	const struct ds_import_col *cols;
 	int ncols;
+	const struct ds_import_rule *rules; /* NULL-terminated, or NULL */
 };
 
 /* The kinds in dependency order (import them in this order). */

@@ -120,6 +120,20 @@ ds_err ds_store_put(ds_store *st, const struct ds_table *t, const struct ds_valu
 ds_err ds_store_exists(ds_store *st, const char *table, const char *keycol, const char *key,
                        bool *found, struct ds_diag *diag);
 
+/* ------------------------------------------------------------ meta data */
+
+/* Small named settings kept in the database itself. */
+ds_err ds_store_meta_get(ds_store *st, const char *name, char *out, size_t outsz, bool *found,
+                         struct ds_diag *diag);
+ds_err ds_store_meta_set(ds_store *st, const char *name, const char *value, struct ds_diag *diag);
+/*
+ * Binds the data-protection key to the database on first use and refuses,
+ * afterwards, any other key: rows sealed under two keys would be lost.
+ */
+ds_err ds_store_check_key(ds_store *st, const struct ds_pii_key *key, struct ds_diag *diag);
+/* Whether a key has been bound to this database. */
+bool ds_store_has_key(ds_store *st);
+
 /* ------------------------------------------------------------- audit log */
 
 /*

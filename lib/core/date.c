@@ -140,6 +140,10 @@ static bool zone_to_uchar(const char *zone, UChar *out, int32_t cap)
 bool ds_tz_valid(const char *zone)
 {
 	UChar z[64], canon[128];
+	/* Only IANA Area/Location names (and UTC): ICU also knows legacy
+	 * abbreviations such as "CST", whose meaning is ambiguous. */
+	if (!strchr(zone, '/') && strcmp(zone, "UTC") != 0)
+		return false;
 	if (!zone_to_uchar(zone, z, 64))
 		return false;
 	UErrorCode st = U_ZERO_ERROR;

@@ -86,14 +86,30 @@ static void problem(struct imp *m, long line, const char *field, bool warning, c
 /* Quotes a value for a reason, cut to a readable length. */
 static void show(const char *v, char *out, size_t outsz)
 {
-	size_t n = strlen(v), cut = n;
-	if (ds_utf8_count(v, n) > SHOW_VALUE) {
-		size_t chars = 0;
-		for (cut = 0; cut < n; cut++)
-			if (((unsigned char)v[cut] & 0xC0) != 0x80 && chars++ == SHOW_VALUE)
-				break;
+	/* Control characters are spelled out so a problem stays on one line. */
+	struct ds_buf b;
+	ds_buf_init(&b, outsz > 8 ? outsz - 8 : 0);
+	ds_err e = ds_buf_adds(&b, "\"");
+	size_t chars = 0, n = strlen(v);
+	for (size_t i = 0; i < n && !e; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if ((c & 0xC0) != 0x80 && chars++ == SHOW_VALUE) {
+			e = ds_buf_adds(&b, "...");
+			break;
+		}
+		if (c == '\n')
+			e = ds_buf_adds(&b, "\\n");
+		else if (c == '\r')
+			e = ds_buf_adds(&b, "\\r");
+		else if (c < 0x20 || c == 0x7F)
+			e = ds_buf_addf(&b, "\\x%02X", c);
+		else
+			e = ds_buf_add(&b, &v[i], 1);
 	}
-	snprintf(out, outsz, "\"%.*s%s\"", (int)cut, v, cut < n ? "..." : "");
+	if (!e)
+		ds_buf_adds(&b, "\"");
+	ds_strlcpy(out, b.p ? b.p : "\"\"", outsz);
+	ds_buf_free(&b);
 }
 
 /* Writes a rejected record, verbatim, plus its reason, to the rejects file. */
@@ -249,6 +265,35 @@ static ds_err check_ref(struct imp *m, struct row_state *rs, const struct ds_imp
 	return DS_OK;
 }
 
+static int col_index(const struct ds_import_kind *k, const char *name, size_t len)
+{
+	for (int c = 0; c < k->ncols; c++)
+		if (strlen(k->cols[c].name) == len && memcmp(k->cols[c].name, name, len) == 0)
+			return c;
+	return -1;
+}
+
+static void apply_rule(struct imp *m, struct row_state *rs, const struct ds_import_rule *r)
+{
+	const struct ds_import_kind *k = m->k;
+	int w = col_index(k, r->when, strlen(r->when));
+	if (w < 0 || rs->out[w].nv == 0)
+		return;
+	const struct ds_value *v = &rs->out[w].v[0];
+	if (v->type == DS_V_NULL || (v->type == DS_V_INT && v->i == 0))
+		return;
+	for (const char *p = r->needs; *p;) {
+		size_t len = strcspn(p, " ");
+		int c = col_index(k, p, len);
+		if (c >= 0 && (m->cols[c].field < 0 || rs->out[c].nv == 0 ||
+		               rs->out[c].v[0].type == DS_V_NULL))
+			row_reject(m, rs, k->cols[c].name,
+			           "required when %s is filled in and not zero", r->when);
+		p += len;
+		p += strspn(p, " ");
+	}
+}
+
 static void take_row(struct imp *m)
 {
 	const struct ds_import_kind *k = m->k;
@@ -293,6 +338,8 @@ static void take_row(struct imp *m)
 			continue;
 		}
 	}
+	for (const struct ds_import_rule *r = k->rules; r && r->when && !rs.bad; r++)
+		apply_rule(m, &rs, r);
 	if (rs.bad)
 		goto done;
 	struct ds_value vals[MAX_DBCOLS];
@@ -357,7 +404,16 @@ static void on_field(void *data, size_t len, void *ctx)
 		return;
 	}
 	m->off[m->nf++] = m->rec.len;
+	size_t at = m->rec.len;
 	ds_err e = ds_buf_add(&m->rec, data ? data : "", data ? len : 0);
+	if (!e) {
+		/* A quoted line break from a CRLF file is one line break. */
+		char *f = m->rec.p + at, *w = f;
+		for (char *r = f; r < m->rec.p + m->rec.len; r++)
+			if (!(r[0] == '\r' && r + 1 < m->rec.p + m->rec.len && r[1] == '\n'))
+				*w++ = *r;
+		m->rec.len = (size_t)(w - m->rec.p);
+	}
 	if (!e)
 		e = ds_buf_add(&m->rec, "", 1);
 	if (e == DS_ENOMEM && !m->fatal)
@@ -658,10 +714,13 @@ ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
 		ds_store_rollback(st);
 		nothing_written(stats);
 		record_attempt(&m, "rejected", sha, ds_reader_encoding(r));
-		if (!diag->msg[0])
+		if (!diag->msg[0] && stats->rejected)
 			ds_diag_set(diag, DS_EREJECT, path, 0, NULL,
 			            "file rejected: %ld bad row(s); nothing was imported",
 			            stats->rejected);
+		else if (!diag->msg[0])
+			ds_diag_set(diag, DS_EREJECT, path, 0, NULL,
+			            "file rejected: see the problems above; nothing was imported");
 		err = DS_EREJECT;
 		goto out_csv;
 	}

@@ -180,20 +180,28 @@ static const struct ds_import_col contacts[] = {
 	{ "note", "note", DS_COL_TEXT, 0, 0, 500, NULL, NULL, NULL, "free-text note" },
 };
 
+static const struct ds_import_rule account_rules[] = {
+	/* the bank's overdue figure means nothing without its date and start */
+	{ "overdue_amount", "overdue_since reported_date" },
+	{ NULL, NULL },
+};
+
+#define KIND(n, t, d, c, ...)                                                          \
+	{                                                                              \
+		.name = n, .table = t, .doc = d, .cols = c, .ncols = N(c), __VA_ARGS__ \
+	}
+
 static const struct ds_import_kind kinds[] = {
-	{ "branches", "branches", "bank branches and their time zones", branches, N(branches) },
-	{ "communities", "communities", "communities (社区) with centroid and boundary",
-	  communities, N(communities) },
-	{ "borrowers", "borrowers", "borrowers (bank customers)", borrowers, N(borrowers) },
-	{ "staff", "staff", "bank collectors, community workers and other users", staff, N(staff) },
-	{ "certifications", "certifications", "staff training certifications", certifications,
-	  N(certifications) },
-	{ "accounts", "accounts", "loan and card accounts", accounts, N(accounts) },
-	{ "schedules", "installments", "due schedules: installments per account", schedules,
-	  N(schedules) },
-	{ "payments", "payments", "payments received", payments, N(payments) },
-	{ "contacts", "contacts", "contact history: SMS, calls, letters, visits", contacts,
-	  N(contacts) },
+	KIND("branches", "branches", "bank branches and their time zones", branches),
+	KIND("communities", "communities", "communities (社区) with centroid and boundary",
+	     communities),
+	KIND("borrowers", "borrowers", "borrowers (bank customers)", borrowers),
+	KIND("staff", "staff", "bank collectors, community workers and other users", staff),
+	KIND("certifications", "certifications", "staff training certifications", certifications),
+	KIND("accounts", "accounts", "loan and card accounts", accounts, .rules = account_rules),
+	KIND("schedules", "installments", "due schedules: installments per account", schedules),
+	KIND("payments", "payments", "payments received", payments),
+	KIND("contacts", "contacts", "contact history: SMS, calls, letters, visits", contacts),
 };
 
 const struct ds_import_kind *ds_import_kinds(int *count)

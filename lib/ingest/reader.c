@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #define BLOCK  (256u * 1024u)
@@ -106,13 +107,13 @@ ds_err ds_reader_open(const char *path, const char *encoding, struct ds_reader *
 		return ds_diag_set(diag, DS_EIO, path, 0, NULL, "read error: %s", strerror(errno));
 	}
 	bool bom = r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0;
-	if (!encoding || strcmp(encoding, "auto") == 0) {
+	if (!encoding || strcasecmp(encoding, "auto") == 0) {
 		r->gb = !bom && !looks_utf8(r->buf, r->end);
 		ds_strlcpy(r->encoding, r->gb ? "gb18030" : "utf-8", sizeof r->encoding);
-	} else if (strcmp(encoding, "utf-8") == 0 || strcmp(encoding, "utf8") == 0) {
+	} else if (strcasecmp(encoding, "utf-8") == 0 || strcasecmp(encoding, "utf8") == 0) {
 		ds_strlcpy(r->encoding, "utf-8", sizeof r->encoding);
-	} else if (strcmp(encoding, "gbk") == 0 || strcmp(encoding, "gb18030") == 0 ||
-	           strcmp(encoding, "gb2312") == 0) {
+	} else if (strcasecmp(encoding, "gbk") == 0 || strcasecmp(encoding, "gb18030") == 0 ||
+	           strcasecmp(encoding, "gb2312") == 0) {
 		/* GB18030 decodes GBK and GB2312 as well: they are its subsets. */
 		r->gb = true;
 		ds_strlcpy(r->encoding, encoding, sizeof r->encoding);

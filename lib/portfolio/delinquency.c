@@ -126,6 +126,12 @@ static ds_err gather(struct cursor *c, const char *account, bool payments, struc
 	return err;
 }
 
+static int by_due(const void *a, const void *b)
+{
+	ds_date x = ((const struct ds_due *)a)->due, y = ((const struct ds_due *)b)->due;
+	return (x > y) - (x < y);
+}
+
 ds_err ds_portfolio_each(ds_store *st, ds_date as_of, ds_dpd_visitor fn, void *ctx,
                          struct ds_diag *diag)
 {
@@ -149,7 +155,7 @@ ds_err ds_portfolio_each(ds_store *st, ds_date as_of, ds_dpd_visitor fn, void *c
 	if (!err)
 		err = ds_store_prepare(st,
 		                       "SELECT account_id, due_date, amount_fen FROM installments"
-		                       " WHERE due_date < ? ORDER BY account_id, seq",
+		                       " ORDER BY account_id, seq",
 		                       &ins.s, diag);
 	if (!err)
 		err = ds_store_prepare(st,
@@ -158,7 +164,6 @@ ds_err ds_portfolio_each(ds_store *st, ds_date as_of, ds_dpd_visitor fn, void *c
 		                       &pay.s, diag);
 	if (err)
 		goto out;
-	ds_stmt_bind_text(ins.s, 1, asof);
 	ds_stmt_bind_text(pay.s, 1, asof);
 	if ((err = cursor_next(&ins, diag)) || (err = cursor_next(&pay, diag)))
 		goto out;
@@ -174,6 +179,8 @@ ds_err ds_portfolio_each(ds_store *st, ds_date as_of, ds_dpd_visitor fn, void *c
 			.community_id = ds_stmt_text(acc.s, 1),
 			.balance_fen = ds_stmt_int(acc.s, 2),
 		};
+		/* Installment numbers normally follow due dates; do not rely on it. */
+		qsort(sched.p, sched.n, sizeof(struct ds_due), by_due);
 		if (sched.n > 0)
 			ds_dpd_compute(sched.p, sched.n, paid.p, paid.n, as_of, &a.d);
 		else

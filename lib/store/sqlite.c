@@ -90,6 +90,37 @@ static int query_int(sqlite3 *db, const char *sql, int dflt)
 	return v;
 }
 
+static void migration_sha256(const struct ds_migration *m, char out[65]);
+
+/*
+ * Every migration the database has applied must be the one this build
+ * carries, byte for byte: a schema edited after the fact is refused.
+ */
+static ds_err check_migrations(ds_store *st, const char *location, struct ds_diag *diag)
+{
+	sqlite3_stmt *s = NULL;
+	ds_err err = DS_OK;
+	if (sqlite3_prepare_v2(st->db, "SELECT version, name, sha256 FROM schema_migrations", -1,
+	                       &s, NULL) != SQLITE_OK)
+		return ds_diag_set(diag, DS_ESCHEMA, location, 0, NULL,
+		                   "cannot read the schema history: %s", sqlite3_errmsg(st->db));
+	while (!err && sqlite3_step(s) == SQLITE_ROW) {
+		int v = sqlite3_column_int(s, 0);
+		if (v < 1 || v > ds_migrations_count)
+			continue;
+		char sum[65];
+		migration_sha256(&ds_migrations[v - 1], sum);
+		const char *have = (const char *)sqlite3_column_text(s, 2);
+		if (!have || strcmp(have, sum) != 0)
+			err = ds_diag_set(diag, DS_ESCHEMA, location, 0, NULL,
+			                  "schema migration %d (%s) in this database differs from "
+			                  "the one this doorstep carries",
+			                  v, (const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+	return err;
+}
+
 static int read_schema_version(sqlite3 *db)
 {
 	if (!query_int(db,
@@ -181,6 +212,8 @@ ds_err ds_store_open(const char *location, const struct ds_store_opts *opts, ds_
 		                  st->schema, ds_store_schema_latest());
 		goto bad;
 	}
+	if (st->schema > 0 && (err = check_migrations(st, location, diag)))
+		goto bad;
 	if (!o.for_init && st->schema < ds_store_schema_latest()) {
 		err = ds_diag_set(diag, DS_ESCHEMA, location, 0, NULL,
 		                  st->schema == 0
@@ -229,6 +262,13 @@ void ds_store_close(ds_store *st)
 
 /* ---------------------------------------------------------- migrations */
 
+static void migration_sha256(const struct ds_migration *m, char out[65])
+{
+	unsigned char d[32];
+	crypto_hash_sha256(d, (const unsigned char *)m->sql, strlen(m->sql));
+	sodium_bin2hex(out, 65, d, sizeof d);
+}
+
 ds_err ds_store_migrate(ds_store *st, int *applied, struct ds_diag *diag)
 {
 	int done = 0;
@@ -238,7 +278,7 @@ ds_err ds_store_migrate(ds_store *st, int *applied, struct ds_diag *diag)
 		                    "PRAGMA application_id=1146311760;"
 		                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
 		                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-		                    " applied_at INTEGER NOT NULL)",
+		                    " sha256 TEXT NOT NULL, applied_at INTEGER NOT NULL)",
 		                    diag);
 		if (err)
 			return err;
@@ -261,14 +301,17 @@ ds_err ds_store_migrate(ds_store *st, int *applied, struct ds_diag *diag)
 		ds_stmt *s;
 		if ((err = ds_store_prepare(st,
 		                            "INSERT INTO schema_migrations"
-		                            "(version,name,applied_at) VALUES(?,?,?)",
+		                            "(version,name,sha256,applied_at) VALUES(?,?,?,?)",
 		                            &s, diag))) {
 			ds_store_rollback(st);
 			return err;
 		}
 		ds_stmt_bind_int(s, 1, m->version);
 		ds_stmt_bind_text(s, 2, m->name);
-		ds_stmt_bind_int(s, 3, (int64_t)time(NULL));
+		char sum[65];
+		migration_sha256(m, sum);
+		ds_stmt_bind_text(s, 3, sum);
+		ds_stmt_bind_int(s, 4, (int64_t)time(NULL));
 		bool row;
 		err = ds_stmt_step(s, &row, diag);
 		ds_stmt_done(s);
@@ -719,6 +762,69 @@ ds_err ds_store_exists(ds_store *st, const char *table, const char *keycol, cons
 	err = ds_stmt_step(s, found, diag);
 	ds_stmt_done(s);
 	return err;
+}
+
+/* ------------------------------------------------------------- meta */
+
+ds_err ds_store_meta_get(ds_store *st, const char *name, char *out, size_t outsz, bool *found,
+                         struct ds_diag *diag)
+{
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(st, "SELECT value FROM store_meta WHERE name=?", &s, diag);
+	if (err)
+		return err;
+	ds_stmt_bind_text(s, 1, name);
+	err = ds_stmt_step(s, found, diag);
+	if (!err && *found)
+		ds_strlcpy(out, ds_stmt_text(s, 0), outsz);
+	ds_stmt_done(s);
+	return err;
+}
+
+ds_err ds_store_meta_set(ds_store *st, const char *name, const char *value, struct ds_diag *diag)
+{
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(st,
+	                              "INSERT INTO store_meta(name,value) VALUES(?,?) "
+	                              "ON CONFLICT(name) DO UPDATE SET value=excluded.value",
+	                              &s, diag);
+	if (err)
+		return err;
+	bool row;
+	ds_stmt_bind_text(s, 1, name);
+	ds_stmt_bind_text(s, 2, value);
+	err = ds_stmt_step(s, &row, diag);
+	ds_stmt_done(s);
+	return err;
+}
+
+ds_err ds_store_check_key(ds_store *st, const struct ds_pii_key *key, struct ds_diag *diag)
+{
+	char mark[DS_PII_HASH_HEX], have[DS_PII_HASH_HEX];
+	ds_pii_hash(key, "doorstep data-protection key check", mark);
+	bool found;
+	ds_err err = ds_store_meta_get(st, "pii_key_check", have, sizeof have, &found, diag);
+	if (err)
+		return err;
+	if (!found) {
+		if ((err = ds_store_meta_set(st, "pii_key_check", mark, diag)))
+			return err;
+		return ds_store_audit(st, "bind_key", "store_meta", "pii_key_check", NULL, diag);
+	}
+	if (strcmp(have, mark) != 0)
+		return ds_diag_set(diag, DS_ECRYPTO, NULL, 0, NULL,
+		                   "the data-protection key file does not belong to this "
+		                   "database (restore the key file that was made with it)");
+	return DS_OK;
+}
+
+bool ds_store_has_key(ds_store *st)
+{
+	char have[DS_PII_HASH_HEX];
+	bool found = false;
+	if (ds_store_meta_get(st, "pii_key_check", have, sizeof have, &found, NULL))
+		return false;
+	return found;
 }
 
 /* ------------------------------------------------------------ audit */

@@ -61,8 +61,10 @@ static int run(struct cli *c, int argc, char **argv)
 	ds_err err = ds_generate_csv(&g, dir, &d);
 	if (err)
 		return cli_fail(c, err, &d);
-	bool was_json = c->json;
+	/* The steps speak on stderr only; stdout carries the summary. */
+	bool was_json = c->json, was_quiet = c->quiet;
 	c->json = false;
+	c->quiet = true;
 	if ((rc = cli_find("init")->run(c, 1, (char *[]){ "init", NULL })))
 		return rc;
 	ds_store *st;
@@ -78,6 +80,7 @@ static int run(struct cli *c, int argc, char **argv)
 	}
 	ds_store_close(st);
 	c->json = was_json;
+	c->quiet = was_quiet;
 	if (rc)
 		return rc;
 	char day[11];

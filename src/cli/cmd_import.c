@@ -31,7 +31,9 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 
 static void rejects_for(const char *rejects, const char *file, int nfiles, char *out, size_t outsz)
 {
-	if (nfiles == 1) {
+	struct stat sb;
+	bool dir = stat(rejects, &sb) == 0 && S_ISDIR(sb.st_mode);
+	if (nfiles == 1 && !dir) {
 		ds_strlcpy(out, rejects, outsz);
 		return;
 	}
@@ -49,6 +51,8 @@ int cli_import(struct cli *c, ds_store *st, const char *kind, char **files, int 
 	char keypath[1024];
 	cli_key_path(c, keypath, sizeof keypath);
 	ds_err err = ds_pii_key_load(keypath, false, &key, &d);
+	if (!err)
+		err = ds_store_check_key(st, &key, &d);
 	if (err)
 		return cli_fail(c, err, &d);
 	const char *zone = ds_config_str(&c->cfg, DS_CFG_TIMEZONE);

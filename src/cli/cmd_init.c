@@ -15,15 +15,23 @@ static int run(struct cli *c, int argc, char **argv)
 	char keypath[1024];
 	struct ds_pii_key key;
 	cli_key_path(c, keypath, sizeof keypath);
-	ds_err err = ds_pii_key_load(keypath, true, &key, &d);
-	if (err)
-		return cli_fail(c, err, &d);
 	ds_store *st;
 	int rc = cli_open_store(c, true, &st);
 	if (rc)
 		return rc;
 	int before = ds_store_schema_version(st), applied = 0;
-	err = ds_store_migrate(st, &applied, &d);
+	/* A new key for a database that already sealed data under another
+	 * would make that data unreadable: only a fresh database gets one. */
+	bool bound = before > 0 && ds_store_has_key(st);
+	ds_err err = ds_pii_key_load(keypath, !bound, &key, &d);
+	if (err == DS_ECRYPTO && bound)
+		ds_diag_set(&d, err, keypath, 0, NULL,
+		            "key file missing or unreadable, and this database already holds "
+		            "data sealed with its key: restore the key file from its backup");
+	if (!err)
+		err = ds_store_migrate(st, &applied, &d);
+	if (!err)
+		err = ds_store_check_key(st, &key, &d);
 	int after = ds_store_schema_version(st);
 	ds_store_close(st);
 	if (err)

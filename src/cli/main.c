@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #ifndef DS_BUILD_TYPE
@@ -34,6 +35,44 @@ static void print_overview(FILE *out)
 	      "  --version       print the version\n\n"
 	      "Exit status: 0 ok, 1 input rejected, 2 usage error, 3 runtime failure.\n",
 	      out);
+}
+
+/* Names where a setting came from, for an error about it. */
+static void blame(struct cli *c, ds_cfg_key key, struct ds_diag *d)
+{
+	const struct ds_cfg_def *def = &ds_config_defs()[key];
+	const char *src = c->cfg.source[key];
+	if (strcmp(src, "env") == 0)
+		ds_strlcpy(d->field, def->env, sizeof d->field);
+	else if (strcmp(src, "file") == 0) {
+		ds_strlcpy(d->file, c->cfg.file, sizeof d->file);
+		snprintf(d->field, sizeof d->field, "[%s] %s", def->section, def->name);
+	} else
+		ds_strlcpy(d->field, def->name, sizeof d->field);
+}
+
+/* Settings whose values only make sense once all sources are merged. */
+static ds_err check_settings(struct cli *c, struct ds_diag *d)
+{
+	const char *zone = ds_config_str(&c->cfg, DS_CFG_TIMEZONE);
+	if (!ds_tz_valid(zone)) {
+		ds_diag_set(d, DS_ECONFIG, NULL, 0, NULL,
+		            "not an IANA time zone (like Asia/Shanghai): \"%s\"", zone);
+		blame(c, DS_CFG_TIMEZONE, d);
+		return DS_ECONFIG;
+	}
+	const char *enc = ds_config_str(&c->cfg, DS_CFG_IMPORT_ENCODING);
+	static const char *const known[] = { "auto", "utf-8", "utf8", "gbk", "gb18030", "gb2312" };
+	bool ok = false;
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		ok = ok || strcasecmp(enc, known[i]) == 0;
+	if (!ok) {
+		ds_diag_set(d, DS_ECONFIG, NULL, 0, NULL,
+		            "unknown encoding \"%s\" (use auto, utf-8, gbk or gb18030)", enc);
+		blame(c, DS_CFG_IMPORT_ENCODING, d);
+		return DS_ECONFIG;
+	}
+	return DS_OK;
 }
 
 int main(int argc, char **argv)
@@ -99,10 +138,8 @@ int main(int argc, char **argv)
 		err = ds_config_set(&c.cfg, DS_CFG_ACTOR, pw ? pw->pw_name : "unknown", "default",
 		                    &d);
 	}
-	if (!err && !ds_tz_valid(ds_config_str(&c.cfg, DS_CFG_TIMEZONE)))
-		err = ds_diag_set(&d, DS_ECONFIG, c.cfg.file, 0, "timezone",
-		                  "not an IANA time zone: \"%s\"",
-		                  ds_config_str(&c.cfg, DS_CFG_TIMEZONE));
+	if (!err)
+		err = check_settings(&c, &d);
 	if (err) {
 		int rc = cli_fail(&c, err, &d);
 		ds_config_free(&c.cfg);

@@ -122,6 +122,8 @@ static void time_zones(void **state)
 	assert_true(ds_tz_valid("Asia/Shanghai"));
 	assert_true(ds_tz_valid("America/New_York"));
 	assert_false(ds_tz_valid("Mars/Olympus"));
+	assert_false(ds_tz_valid("CST")); /* legacy, ambiguous abbreviation */
+	assert_true(ds_tz_valid("UTC"));
 	assert_false(ds_tz_valid(""));
 	assert_false(ds_tz_valid("Asia/Shanghai\n"));
 

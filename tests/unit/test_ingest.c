@@ -284,6 +284,39 @@ static void references_checked(void **state)
 	ds_store_close(st);
 }
 
+static void crlf_quoted_newline_and_rules(void **state)
+{
+	(void)state;
+	ds_store *st = memory_store();
+	struct ds_import_stats t;
+	struct problems p;
+	/* an Excel-style CRLF file with a line break inside a quoted field */
+	const char *path =
+	        FILE_S("crlf.csv", "branch_id,name,timezone,address\r\n"
+	                           "BR01,西湖支行,Asia/Shanghai,\"文三路1号\r\n2楼\"\r\n");
+	assert_int_equal(import(st, "branches", path, NULL, &t, &p), DS_OK);
+	assert_int_equal(
+	        count(st,
+	              "SELECT count(*) FROM branches WHERE address='文三路1号'||char(10)||'2楼'"),
+	        1);
+	/* a bad value with a line break is reported on one line */
+	path = FILE_S("ctl.csv", "branch_id,name,timezone\nBR02,\"a\nb\",Nowhere\n");
+	assert_int_equal(import(st, "branches", path, NULL, &t, &p), DS_EREJECT);
+	assert_null(strchr(p.first, '\n'));
+	/* the bank's overdue figure needs its date and start */
+	path = FILE_S("bo.csv", "borrower_id,name\nB1,张三\n");
+	assert_int_equal(import(st, "borrowers", path, NULL, &t, &p), DS_OK);
+	path = FILE_S("acc.csv",
+	              "account_id,borrower_id,branch_id,product,principal,balance,"
+	              "overdue_amount,overdue_since,open_date\n"
+	              "A1,B1,BR01,consumer_loan,1000,500,0,,2024-01-01\n"
+	              "A2,B1,BR01,consumer_loan,1000,500,120.50,2024-03-01,2024-01-01\n");
+	assert_int_equal(import(st, "accounts", path, NULL, &t, &p), DS_EREJECT);
+	assert_int_equal(p.n, 1);
+	assert_non_null(strstr(p.first, "acc.csv:3:reported_date: required when overdue_amount"));
+	ds_store_close(st);
+}
+
 /* Every allocation the import makes may fail: it must fail cleanly. */
 static void allocation_failures(void **state)
 {
@@ -314,10 +347,15 @@ static void allocation_failures(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(imports_and_reimports), cmocka_unit_test(all_or_nothing),
-		cmocka_unit_test(rejects_file),          cmocka_unit_test(gbk_detected),
-		cmocka_unit_test(long_line_capped),      cmocka_unit_test(personal_data_protected),
-		cmocka_unit_test(references_checked),    cmocka_unit_test(allocation_failures),
+		cmocka_unit_test(imports_and_reimports),
+		cmocka_unit_test(all_or_nothing),
+		cmocka_unit_test(rejects_file),
+		cmocka_unit_test(gbk_detected),
+		cmocka_unit_test(long_line_capped),
+		cmocka_unit_test(personal_data_protected),
+		cmocka_unit_test(references_checked),
+		cmocka_unit_test(crlf_quoted_newline_and_rules),
+		cmocka_unit_test(allocation_failures),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

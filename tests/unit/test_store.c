@@ -66,14 +66,23 @@ static void schema_checks(void **state)
 	assert_int_equal(ds_store_migrate(st, &applied, &d), DS_OK);
 	assert_int_equal(applied, 0);
 	/* pretend a newer doorstep wrote it */
-	assert_int_equal(ds_store_exec(st, "INSERT INTO schema_migrations VALUES(999,'x',0)", &d),
-	                 DS_OK);
+	assert_int_equal(
+	        ds_store_exec(st, "INSERT INTO schema_migrations VALUES(999,'x','',0)", &d), DS_OK);
 	ds_store_close(st);
 	char path[128];
 	snprintf(path, sizeof path, "%s/schema.db", dir);
 	ds_diag_clear(&d);
 	assert_int_equal(ds_store_open(path, NULL, &st, &d), DS_ESCHEMA);
 	assert_non_null(strstr(d.msg, "newer"));
+	/* a database whose applied migration differs from this build's */
+	snprintf(path, sizeof path, "%s/edited.db", dir);
+	struct ds_store_opts init = { .for_init = true };
+	assert_int_equal(ds_store_open(path, &init, &st, &d), DS_OK);
+	assert_int_equal(ds_store_migrate(st, NULL, &d), DS_OK);
+	assert_int_equal(ds_store_exec(st, "UPDATE schema_migrations SET sha256='0'", &d), DS_OK);
+	ds_store_close(st);
+	assert_int_equal(ds_store_open(path, NULL, &st, &d), DS_ESCHEMA);
+	assert_non_null(strstr(d.msg, "differs"));
 	/* an empty file is not initialised */
 	snprintf(path, sizeof path, "%s/empty.db", dir);
 	assert_int_equal(ds_store_open(path, NULL, &st, &d), DS_ESCHEMA);
@@ -210,13 +219,29 @@ static void statements(void **state)
 	ds_store_close(st);
 }
 
+static void key_binding(void **state)
+{
+	(void)state;
+	ds_store *st = fresh("key.db");
+	struct ds_pii_key k1, k2;
+	memset(k1.k, 1, sizeof k1.k);
+	memset(k2.k, 2, sizeof k2.k);
+	struct ds_diag d;
+	assert_false(ds_store_has_key(st));
+	assert_int_equal(ds_store_check_key(st, &k1, &d), DS_OK);
+	assert_true(ds_store_has_key(st));
+	assert_int_equal(ds_store_check_key(st, &k1, &d), DS_OK);
+	assert_int_equal(ds_store_check_key(st, &k2, &d), DS_ECRYPTO);
+	assert_non_null(strstr(d.msg, "does not belong"));
+	ds_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(schema_checks),
-		cmocka_unit_test(upsert_semantics),
-		cmocka_unit_test(audit_chain),
-		cmocka_unit_test(statements),
+		cmocka_unit_test(schema_checks), cmocka_unit_test(upsert_semantics),
+		cmocka_unit_test(audit_chain),   cmocka_unit_test(statements),
+		cmocka_unit_test(key_binding),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

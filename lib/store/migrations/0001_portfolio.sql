@@ -18,6 +18,12 @@
 --     keyed BLAKE2b hash (matching), *_sealed an XChaCha20-Poly1305 sealed
 --     copy (unmasked view, audited), *_masked / *_last4 the masked form.
 
+-- Named settings of this database (e.g. the check value of the bound key).
+CREATE TABLE store_meta (
+  name   TEXT PRIMARY KEY,
+  value  TEXT NOT NULL
+);
+
 CREATE TABLE import_batches (
   batch_id        INTEGER PRIMARY KEY,
   kind            TEXT NOT NULL,
