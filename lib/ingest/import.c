@@ -11,13 +11,15 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_DBCOLS 64
-#define SHOW_VALUE 40 /* characters of a bad value echoed in a reason */
+#define SHOW_VALUE 40                    /* characters of a bad value echoed in a reason */
+#define SHOW_BUF   (SHOW_VALUE * 4 + 16) /* room for them, escaped, quoted and cut */
 
 struct colmap {
 	int field;         /* index in the record, -1 if absent */
@@ -83,19 +85,24 @@ static void problem(struct imp *m, long line, const char *field, bool warning, c
 		m->o->on_problem(m->o->ctx, &d, warning);
 }
 
-/* Quotes a value for a reason, cut to a readable length. */
+/* Quotes a value for a reason, cut to a readable length (and, should out
+ * be short, at the last whole character that fits). */
 static void show(const char *v, char *out, size_t outsz)
 {
 	/* Control characters are spelled out so a problem stays on one line. */
 	struct ds_buf b;
 	ds_buf_init(&b, outsz > 8 ? outsz - 8 : 0);
 	ds_err e = ds_buf_adds(&b, "\"");
-	size_t chars = 0, n = strlen(v);
+	size_t chars = 0, n = strlen(v), whole = b.len;
+	bool cut = false;
 	for (size_t i = 0; i < n && !e; i++) {
 		unsigned char c = (unsigned char)v[i];
-		if ((c & 0xC0) != 0x80 && chars++ == SHOW_VALUE) {
-			e = ds_buf_adds(&b, "...");
-			break;
+		if ((c & 0xC0) != 0x80) {
+			whole = b.len;
+			if (chars++ == SHOW_VALUE) {
+				cut = true;
+				break;
+			}
 		}
 		if (c == '\n')
 			e = ds_buf_adds(&b, "\\n");
@@ -106,9 +113,13 @@ static void show(const char *v, char *out, size_t outsz)
 		else
 			e = ds_buf_add(&b, &v[i], 1);
 	}
-	if (!e)
-		ds_buf_adds(&b, "\"");
-	ds_strlcpy(out, b.p ? b.p : "\"\"", outsz);
+	if (e && b.p) {
+		/* out of room: no part of a character, and say it was cut */
+		b.len = whole;
+		b.p[whole] = '\0';
+		cut = true;
+	}
+	snprintf(out, outsz, "%s%s\"", b.p ? b.p : "\"", cut ? "..." : "");
 	ds_buf_free(&b);
 }
 
@@ -255,7 +266,7 @@ static ds_err check_ref(struct imp *m, struct row_state *rs, const struct ds_imp
 	if (err)
 		return err;
 	if (!found) {
-		char v[128];
+		char v[SHOW_BUF];
 		show(value, v, sizeof v);
 		row_reject(m, rs, c->name, "unknown %s %s (not in %s)", c->name, v, table);
 	} else {
@@ -331,7 +342,7 @@ static void take_row(struct imp *m)
 		const char *why = NULL;
 		if (ds_field_convert(col, raw, m->o, &rs.out[c], &why)) {
 			bool secret = col->type == DS_COL_PHONE || col->type == DS_COL_NATID;
-			char v[128];
+			char v[SHOW_BUF];
 			show(raw, v, sizeof v);
 			row_reject(m, &rs, col->name, "%s%s%s", why, secret ? "" : ": ",
 			           secret ? "" : v);
@@ -690,7 +701,11 @@ ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
 			                   "path too long");
 		}
 		m.rejects_tmp = tmp.p;
-		m.rejects = fopen(m.rejects_tmp, "w");
+		/* Bad rows may carry ID and phone numbers: owner-only, like a key. */
+		int fd = open(m.rejects_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		m.rejects = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (fd >= 0 && !m.rejects)
+			close(fd);
 		if (!m.rejects) {
 			err = ds_diag_set(diag, DS_EIO, opts->rejects_path, 0, NULL,
 			                  "cannot write rejects file: %s", strerror(errno));

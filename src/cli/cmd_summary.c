@@ -108,8 +108,8 @@ static int run_summary(struct cli *c, int argc, char **argv)
 			fputc('\n', stdout);
 		}
 		char label[200];
-		snprintf(label, sizeof label, "%s %s", rows[i].community_id,
-		         rows[i].community_name);
+		snprintf(label, sizeof label, "%s%s%s", rows[i].community_id,
+		         rows[i].community_id[0] ? " " : "", rows[i].community_name);
 		pad(i == n - 1 ? "total" : label, 22);
 		ds_fen overdue = 0;
 		for (int k = 0; k < DS_BUCKETS; k++) {
