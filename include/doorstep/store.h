@@ -116,6 +116,17 @@ typedef enum ds_put_result {
  */
 ds_err ds_store_put(ds_store *st, const struct ds_table *t, const struct ds_value *vals,
                     int64_t batch, ds_put_result *res, struct ds_diag *diag);
+/*
+ * Bulk loading. Between begin and end (inside one transaction) the backend
+ * may set aside work it can do faster once at the end: when `table` starts
+ * empty, its secondary indexes are dropped and rebuilt by end (sorting once
+ * beats inserting at random). Rolling back the transaction restores them.
+ * *token (caller frees with ds_free) remembers what to rebuild; NULL if
+ * nothing was set aside.
+ */
+ds_err ds_store_bulk_begin(ds_store *st, const char *table, char **token, struct ds_diag *diag);
+ds_err ds_store_bulk_end(ds_store *st, char *token, struct ds_diag *diag);
+
 /* Whether a row with key value `key` exists in table.keycol. */
 ds_err ds_store_exists(ds_store *st, const char *table, const char *keycol, const char *key,
                        bool *found, struct ds_diag *diag);

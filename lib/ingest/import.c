@@ -722,7 +722,13 @@ ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
 		goto out_csv;
 	if ((err = open_batch(&m, ds_reader_encoding(r))))
 		goto rollback;
+	char *bulk = NULL;
+	if ((err = ds_store_bulk_begin(st, k->table, &bulk, diag)))
+		goto rollback;
 	err = feed(&m, r);
+	if (!err && !(m.any_reject && !m.rejects))
+		err = ds_store_bulk_end(st, bulk, diag);
+	ds_free(bulk);
 	char sha[65];
 	ds_reader_sha256(r, sha);
 	if (err == DS_EREJECT || (!err && m.any_reject && !m.rejects)) {

@@ -764,6 +764,58 @@ ds_err ds_store_exists(ds_store *st, const char *table, const char *keycol, cons
 	return err;
 }
 
+/* ------------------------------------------------------------- bulk */
+
+ds_err ds_store_bulk_begin(ds_store *st, const char *table, char **token, struct ds_diag *diag)
+{
+	*token = NULL;
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT 1 FROM %s LIMIT 1", table);
+	ds_stmt *s;
+	bool row;
+	ds_err err = ds_store_prepare(st, sql, &s, diag);
+	if (err)
+		return err;
+	err = ds_stmt_step(s, &row, diag);
+	ds_stmt_done(s);
+	if (err || row)
+		return err;
+	/* The CREATE INDEX statements to replay, one per line. */
+	struct ds_buf redo, drop;
+	ds_buf_init(&redo, 1 << 16);
+	ds_buf_init(&drop, 1 << 16);
+	if ((err = ds_store_prepare(st,
+	                            "SELECT name, sql FROM sqlite_master WHERE type='index' "
+	                            "AND tbl_name=? AND sql IS NOT NULL",
+	                            &s, diag)))
+		return err;
+	ds_stmt_bind_text(s, 1, table);
+	while (!(err = ds_stmt_step(s, &row, diag)) && row) {
+		if (ds_buf_addf(&redo, "%s;\n", ds_stmt_text(s, 1)) ||
+		    ds_buf_addf(&drop, "DROP INDEX \"%s\";", ds_stmt_text(s, 0))) {
+			err = ds_diag_set(diag, DS_ETOOBIG, NULL, 0, NULL, "too many indexes");
+			break;
+		}
+	}
+	ds_stmt_done(s);
+	if (!err && drop.len)
+		err = ds_store_exec(st, drop.p, diag);
+	ds_buf_free(&drop);
+	if (err || !redo.len) {
+		ds_buf_free(&redo);
+		return err;
+	}
+	*token = redo.p;
+	return DS_OK;
+}
+
+ds_err ds_store_bulk_end(ds_store *st, char *token, struct ds_diag *diag)
+{
+	if (!token)
+		return DS_OK;
+	return ds_store_exec(st, token, diag);
+}
+
 /* ------------------------------------------------------------- meta */
 
 ds_err ds_store_meta_get(ds_store *st, const char *name, char *out, size_t outsz, bool *found,

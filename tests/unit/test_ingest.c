@@ -317,6 +317,27 @@ static void crlf_quoted_newline_and_rules(void **state)
 	ds_store_close(st);
 }
 
+/* A load into an empty table rebuilds its indexes once; a refused one keeps them. */
+static void bulk_load_keeps_indexes(void **state)
+{
+	(void)state;
+	ds_store *st = memory_store();
+	struct ds_import_stats t;
+	struct problems p;
+	const char *idx = "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+	                  "name='borrowers_community'";
+	const char *bad = FILE_S("bb.csv", "borrower_id,name,community_id\nB1,张三,NOPE\n");
+	assert_int_equal(import(st, "borrowers", bad, NULL, &t, &p), DS_EREJECT);
+	assert_int_equal(count(st, idx), 1);
+	const char *good = FILE_S("bg.csv", "borrower_id,name\nB1,张三\nB2,李四\n");
+	assert_int_equal(import(st, "borrowers", good, NULL, &t, &p), DS_OK);
+	assert_int_equal(count(st, idx), 1);
+	assert_int_equal(count(st, "SELECT count(*) FROM borrowers INDEXED BY borrowers_community "
+	                           "WHERE community_id IS NULL"),
+	                 2);
+	ds_store_close(st);
+}
+
 /* Every allocation the import makes may fail: it must fail cleanly. */
 static void allocation_failures(void **state)
 {
@@ -355,6 +376,7 @@ int main(void)
 		cmocka_unit_test(personal_data_protected),
 		cmocka_unit_test(references_checked),
 		cmocka_unit_test(crlf_quoted_newline_and_rules),
+		cmocka_unit_test(bulk_load_keeps_indexes),
 		cmocka_unit_test(allocation_failures),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
