@@ -44,7 +44,8 @@ ds_err ds_pii_key_load(const char *path, bool create, struct ds_pii_key *key, st
 	if (fd < 0)
 		return ds_diag_set(diag, DS_ECRYPTO, path, 0, NULL,
 		                   "cannot open key file: %s (a new database gets one "
-		                   "from 'doorstep init'; an existing one needs its own back)",
+		                   "from 'doorstep init'; an existing database needs its own "
+		                   "key file restored from backup)",
 		                   strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) == 0 && (st.st_mode & 077))

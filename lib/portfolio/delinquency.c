@@ -58,7 +58,8 @@ void ds_dpd_from_reported(ds_fen overdue, ds_date overdue_since, ds_date reporte
 	for (size_t i = 0; i < m; i++)
 		if (pay[i].date > reported && pay[i].date <= as_of)
 			overdue -= pay[i].amount;
-	if (overdue < 0 || overdue_since >= as_of)
+	/* Without the first unpaid due date there is nothing to count from. */
+	if (overdue < 0 || overdue_since == 0 || overdue_since >= as_of)
 		overdue = 0;
 	finish(out, as_of, overdue_since, overdue);
 }

@@ -51,10 +51,11 @@ const struct cli_command cli_cmd_init = {
 	"init",
 	"create the database, or upgrade it to this version's schema",
 	"init",
-	"Applies every pending numbered migration, each in its own transaction,\n"
-	"and creates the data-protection key file (mode 0600) if there is none:\n"
-	"by default the database path plus '.key' ([security] key_file). Keep\n"
-	"the key file apart from database backups: without it the sealed phone\n"
-	"and ID numbers cannot be read back. Safe to run again.\n",
+	"Applies every pending numbered migration, each in its own transaction.\n"
+	"A new database also gets its data-protection key file (mode 0600; by\n"
+	"default the database path plus '.key', [security] key_file), which is\n"
+	"bound to the database: a database that already sealed data with a key\n"
+	"never gets a new one, so keep the key file backed up, apart from the\n"
+	"database backups. Safe to run again.\n",
 	run,
 };
