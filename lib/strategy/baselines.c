@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const names[DS_T_COUNT] = { "none", "sms",  "call", "letter",
+static const char *const names[DS_T_COUNT] = { "none",  "sms",  "call", "letter",
 	                                       "visit", "plan", "legal" };
 
 const char *ds_treatment_name(ds_treatment t)
@@ -138,14 +138,15 @@ static ds_err random_strategy(void *ctx, const struct ds_obs_account *acc, size_
                               struct ds_diag *diag)
 {
 	(void)ctx, (void)diag;
-	long left[DS_T_COUNT] = { 0, cap->sms, cap->calls, cap->letters,
+	long left[DS_T_COUNT] = { 0,           cap->sms,   cap->calls, cap->letters,
 		                  cap->visits, cap->calls, cap->legal };
 	memset(out, DS_T_NONE, n);
 	for (size_t i = 0; i < n; i++) {
 		if (!contactable(&acc[i], cap))
 			continue;
-		ds_treatment t = (ds_treatment)(mix(day_seed ^ (acc[i].index * 0x9E3779B97F4A7C15ull)) %
-		                                DS_T_COUNT);
+		ds_treatment t =
+		        (ds_treatment)(mix(day_seed ^ (acc[i].index * 0x9E3779B97F4A7C15ull)) %
+		                       DS_T_COUNT);
 		if (t != DS_T_NONE && left[t] > 0) {
 			out[i] = (uint8_t)t;
 			left[t]--;
