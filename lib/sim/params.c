@@ -38,17 +38,17 @@ static const struct ds_sim_param_def defs[] = {
 	{ "population", "collector_skill_mean", 0.55, 0, 1, "mean collector skill (0..1)" },
 	{ "population", "income_median_yuan", 6500, 500, 1e6, "median monthly income, yuan" },
 	/* ability to pay */
-	{ "ability", "shock_rate_monthly", 0.015, 0, 1,
+	{ "ability", "shock_rate_monthly", 0.008, 0, 1,
 	  "chance a month brings a shock (job loss, illness, business downturn)" },
-	{ "ability", "recovery_rate_monthly", 0.12, 0, 1, "chance a month ends a shock" },
+	{ "ability", "recovery_rate_monthly", 0.2, 0, 1, "chance a month ends a shock" },
 	{ "ability", "capacity_after_shock", 0.25, 0, 1,
 	  "share of normal ability to pay left during a shock" },
 	/* paying without being asked */
-	TYPES("payment", "on_time", 0.995, 0.86, 0.965, 0.90, 0.94, 0.96, 0.975,
+	TYPES("payment", "on_time", 0.995, 0.88, 0.97, 0.93, 0.96, 0.975, 0.985,
 	      "chance an installment is paid on its due date"),
-	TYPES("payment", "hazard", 0.08, 0.035, 0.010, 0.004, 0.002, 0.0005, 0.0,
+	TYPES("payment", "hazard", 0.08, 0.06, 0.015, 0.006, 0.002, 0.0005, 0.0,
 	      "daily chance an overdue borrower pays unprompted"),
-	{ "payment", "full_share", 0.70, 0, 1,
+	{ "payment", "full_share", 0.85, 0, 1,
 	  "chance a payment clears the whole overdue amount (else half), at full ability" },
 	/* reaching the borrower */
 	{ "reach", "sms", 0.92, 0, 1, "chance an SMS is read" },

@@ -180,6 +180,9 @@ void sim_observe(const struct sim_state *s, long i, ds_date day, struct ds_obs_a
 /* Expected payment within `horizon` days of treatment t on `day` (truth). */
 double sim_expected(const struct ds_world *w, const struct sim_borrower *b,
                     const struct sim_account *a, ds_treatment t, ds_date day, int horizon);
+/* The bank's traditional practice, used for the history: an SMS a week to
+ * overdue accounts, a call a fortnight past 30 days. */
+void sim_historic_practice(struct sim_state *s, ds_date day, uint8_t *tr);
 /* Which collector serves a community. */
 int sim_collector_for(const struct ds_world *w, uint32_t community);
 

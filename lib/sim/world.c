@@ -106,7 +106,7 @@ static int pick_type(const struct sim_p *p, double u)
 
 /* The bank's traditional practice in the history: an SMS a week to every
  * overdue account, and a call a fortnight once it is a month behind. */
-static void historic_practice(struct sim_state *s, ds_date day, uint8_t *tr)
+void sim_historic_practice(struct sim_state *s, ds_date day, uint8_t *tr)
 {
 	const struct ds_world *w = s->w;
 	for (long i = 0; i < w->na; i++) {
@@ -323,7 +323,7 @@ ds_err ds_world_generate(const struct ds_gen_opts *opts, ds_world **out, struct 
 	s.log = log;
 	ds_err err = DS_OK;
 	for (ds_date day = w->history_start; day < w->as_of && !err; day++) {
-		historic_practice(&s, day, tr);
+		sim_historic_practice(&s, day, tr);
 		err = sim_day(&s, day, tr);
 	}
 	for (int c = 0; c < w->ncomm; c++)
