@@ -8,6 +8,8 @@
 
 #include "doorstep/core.h"
 
+#include <stdio.h>
+
 typedef enum ds_cfg_key {
 	DS_CFG_DB_PATH,
 	DS_CFG_DB_BUSY_TIMEOUT_MS,
@@ -50,5 +52,14 @@ ds_err ds_config_set(struct ds_config *cfg, ds_cfg_key key, const char *value, c
 const char *ds_config_str(const struct ds_config *cfg, ds_cfg_key key);
 long ds_config_int(const struct ds_config *cfg, ds_cfg_key key);
 void ds_config_free(struct ds_config *cfg);
+
+/*
+ * Reads an INI file (inih), calling fn for every key; fn returns DS_OK to go
+ * on or an error (with *diag filled) to stop. Lines over 199 characters are
+ * refused, since Debian's inih would cut them. Errors carry file and line.
+ */
+typedef ds_err (*ds_ini_fn)(void *user, const char *section, const char *name, const char *value,
+                            struct ds_diag *diag);
+ds_err ds_ini_parse(FILE *fp, const char *path, ds_ini_fn fn, void *user, struct ds_diag *diag);
 
 #endif

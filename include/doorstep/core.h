@@ -156,6 +156,17 @@ ds_err ds_time_parse(const char *s, const char *zone, ds_time *out);
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" (needs 21 bytes). */
 void ds_time_format_utc(ds_time t, char out[static 21]);
 
+/* ---------------------------------------------------------------- hashing */
+
+/* A 64-bit finaliser (splitmix64's): spreads every input bit over the
+ * output. For stable assignments and reproducible draws, not security. */
+static inline uint64_t ds_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
 /* ------------------------------------------------------------------ UTF-8 */
 
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */

@@ -62,29 +62,32 @@ ds_err ds_config_set(struct ds_config *cfg, ds_cfg_key key, const char *value, c
 	return DS_OK;
 }
 
-struct parse_ctx {
-	struct ds_config *cfg;
+static ds_err on_key(void *user, const char *section, const char *name, const char *value,
+                     struct ds_diag *diag)
+{
+	struct ds_config *cfg = user;
+	for (int k = 0; k < DS_CFG_COUNT_; k++)
+		if (strcmp(defs[k].section, section) == 0 && strcmp(defs[k].name, name) == 0)
+			return ds_config_set(cfg, (ds_cfg_key)k, value, "file", diag);
+	return ds_diag_set(diag, DS_ECONFIG, NULL, 0, name, "unknown setting [%s] %s", section,
+	                   name);
+}
+
+struct ini_run {
+	ds_ini_fn fn;
+	void *user;
 	struct ds_diag *diag;
 	ds_err err;
 };
 
 static int on_ini(void *user, const char *section, const char *name, const char *value)
 {
-	struct parse_ctx *p = user;
-	for (int k = 0; k < DS_CFG_COUNT_; k++)
-		if (strcmp(defs[k].section, section) == 0 && strcmp(defs[k].name, name) == 0) {
-			p->err = ds_config_set(p->cfg, (ds_cfg_key)k, value, "file", p->diag);
-			if (p->err)
-				ds_strlcpy(p->diag->file, p->cfg->file, sizeof p->diag->file);
-			return !p->err;
-		}
-	p->err = ds_diag_set(p->diag, DS_ECONFIG, p->cfg->file, 0, name, "unknown setting [%s] %s",
-	                     section, name);
-	return 0;
+	struct ini_run *r = user;
+	r->err = r->fn(r->user, section, name, value, r->diag);
+	return r->err == DS_OK;
 }
 
-/* inih cuts lines at its buffer size; refuse such files with a clear line. */
-static ds_err check_lines(FILE *fp, const char *path, struct ds_diag *diag)
+ds_err ds_ini_parse(FILE *fp, const char *path, ds_ini_fn fn, void *user, struct ds_diag *diag)
 {
 	int c, len = 0, line = 1;
 	while ((c = fgetc(fp)) != EOF) {
@@ -97,6 +100,17 @@ static ds_err check_lines(FILE *fp, const char *path, struct ds_diag *diag)
 		}
 	}
 	rewind(fp);
+	struct ini_run r = { fn, user, diag, DS_OK };
+	int rc = ini_parse_file(fp, on_ini, &r);
+	if (r.err) {
+		/* inih returns the line of the first error */
+		ds_strlcpy(diag->file, path, sizeof diag->file);
+		diag->line = rc;
+		return r.err;
+	}
+	if (rc != 0)
+		return ds_diag_set(diag, DS_ECONFIG, path, rc > 0 ? rc : 0, NULL,
+		                   "not valid INI syntax");
 	return DS_OK;
 }
 
@@ -119,21 +133,10 @@ ds_err ds_config_load(struct ds_config *cfg, const char *path, struct ds_diag *d
 		                   "cannot read configuration file: %s", strerror(errno));
 	if (fp) {
 		ds_strlcpy(cfg->file, path, sizeof cfg->file);
-		struct parse_ctx p = { cfg, diag, DS_OK };
-		ds_err e = check_lines(fp, path, diag);
-		if (e) {
-			fclose(fp);
-			return e;
-		}
-		int rc = ini_parse_file(fp, on_ini, &p);
+		ds_err e = ds_ini_parse(fp, path, on_key, cfg, diag);
 		fclose(fp);
-		if (p.err) {
-			diag->line = rc; /* inih returns the line of the first error */
-			return p.err;
-		}
-		if (rc != 0)
-			return ds_diag_set(diag, DS_ECONFIG, path, rc > 0 ? rc : 0, NULL,
-			                   "not valid INI syntax");
+		if (e)
+			return e;
 	}
 	for (int k = 0; k < DS_CFG_COUNT_; k++) {
 		const char *v = getenv(defs[k].env);

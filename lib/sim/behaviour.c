@@ -119,18 +119,11 @@ void sim_p_resolve(const struct ds_sim_params *in, struct sim_p *p)
 
 /* ------------------------------------------------------------- draws */
 
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
 double sim_draw(uint64_t seed, uint32_t account, ds_date day, uint32_t stream)
 {
-	uint64_t h = mix64(seed ^ 0x9E3779B97F4A7C15ull);
-	h = mix64(h ^ ((uint64_t)account << 20) ^ (uint64_t)stream);
-	h = mix64(h ^ (uint64_t)(uint32_t)day);
+	uint64_t h = ds_mix64(seed ^ 0x9E3779B97F4A7C15ull);
+	h = ds_mix64(h ^ ((uint64_t)account << 20) ^ (uint64_t)stream);
+	h = ds_mix64(h ^ (uint64_t)(uint32_t)day);
 	return (double)(h >> 11) * 0x1.0p-53;
 }
 

@@ -6,10 +6,10 @@
  * tens of points; field visits have no published trial, so their effect is a
  * parameter to vary, not a fact.
  */
+#include "doorstep/config.h"
 #include "doorstep/sim.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,37 +161,24 @@ double ds_sim_param(const struct ds_sim_params *p, const char *key)
 	return i < 0 ? NAN : p->v[i];
 }
 
-struct load {
-	struct ds_sim_params *p;
-	struct ds_diag *diag;
-	const char *path;
-	ds_err err;
-};
-
-static int on_ini(void *user, const char *section, const char *name, const char *value)
+static ds_err on_key(void *user, const char *section, const char *name, const char *value,
+                     struct ds_diag *diag)
 {
-	struct load *l = user;
+	struct ds_sim_params *p = user;
 	int i = find(section, name);
-	if (i < 0) {
-		l->err = ds_diag_set(l->diag, DS_ECONFIG, l->path, 0, name,
-		                     "unknown parameter [%s] %s", section, name);
-		return 0;
-	}
+	if (i < 0)
+		return ds_diag_set(diag, DS_ECONFIG, NULL, 0, name, "unknown parameter [%s] %s",
+		                   section, name);
 	char *end;
 	errno = 0;
 	double v = strtod(value, &end);
-	if (!*value || *end || errno || !isfinite(v)) {
-		l->err = ds_diag_set(l->diag, DS_ECONFIG, l->path, 0, name, "not a number: \"%s\"",
-		                     value);
-		return 0;
-	}
-	if (v < defs[i].min || v > defs[i].max) {
-		l->err = ds_diag_set(l->diag, DS_ECONFIG, l->path, 0, name, "%g is outside %g..%g",
-		                     v, defs[i].min, defs[i].max);
-		return 0;
-	}
-	l->p->v[i] = v;
-	return 1;
+	if (!*value || *end || errno || !isfinite(v))
+		return ds_diag_set(diag, DS_ECONFIG, NULL, 0, name, "not a number: \"%s\"", value);
+	if (v < defs[i].min || v > defs[i].max)
+		return ds_diag_set(diag, DS_ECONFIG, NULL, 0, name, "%g is outside %g..%g", v,
+		                   defs[i].min, defs[i].max);
+	p->v[i] = v;
+	return DS_OK;
 }
 
 ds_err ds_sim_params_load(struct ds_sim_params *p, const char *path, struct ds_diag *diag)
@@ -200,28 +187,7 @@ ds_err ds_sim_params_load(struct ds_sim_params *p, const char *path, struct ds_d
 	if (!fp)
 		return ds_diag_set(diag, DS_ECONFIG, path, 0, NULL,
 		                   "cannot read parameter file: %s", strerror(errno));
-	/* Debian's inih cuts lines at 200 bytes: refuse longer ones clearly. */
-	int c, len = 0, line = 1;
-	while ((c = fgetc(fp)) != EOF) {
-		if (c == '\n') {
-			line++;
-			len = 0;
-		} else if (++len > 199) {
-			fclose(fp);
-			return ds_diag_set(diag, DS_ECONFIG, path, line, NULL,
-			                   "line longer than 199 characters");
-		}
-	}
-	rewind(fp);
-	struct load l = { p, diag, path, DS_OK };
-	int rc = ini_parse_file(fp, on_ini, &l);
+	ds_err err = ds_ini_parse(fp, path, on_key, p, diag);
 	fclose(fp);
-	if (l.err) {
-		diag->line = rc;
-		return l.err;
-	}
-	if (rc != 0)
-		return ds_diag_set(diag, DS_ECONFIG, path, rc > 0 ? rc : 0, NULL,
-		                   "not valid INI syntax");
-	return DS_OK;
+	return err;
 }

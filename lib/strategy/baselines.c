@@ -122,15 +122,6 @@ static ds_err visit_by_balance(void *ctx, const struct ds_obs_account *acc, size
 	return visit_ranked(acc, n, cap, true, out, diag);
 }
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xBF58476D1CE4E5B9ull;
-	x ^= x >> 27;
-	x *= 0x94D049BB133111EBull;
-	return x ^ (x >> 31);
-}
-
 /* Exploration data: each contactable account draws a treatment at random;
  * draws beyond a channel's capacity fall back to nothing. */
 static ds_err random_strategy(void *ctx, const struct ds_obs_account *acc, size_t n,
@@ -145,7 +136,7 @@ static ds_err random_strategy(void *ctx, const struct ds_obs_account *acc, size_
 		if (!contactable(&acc[i], cap))
 			continue;
 		ds_treatment t =
-		        (ds_treatment)(mix(day_seed ^ (acc[i].index * 0x9E3779B97F4A7C15ull)) %
+		        (ds_treatment)(ds_mix64(day_seed ^ (acc[i].index * 0x9E3779B97F4A7C15ull)) %
 		                       DS_T_COUNT);
 		if (t != DS_T_NONE && left[t] > 0) {
 			out[i] = (uint8_t)t;
