@@ -17,6 +17,7 @@ typedef struct ds_stmt ds_stmt;
 /* How a store is opened. Zero-initialise, then set what you need. */
 struct ds_store_opts {
 	int busy_timeout_ms; /* 0: 5000 */
+	int cache_mib;       /* page cache; 0: 64 MiB */
 	const char *actor;   /* who is acting, for the audit log; NULL: "system" */
 	bool for_init;       /* allow a missing or older schema (doorstep init) */
 };

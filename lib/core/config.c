@@ -16,6 +16,8 @@ static const struct ds_cfg_def defs[DS_CFG_COUNT_] = {
 	[DS_CFG_DB_BUSY_TIMEOUT_MS] = { "database", "busy_timeout_ms", "DOORSTEP_BUSY_TIMEOUT_MS",
 	                                "5000", true,
 	                                "how long a writer waits for another one, milliseconds" },
+	[DS_CFG_DB_CACHE_MIB] = { "database", "cache_mib", "DOORSTEP_CACHE_MIB", "64", true,
+	                          "page cache of one connection, MiB (bulk loads gain from more)" },
 	[DS_CFG_KEY_FILE] = { "security", "key_file", "DOORSTEP_KEY_FILE", "", false,
 	                      "data-protection key file (default: the database path + .key)" },
 	[DS_CFG_ACTOR] = { "general", "actor", "DOORSTEP_ACTOR", "", false,

@@ -23,7 +23,7 @@ ds_err ds_reader_next(struct ds_reader *r, const char **line, size_t *len, long 
 const char *ds_reader_encoding(const struct ds_reader *r);
 uint64_t ds_reader_done(const struct ds_reader *r);
 uint64_t ds_reader_size(const struct ds_reader *r);
-/* SHA-256 of every byte read so far, hex. */
+/* SHA-256 of every byte read so far, hex; the first call ends hashing. */
 void ds_reader_sha256(struct ds_reader *r, char out[65]);
 void ds_reader_close(struct ds_reader *r);
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,8 +28,113 @@ struct ds_reader {
 	iconv_t cd;
 	char *conv; /* converted line */
 	size_t convcap;
-	crypto_hash_sha256_state sha;
+	struct hasher *hash;
+	char digest[65]; /* once the hash is final */
 };
+
+/* ----------------------------------------------------------- hashing */
+
+/*
+ * The file's SHA-256 is computed on another core while this one parses:
+ * blocks are copied into a small ring the hashing thread drains. If the
+ * thread cannot start, hashing happens inline.
+ */
+#define RING 4
+
+struct hasher {
+	crypto_hash_sha256_state sha;
+	pthread_t thread;
+	bool threaded, done;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned char *slot[RING];
+	size_t len[RING];
+	int head, count;
+};
+
+static void *hash_loop(void *arg)
+{
+	struct hasher *h = arg;
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		while (h->count == 0 && !h->done)
+			pthread_cond_wait(&h->cv, &h->mu);
+		if (h->count == 0)
+			break;
+		int i = h->head;
+		pthread_mutex_unlock(&h->mu);
+		crypto_hash_sha256_update(&h->sha, h->slot[i], h->len[i]);
+		pthread_mutex_lock(&h->mu);
+		h->head = (h->head + 1) % RING;
+		h->count--;
+		pthread_cond_broadcast(&h->cv);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+static struct hasher *hasher_new(void)
+{
+	struct hasher *h = ds_calloc(1, sizeof *h);
+	if (!h)
+		return NULL;
+	crypto_hash_sha256_init(&h->sha);
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	bool ok = true;
+	for (int i = 0; i < RING && ok; i++)
+		ok = (h->slot[i] = ds_malloc(BLOCK)) != NULL;
+	h->threaded = ok && pthread_create(&h->thread, NULL, hash_loop, h) == 0;
+	return h;
+}
+
+static void hasher_add(struct hasher *h, const void *data, size_t n)
+{
+	if (!h->threaded) {
+		crypto_hash_sha256_update(&h->sha, data, n);
+		return;
+	}
+	pthread_mutex_lock(&h->mu);
+	while (h->count == RING)
+		pthread_cond_wait(&h->cv, &h->mu);
+	int i = (h->head + h->count) % RING;
+	memcpy(h->slot[i], data, n);
+	h->len[i] = n;
+	h->count++;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Waits for the thread and writes the hex digest. */
+static void hasher_end(struct hasher *h, char out[65])
+{
+	if (h->threaded) {
+		pthread_mutex_lock(&h->mu);
+		h->done = true;
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+		pthread_join(h->thread, NULL);
+		h->threaded = false;
+	}
+	unsigned char d[32];
+	crypto_hash_sha256_final(&h->sha, d);
+	sodium_bin2hex(out, 65, d, sizeof d);
+}
+
+static void hasher_free(struct hasher *h)
+{
+	if (!h)
+		return;
+	if (h->threaded) {
+		char ignore[65];
+		hasher_end(h, ignore);
+	}
+	for (int i = 0; i < RING; i++)
+		ds_free(h->slot[i]);
+	pthread_mutex_destroy(&h->mu);
+	pthread_cond_destroy(&h->cv);
+	ds_free(h);
+}
 
 static ds_err fill(struct ds_reader *r)
 {
@@ -45,7 +151,8 @@ static ds_err fill(struct ds_reader *r)
 			r->eof = true;
 			break;
 		}
-		crypto_hash_sha256_update(&r->sha, (unsigned char *)r->buf + r->end, n);
+		if (!r->digest[0])
+			hasher_add(r->hash, r->buf + r->end, n);
 		r->end += n;
 		if (n < BLOCK && feof(r->fp))
 			r->eof = true;
@@ -81,13 +188,17 @@ ds_err ds_reader_open(const char *path, const char *encoding, struct ds_reader *
 		ds_free(r);
 		return ds_diag_set(diag, DS_ECRYPTO, path, 0, NULL, "libsodium failed");
 	}
-	crypto_hash_sha256_init(&r->sha);
 	r->fp = fopen(path, "rb");
 	if (!r->fp) {
 		ds_err e = ds_diag_set(diag, DS_EIO, path, 0, NULL, "cannot open: %s",
 		                       strerror(errno));
 		ds_free(r);
 		return e;
+	}
+	r->hash = hasher_new();
+	if (!r->hash) {
+		ds_reader_close(r);
+		return ds_diag_set(diag, DS_ENOMEM, path, 0, NULL, "out of memory");
 	}
 	struct stat sb;
 	if (fstat(fileno(r->fp), &sb) == 0) {
@@ -233,10 +344,10 @@ uint64_t ds_reader_size(const struct ds_reader *r)
 
 void ds_reader_sha256(struct ds_reader *r, char out[65])
 {
-	crypto_hash_sha256_state copy = r->sha;
-	unsigned char d[32];
-	crypto_hash_sha256_final(&copy, d);
-	sodium_bin2hex(out, 65, d, sizeof d);
+	/* The first call ends the hash: bytes read later are not covered. */
+	if (!r->digest[0])
+		hasher_end(r->hash, r->digest);
+	memcpy(out, r->digest, 65);
 }
 
 void ds_reader_close(struct ds_reader *r)
@@ -247,6 +358,7 @@ void ds_reader_close(struct ds_reader *r)
 		fclose(r->fp);
 	if (r->cd != (iconv_t)-1)
 		iconv_close(r->cd);
+	hasher_free(r->hash);
 	ds_free(r->buf);
 	ds_free(r->conv);
 	ds_free(r);

@@ -195,7 +195,7 @@ ds_err ds_store_open(const char *location, const struct ds_store_opts *opts, ds_
 	char *emsg = NULL;
 	rc = sqlite3_exec(st->db,
 	                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
+	                  "PRAGMA foreign_keys=ON; PRAGMA threads=2;"
 	                  "PRAGMA temp_store=FILE;",
 	                  NULL, NULL, &emsg);
 	if (rc != SQLITE_OK) {
@@ -204,6 +204,10 @@ ds_err ds_store_open(const char *location, const struct ds_store_opts *opts, ds_
 		sqlite3_free(emsg);
 		goto bad;
 	}
+	char cache[64];
+	snprintf(cache, sizeof cache, "PRAGMA cache_size=-%d",
+	         (o.cache_mib > 0 ? o.cache_mib : 64) * 1024);
+	sqlite3_exec(st->db, cache, NULL, NULL, NULL);
 	st->schema = read_schema_version(st->db);
 	if (st->schema > ds_store_schema_latest()) {
 		err = ds_diag_set(diag, DS_ESCHEMA, location, 0, NULL,

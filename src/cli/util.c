@@ -71,6 +71,7 @@ int cli_open_store(struct cli *c, bool for_init, ds_store **out)
 {
 	struct ds_store_opts o = {
 		.busy_timeout_ms = (int)ds_config_int(&c->cfg, DS_CFG_DB_BUSY_TIMEOUT_MS),
+		.cache_mib = (int)ds_config_int(&c->cfg, DS_CFG_DB_CACHE_MIB),
 		.actor = ds_config_str(&c->cfg, DS_CFG_ACTOR),
 		.for_init = for_init,
 	};
