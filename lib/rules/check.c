@@ -137,6 +137,8 @@ static bool refuses(const struct rule *r, const struct ds_proposal *p, const str
 	case RK_THIRD_PARTY:
 		if (!in(r->parties, p->party))
 			return false;
+		if (r->flag_b)
+			return true; /* nobody but the borrower or guarantor */
 		if (r->contents && !in(r->contents, p->content))
 			return true;
 		if (r->flag_a && !p->borrower_unreachable)

@@ -191,6 +191,7 @@ static ds_err decode(struct rule *r, const char *src, struct ds_diag *diag)
 		break;
 	case RK_THIRD_PARTY:
 		r->flag_a = bool_param(p, "require_unreachable", false);
+		r->flag_b = bool_param(p, "forbid", false);
 		if (!r->parties)
 			r->parties = (1u << DS_PARTY_THIRD) | (1u << DS_PARTY_FAMILY);
 		r->max = int_param(p, "max", -1);

@@ -344,6 +344,157 @@ static void overrides(void **state)
 	assert_int_equal(ds_rules_load("XX", &pk, &d), DS_ECONFIG);
 }
 
+static ds_rulepack *pack(const char *j)
+{
+	ds_rulepack *pk = NULL;
+	struct ds_diag d;
+	assert_int_equal(ds_rules_load(j, &pk, &d), DS_OK);
+	assert_string_equal(ds_rules_jurisdiction(pk), j);
+	return pk;
+}
+
+static void with_pack(const char *j, void (*fn)(void))
+{
+	ds_rulepack *keep = cn;
+	cn = pack(j);
+	fn();
+	ds_rules_free(cn);
+	cn = keep;
+}
+
+static ds_time ny(int y, int mo, int d, int h, int mi)
+{
+	ds_time t;
+	assert_int_equal(ds_tz_from_local("America/New_York", y, mo, d, h, mi, 0, &t), DS_OK);
+	return t;
+}
+
+static void us_cases(void)
+{
+	struct ds_proposal p = base_call();
+	p.zone = "America/New_York";
+	p.duration_s = 0;
+	/* 12:30 UTC is 07:30 EST the day before DST starts, 08:30 EDT on the day */
+	ds_time t;
+	assert_int_equal(ds_time_parse("2026-03-07T12:30:00Z", "UTC", &t), DS_OK);
+	p.start = t;
+	expect(&p, "US-HOURS");
+	assert_int_equal(ds_time_parse("2026-03-08T12:30:00Z", "UTC", &t), DS_OK);
+	p.start = t;
+	expect(&p, NULL);
+	p.start = ny(2026, 3, 8, 20, 59);
+	expect(&p, NULL);
+	p.start = ny(2026, 3, 8, 21, 1);
+	expect(&p, "US-HOURS");
+	/* 7 calls in 7 days: the eighth waits; one older than 7 days is forgotten */
+	struct ds_past_contact h[7];
+	p.start = ny(2026, 6, 10, 12, 0);
+	for (int i = 0; i < 7; i++)
+		h[i] = (struct ds_past_contact){ p.start - (ds_time)i * 86400 - 3600, DS_CH_CALL,
+			                         DS_PARTY_BORROWER, DS_OUT_UNANSWERED, "n1" };
+	p.history = h;
+	p.nhistory = 7;
+	expect(&p, "US-7-IN-7");
+	h[6].at = p.start - 7 * 86400;
+	expect(&p, NULL);
+	/* a conversation stops calls for 7 days */
+	p.nhistory = 1;
+	h[0] = (struct ds_past_contact){ p.start - 6 * 86400, DS_CH_CALL, DS_PARTY_BORROWER,
+		                         DS_OUT_CONVERSATION, "n1" };
+	expect(&p, "US-7-AFTER-CONVERSATION");
+	h[0].at = p.start - 7 * 86400;
+	expect(&p, NULL);
+	/* one location inquiry of a third party, then no more */
+	p.nhistory = 0;
+	p.party = DS_PARTY_THIRD;
+	p.content = DS_CONTENT_LOCATION_INQUIRY;
+	expect(&p, NULL);
+	h[0] = (struct ds_past_contact){ p.start - 86400 * 30, DS_CH_CALL, DS_PARTY_THIRD,
+		                         DS_OUT_CONNECTED, "n9" };
+	p.nhistory = 1;
+	expect(&p, "US-THIRD-PARTY");
+}
+
+static void in_cases(void)
+{
+	struct ds_proposal p = base_visit();
+	p.zone = "Asia/Kolkata";
+	ds_time t;
+	assert_int_equal(ds_tz_from_local("Asia/Kolkata", 2026, 6, 10, 18, 30, 0, &t), DS_OK);
+	p.start = t; /* ends 19:00 exactly */
+	expect(&p, NULL);
+	p.start = t + 60;
+	expect(&p, "IN-HOURS");
+	p.start = t;
+	struct ds_hold fest = { "festival", t - 3600, t + 86400 };
+	p.holds = &fest;
+	p.nholds = 1;
+	expect(&p, "IN-SENSITIVE-OCCASIONS");
+	p.nholds = 0;
+	struct ds_team_member alone = collector;
+	alone.certified = false;
+	p.team = &alone;
+	p.nteam = 1;
+	expect(&p, "IN-AGENT-CERTIFIED");
+	alone.certified = true;
+	expect(&p, NULL);
+	p.stage = DS_STAGE_ACT;
+	expect(&p, "IN-AGENT-NAMED");
+	p.notice_sent_at = t - 60;
+	expect(&p, NULL);
+	p.channel = DS_CH_CALL;
+	p.party = DS_PARTY_FAMILY;
+	p.content = DS_CONTENT_LOCATION_INQUIRY;
+	expect(&p, "IN-BORROWER-ONLY");
+}
+
+static void uk_cases(void)
+{
+	struct ds_proposal p = base_visit();
+	p.zone = "Europe/London";
+	ds_time t;
+	assert_int_equal(ds_tz_from_local("Europe/London", 2026, 10, 25, 10, 0, 0, &t), DS_OK);
+	p.start = t; /* the day clocks go back */
+	p.stage = DS_STAGE_ACT;
+	p.identity_shown = true;
+	p.notice_sent_at = t - 2 * 86400;
+	expect(&p, NULL);
+	p.notice_sent_at = t - 86400;
+	expect(&p, "UK-VISIT-NOTICE");
+	p.notice_sent_at = t - 2 * 86400;
+	struct ds_hold v = { "vulnerable", 0, 0 };
+	p.holds = &v;
+	p.nholds = 1;
+	expect(&p, "UK-VULNERABLE");
+	p.channel = DS_CH_LETTER;
+	expect(&p, NULL);
+	struct ds_hold b = { "breathing_space", t - 86400, t + 59 * 86400 };
+	p.holds = &b;
+	expect(&p, "UK-BREATHING-SPACE");
+}
+
+static void other_packs(void **state)
+{
+	(void)state;
+	with_pack("US", us_cases);
+	with_pack("IN", in_cases);
+	with_pack("UK", uk_cases);
+	/* every rule of every pack lists with its citation and both reasons */
+	static const char *const all[] = { "CN", "US", "IN", "UK" };
+	for (int j = 0; j < 4; j++) {
+		ds_rulepack *pk = pack(all[j]);
+		assert_true(ds_rules_count(pk) >= 6);
+		for (int i = 0; i < ds_rules_count(pk); i++) {
+			struct ds_rule_info info;
+			ds_rules_info(pk, i, &info);
+			assert_true(strlen(info.citation) > 5);
+			assert_true(strlen(info.reason_zh) > 3 && strlen(info.reason_en) > 3);
+			assert_int_equal(info.params_json[0], '{');
+		}
+		ds_rules_free(pk);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +508,7 @@ int main(void)
 		cmocka_unit_test(third_parties_and_content),
 		cmocka_unit_test(community_pressure),
 		cmocka_unit_test(overrides),
+		cmocka_unit_test(other_packs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
