@@ -1,0 +1,321 @@
+/* doorstep rules list|check: the contact-rule pack in force, and decisions. */
+#include "cli.h"
+#include "doorstep/rules.h"
+
+#include <getopt.h>
+#include <string.h>
+
+/* The pack in force: the configured jurisdiction plus the bank's file. */
+static int load_pack(struct cli *c, const char *jurisdiction, ds_rulepack **out)
+{
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	const char *j =
+	        jurisdiction ? jurisdiction : ds_config_str(&c->cfg, DS_CFG_RULES_JURISDICTION);
+	ds_err err = ds_rules_load(j, out, &d);
+	const char *file = ds_config_str(&c->cfg, DS_CFG_RULES_FILE);
+	if (!err && file[0] && (err = ds_rules_override(*out, file, &d)))
+		ds_rules_free(*out);
+	return err ? cli_fail(c, err, &d) : EXIT_OK;
+}
+
+/* ------------------------------------------------------------ JSON in */
+
+#define MAX_LINE  (64 * 1024)
+#define MAX_ITEMS 1000
+
+struct parsed {
+	struct ds_proposal p;
+	struct ds_team_member team[16];
+	struct ds_past_contact *history;
+	struct ds_hold *holds;
+};
+
+static bool get_time(json_t *o, const char *k, const char *zone, ds_time *out, const char **why)
+{
+	json_t *v = json_object_get(o, k);
+	if (!v || json_is_null(v)) {
+		*out = 0;
+		return true;
+	}
+	if (!json_is_string(v) || ds_time_parse(json_string_value(v), zone, out)) {
+		*why = k;
+		return false;
+	}
+	return true;
+}
+
+static const char *get_str(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool get_bool(json_t *o, const char *k)
+{
+	return json_is_true(json_object_get(o, k));
+}
+
+/* Fills *x from one JSON object; *why names the bad field. Strings point
+ * into `o`, which must outlive the proposal. */
+static bool parse_proposal(json_t *o, struct parsed *x, const char **why)
+{
+	memset(x, 0, sizeof *x);
+	struct ds_proposal *p = &x->p;
+	const char *s;
+	p->zone = get_str(o, "zone");
+	if (!p->zone || !ds_tz_valid(p->zone))
+		return *why = "zone", false;
+	if (!(s = get_str(o, "channel")) || ds_channel_parse(s, &p->channel))
+		return *why = "channel", false;
+	p->party = DS_PARTY_BORROWER;
+	if ((s = get_str(o, "party")) && ds_party_parse(s, &p->party))
+		return *why = "party", false;
+	p->content = DS_CONTENT_REMINDER;
+	if ((s = get_str(o, "content")) && ds_content_parse(s, &p->content))
+		return *why = "content", false;
+	s = get_str(o, "stage");
+	if (s && strcmp(s, "act") != 0 && strcmp(s, "plan") != 0)
+		return *why = "stage", false;
+	p->stage = s && strcmp(s, "act") == 0 ? DS_STAGE_ACT : DS_STAGE_PLAN;
+	if (!get_str(o, "start") || !get_time(o, "start", p->zone, &p->start, why))
+		return *why = "start", false;
+	json_t *dur = json_object_get(o, "duration_s");
+	if (dur && (!json_is_integer(dur) || json_integer_value(dur) < 0 ||
+	            json_integer_value(dur) > 86400))
+		return *why = "duration_s", false;
+	p->duration_s = dur ? (int)json_integer_value(dur) : 0;
+	p->number = get_str(o, "number");
+	p->community_id = get_str(o, "community_id");
+	p->identity_shown = get_bool(o, "identity_shown");
+	p->consent_to_enter = get_bool(o, "consent_to_enter");
+	p->entering_home = get_bool(o, "entering_home");
+	p->borrower_unreachable = get_bool(o, "borrower_unreachable");
+	if (!get_time(o, "notice_sent_at", p->zone, &p->notice_sent_at, why))
+		return false;
+	json_t *cv = json_object_get(o, "community_visits_week");
+	if (cv && (!json_is_integer(cv) || json_integer_value(cv) < 0))
+		return *why = "community_visits_week", false;
+	p->community_visits_week = cv ? (int)json_integer_value(cv) : 0;
+	size_t i;
+	json_t *v;
+	json_t *team = json_object_get(o, "team");
+	if (team && (!json_is_array(team) || json_array_size(team) > 16))
+		return *why = "team", false;
+	json_array_foreach(team, i, v)
+	{
+		if (!json_is_object(v))
+			return *why = "team", false;
+		x->team[i] = (struct ds_team_member){
+			.staff_id = get_str(v, "staff_id"),
+			.collector = get_bool(v, "collector"),
+			.certified = get_bool(v, "certified"),
+			.experienced = get_bool(v, "experienced"),
+			.community_id = get_str(v, "community_id"),
+			.visits_today = (int)json_integer_value(json_object_get(v, "visits_today")),
+		};
+	}
+	p->team = x->team;
+	p->nteam = (int)json_array_size(team);
+	json_t *hist = json_object_get(o, "history");
+	if (hist && (!json_is_array(hist) || json_array_size(hist) > MAX_ITEMS))
+		return *why = "history", false;
+	if (json_array_size(hist)) {
+		x->history = ds_calloc(json_array_size(hist), sizeof *x->history);
+		if (!x->history)
+			return *why = "history (out of memory)", false;
+	}
+	json_array_foreach(hist, i, v)
+	{
+		struct ds_past_contact *h = &x->history[i];
+		h->party = DS_PARTY_BORROWER;
+		h->outcome = DS_OUT_NONE;
+		if (!json_is_object(v) || !get_str(v, "at") ||
+		    !get_time(v, "at", p->zone, &h->at, why) || !(s = get_str(v, "channel")) ||
+		    ds_channel_parse(s, &h->channel) ||
+		    ((s = get_str(v, "party")) && ds_party_parse(s, &h->party)) ||
+		    ((s = get_str(v, "outcome")) && ds_outcome_parse(s, &h->outcome)))
+			return *why = "history", false;
+		h->number = get_str(v, "number");
+	}
+	p->history = x->history;
+	p->nhistory = (int)json_array_size(hist);
+	json_t *holds = json_object_get(o, "holds");
+	if (holds && (!json_is_array(holds) || json_array_size(holds) > MAX_ITEMS))
+		return *why = "holds", false;
+	if (json_array_size(holds)) {
+		x->holds = ds_calloc(json_array_size(holds), sizeof *x->holds);
+		if (!x->holds)
+			return *why = "holds (out of memory)", false;
+	}
+	json_array_foreach(holds, i, v)
+	{
+		struct ds_hold *h = &x->holds[i];
+		if (!json_is_object(v) || !(h->kind = get_str(v, "kind")) ||
+		    !get_time(v, "start", p->zone, &h->start, why) ||
+		    !get_time(v, "end", p->zone, &h->end, why))
+			return *why = "holds", false;
+	}
+	p->holds = x->holds;
+	p->nholds = (int)json_array_size(holds);
+	return true;
+}
+
+static int run_check(struct cli *c, const char *jurisdiction)
+{
+	ds_rulepack *pack;
+	int rc = load_pack(c, jurisdiction, &pack);
+	if (rc)
+		return rc;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0, bad = 0, refused = 0, allowed = 0;
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		lineno++;
+		if (n > MAX_LINE) {
+			fprintf(stderr, "stdin:%ld: line longer than %d bytes\n", lineno, MAX_LINE);
+			printf("{\"line\":%ld,\"error\":\"line too long\"}\n", lineno);
+			bad++;
+			continue;
+		}
+		bool blank = true;
+		for (ssize_t k = 0; k < n && blank; k++)
+			blank = line[k] == ' ' || line[k] == '\t' || line[k] == '\n' ||
+			        line[k] == '\r';
+		if (blank)
+			continue;
+		json_error_t je;
+		json_t *o = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, &je);
+		json_t *out = json_object();
+		json_object_set_new(out, "line", json_integer(lineno));
+		if (o && json_is_object(o) && json_object_get(o, "id"))
+			json_object_set(out, "id", json_object_get(o, "id"));
+		struct parsed x;
+		const char *why = NULL;
+		struct ds_verdict v;
+		struct ds_diag d;
+		ds_diag_clear(&d);
+		if (!o || !json_is_object(o)) {
+			fprintf(stderr, "stdin:%ld: not a JSON object%s%s\n", lineno, o ? "" : ": ",
+			        o ? "" : je.text);
+			json_object_set_new(out, "error", json_string("not a JSON object"));
+			bad++;
+		} else if (!parse_proposal(o, &x, &why)) {
+			fprintf(stderr, "stdin:%ld:%s: missing or invalid\n", lineno, why);
+			char msg[160];
+			snprintf(msg, sizeof msg, "%s: missing or invalid", why);
+			json_object_set_new(out, "error", json_string(msg));
+			bad++;
+		} else if (ds_rules_check(pack, &x.p, &v, &d)) {
+			fprintf(stderr, "stdin:%ld:%s: %s\n", lineno, d.field, d.msg);
+			json_object_set_new(out, "error", json_string(d.msg));
+			bad++;
+		} else {
+			json_t *hits = json_array();
+			for (int i = 0; i < v.nhits; i++)
+				json_array_append_new(hits,
+				                      json_pack("{s:s, s:s, s:s}", "rule",
+				                                v.hits[i].rule_id, "reason_zh",
+				                                v.hits[i].reason_zh, "reason_en",
+				                                v.hits[i].reason_en));
+			json_object_set_new(out, "allow", json_boolean(v.allow));
+			json_object_set_new(out, "rules", hits);
+			v.allow ? allowed++ : refused++;
+		}
+		if (o && json_is_object(o)) {
+			ds_free(x.history);
+			ds_free(x.holds);
+		}
+		json_dumpf(out, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(out);
+		json_decref(o);
+	}
+	free(line);
+	ds_rules_free(pack);
+	if (!c->quiet)
+		fprintf(stderr, "rules check: %ld allowed, %ld refused, %ld bad lines\n", allowed,
+		        refused, bad);
+	return bad ? EXIT_REJECTED : EXIT_OK;
+}
+
+static int run_list(struct cli *c, const char *jurisdiction)
+{
+	ds_rulepack *pack;
+	int rc = load_pack(c, jurisdiction, &pack);
+	if (rc)
+		return rc;
+	json_t *arr = c->json ? json_array() : NULL;
+	if (!arr)
+		printf("Rule pack %s (%d rules)\n", ds_rules_jurisdiction(pack),
+		       ds_rules_count(pack));
+	for (int i = 0; i < ds_rules_count(pack); i++) {
+		struct ds_rule_info r;
+		ds_rules_info(pack, i, &r);
+		if (arr) {
+			json_error_t je;
+			json_array_append_new(
+			        arr,
+			        json_pack("{s:s, s:s, s:s, s:s, s:s*, s:o, s:s, s:s}", "id", r.id,
+			                  "kind", r.kind, "citation", r.citation, "effective_from",
+			                  r.effective_from, "effective_to", r.effective_to,
+			                  "params", json_loads(r.params_json, 0, &je), "reason_zh",
+			                  r.reason_zh, "reason_en", r.reason_en));
+			continue;
+		}
+		printf("\n%s  (%s, in force from %s%s%s)\n  %s\n  %s\n  params: %s\n  source: %s\n",
+		       r.id, r.kind, r.effective_from, r.effective_to ? " to " : "",
+		       r.effective_to ? r.effective_to : "", r.reason_zh, r.reason_en,
+		       r.params_json, r.citation);
+	}
+	if (arr)
+		cli_print_json(json_pack("{s:s, s:o}", "jurisdiction", ds_rules_jurisdiction(pack),
+		                         "rules", arr));
+	ds_rules_free(pack);
+	return EXIT_OK;
+}
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	const struct cli_command *cmd = cli_find("rules");
+	static const struct option opts[] = {
+		{ "jurisdiction", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *jurisdiction = NULL;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+		if (ch == 'j')
+			jurisdiction = optarg;
+		else if (ch == 'h') {
+			cli_help(cmd, stdout);
+			return EXIT_OK;
+		} else
+			return cli_usage(cmd, "bad option");
+	}
+	if (optind >= argc)
+		return cli_usage(cmd, "need a subcommand: list or check");
+	const char *sub = argv[optind];
+	if (optind + 1 < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	if (strcmp(sub, "list") == 0)
+		return run_list(c, jurisdiction);
+	if (strcmp(sub, "check") == 0)
+		return run_check(c, jurisdiction);
+	return cli_usage(cmd, "unknown subcommand '%s'", sub);
+}
+
+const struct cli_command cli_cmd_rules = {
+	"rules",
+	"contact rules: list the pack in force, check proposed contacts",
+	"rules [--jurisdiction CN|US|IN|UK] list|check",
+	"list   prints every rule of the pack in force ([rules] jurisdiction, plus\n"
+	"       the bank's [rules] override_file) with its citation and parameters.\n"
+	"check  reads proposed contacts as JSON lines on stdin and writes one\n"
+	"       decision per line on stdout: allow, and every refusing rule with\n"
+	"       its reason in Chinese and English. The format is in docs/rules.md.\n"
+	"       Exit status 1 when a line could not be read.\n",
+	run,
+};
