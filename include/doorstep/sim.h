@@ -13,6 +13,7 @@
 
 #include "doorstep/core.h"
 #include "doorstep/ingest.h"
+#include "doorstep/rules.h"
 #include "doorstep/store.h"
 #include "doorstep/strategy.h"
 
@@ -84,6 +85,7 @@ struct ds_sim_opts {
 	                         * imported into it through the intake path */
 	const char *feed_dir;                /* scratch directory for those daily files */
 	const struct ds_import_opts *import; /* key, zone for the daily imports */
+	const ds_rulepack *rules;            /* when set, every planned contact is checked */
 };
 
 struct ds_sim_result {
@@ -100,7 +102,8 @@ struct ds_sim_result {
 	long reached;
 	long promises_made, promises_kept;
 	long complaints, incidents;
-	long refused; /* planned contacts not made (hold, spacing) */
+	long refused;       /* planned contacts not made (hold, spacing) */
+	long refused_rules; /* planned contacts the contact rules refused */
 	double seconds;
 };
 

@@ -278,18 +278,10 @@ ds_err ds_world_write_csv(const ds_world *w, const char *dir, struct ds_diag *di
 			phone(fs, s->name_seed);
 			fprintf(fs, ",\"%s\",%.6f,%.6f,09:00,18:00,",
 			        skills[s->name_seed % N(skills)], s->lat, s->lon);
-			/* training: most hold a valid certificate, some have let it lapse */
-			ds_date issued = s->hired + 30 > today ? today : s->hired + 30;
-			ds_date expires = ds_date_add_months(issued, 24);
-			for (uint32_t renew = s->name_seed; expires < today && renew % 8 != 0;
-			     renew /= 2) {
-				issued = ds_date_add_months(issued, 24);
-				expires = ds_date_add_months(issued, 24);
-			}
 			fprintf(fc, "S%05d,collection_basic,", k + 1);
-			date(fc, issued > today ? today : issued);
+			date(fc, s->cert_issued);
 			fputc(',', fc);
-			date(fc, expires);
+			date(fc, s->cert_expires);
 			fputc('\n', fc);
 			/* training shows in skill: the better half hold counselling */
 			if (s->skill > 0.55) {

@@ -57,6 +57,7 @@ struct sim_staff {
 	int32_t community;
 	float skill; /* hidden */
 	ds_date hired;
+	ds_date cert_issued, cert_expires; /* collectors' collection_basic */
 	double lat, lon;
 	uint32_t name_seed;
 };

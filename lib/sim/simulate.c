@@ -52,6 +52,112 @@ static void enforce(const struct ds_capacity *cap, uint8_t *tr, long n, long *re
 	}
 }
 
+/* The contact-rule engine's view of a planned treatment. */
+struct rule_ctx {
+	const ds_world *w;
+	const ds_rulepack *pack;
+	int offset_s;       /* the city's UTC offset (one zone, no DST) */
+	int *visits_week;   /* per community, visits in the last 7 days */
+	int *visits_day[7]; /* per day of the week ring, per community */
+	int *worker_of;     /* first community worker of each community */
+};
+
+static ds_channel channel_of(ds_treatment t)
+{
+	switch (t) {
+	case DS_T_SMS:
+		return DS_CH_SMS;
+	case DS_T_LETTER:
+	case DS_T_LEGAL:
+		return DS_CH_LETTER;
+	case DS_T_VISIT:
+		return DS_CH_VISIT;
+	default:
+		return DS_CH_CALL;
+	}
+}
+
+static ds_err rules_allow(struct rule_ctx *rc, const struct sim_state *s, long i, ds_treatment t,
+                          ds_date day, bool *allow, struct ds_diag *diag)
+{
+	const ds_world *w = rc->w;
+	const struct sim_account *a = &s->a[i];
+	const struct sim_borrower *b = &s->b[a->borrower];
+	int minute = 9 * 60 + (int)(sim_draw(s->seed, (uint32_t)i, day, 99) * 600);
+	char number[24];
+	snprintf(number, sizeof number, "A%07ld", i + 1);
+	struct ds_team_member team[2];
+	int nteam = 0;
+	if (t == DS_T_VISIT) {
+		const struct sim_staff *c = &w->staff[sim_collector_for(w, b->community)];
+		team[nteam++] =
+		        (struct ds_team_member){ "collector",          true, c->cert_expires > day,
+			                         day - c->hired > 730, NULL, 0 };
+		if (rc->worker_of[b->community] >= 0)
+			team[nteam++] = (struct ds_team_member){
+				"worker", false, false, false, w->comm[b->community].id, 0
+			};
+	}
+	struct ds_hold holds[2];
+	int nholds = 0;
+	if (a->hold_until > day)
+		holds[nholds++] = (struct ds_hold){ "complaint", 0,
+			                            (ds_time)a->hold_until * 86400 - rc->offset_s };
+	if (b->flags & 2)
+		holds[nholds++] = (struct ds_hold){ "safety_risk", 0, 0 };
+	struct ds_proposal p = {
+		.stage = DS_STAGE_PLAN,
+		.channel = channel_of(t),
+		.party = DS_PARTY_BORROWER,
+		.content = DS_CONTENT_REMINDER,
+		.start = (ds_time)day * 86400 + minute * 60 - rc->offset_s,
+		.duration_s = t == DS_T_VISIT                     ? 1800
+		              : t == DS_T_SMS || t == DS_T_LETTER ? 0
+		                                                  : 300,
+		.zone = "Asia/Shanghai",
+		.number = number,
+		.community_id = w->comm[b->community].id,
+		.team = team,
+		.nteam = nteam,
+		.holds = holds,
+		.nholds = nholds,
+		.community_visits_week = rc->visits_week[b->community],
+	};
+	struct ds_verdict v;
+	ds_err err = ds_rules_check(rc->pack, &p, &v, diag);
+	*allow = v.allow;
+	return err;
+}
+
+/* Asks the rules about every planned treatment; refused ones are dropped. */
+static ds_err apply_rules(struct rule_ctx *rc, const struct sim_state *s, ds_date day, uint8_t *tr,
+                          struct ds_sim_result *out, struct ds_diag *diag)
+{
+	const ds_world *w = rc->w;
+	int *today = rc->visits_day[((day % 7) + 7) % 7];
+	for (int c = 0; c < w->ncomm; c++) {
+		rc->visits_week[c] -= today[c];
+		today[c] = 0;
+	}
+	for (long i = 0; i < w->na; i++) {
+		if (tr[i] == DS_T_NONE)
+			continue;
+		bool allow;
+		ds_err err = rules_allow(rc, s, i, (ds_treatment)tr[i], day, &allow, diag);
+		if (err)
+			return err;
+		if (!allow) {
+			tr[i] = DS_T_NONE;
+			out->refused_rules++;
+		} else if (tr[i] == DS_T_VISIT) {
+			uint32_t c = s->b[s->a[i].borrower].community;
+			today[c]++;
+			rc->visits_week[c]++;
+		}
+	}
+	return DS_OK;
+}
+
 static ds_err feed_day(struct sim_state *s, ds_date day, const struct ds_sim_opts *opts,
                        struct ds_diag *diag)
 {
@@ -97,7 +203,27 @@ ds_err ds_simulate(const ds_world *w, const struct ds_strategy *strategy, void *
 	uint8_t *tr = ds_malloc((size_t)w->na);
 	uint8_t *was = ds_calloc((size_t)w->na, 1);
 	ds_err err = DS_OK;
-	if (!s.b || !s.a || !s.coop || !obs || !tr || !was) {
+	struct rule_ctx rc = { .w = w, .pack = opts->rules };
+	bool rules_ok = true;
+	if (opts->rules) {
+		struct ds_civil_time ct;
+		ds_tz_to_local("Asia/Shanghai", (ds_time)w->as_of * 86400, &ct);
+		rc.offset_s = ct.utc_offset_s;
+		rc.visits_week = ds_calloc((size_t)w->ncomm, sizeof(int));
+		rc.worker_of = ds_malloc((size_t)w->ncomm * sizeof(int));
+		rules_ok = rc.visits_week && rc.worker_of;
+		for (int k = 0; k < 7; k++)
+			rules_ok = rules_ok &&
+			           (rc.visits_day[k] = ds_calloc((size_t)w->ncomm, sizeof(int)));
+		if (rules_ok) {
+			for (int c = 0; c < w->ncomm; c++)
+				rc.worker_of[c] = -1;
+			for (int k = w->nstaff - 1; k >= 0; k--)
+				if (w->staff[k].role == 1)
+					rc.worker_of[w->staff[k].community] = k;
+		}
+	}
+	if (!s.b || !s.a || !s.coop || !obs || !tr || !was || !rules_ok) {
 		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 		goto out;
 	}
@@ -126,6 +252,8 @@ ds_err ds_simulate(const ds_world *w, const struct ds_strategy *strategy, void *
 		                        diag)))
 			break;
 		enforce(&cap, tr, w->na, &out->refused);
+		if (opts->rules && (err = apply_rules(&rc, &s, day, tr, out, diag)))
+			break;
 		if ((err = sim_day(&s, day, tr))) {
 			ds_diag_set(diag, err, NULL, 0, NULL, "out of memory");
 			break;
@@ -145,6 +273,10 @@ ds_err ds_simulate(const ds_world *w, const struct ds_strategy *strategy, void *
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	out->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 out:
+	ds_free(rc.visits_week);
+	ds_free(rc.worker_of);
+	for (int k = 0; k < 7; k++)
+		ds_free(rc.visits_day[k]);
 	sim_log_free(&s.log);
 	ds_free(s.b);
 	ds_free(s.a);

@@ -222,9 +222,20 @@ ds_err ds_world_generate(const struct ds_gen_opts *opts, ds_world **out, struct 
 		s->district = (int16_t)d;
 		s->skill = clamp01(p->skill_mean + 0.2 * normal(&r));
 		s->hired = w->as_of - (ds_date)range(&r, 60, 4000);
+		s->name_seed = (uint32_t)next(&r);
+		/* training: most renew the certificate every two years, some let
+		 * it lapse */
+		ds_date issued = s->hired + 30 > w->as_of ? w->as_of : s->hired + 30;
+		ds_date expires = ds_date_add_months(issued, 24);
+		for (uint32_t renew = s->name_seed; expires < w->as_of && renew % 8 != 0;
+		     renew /= 2) {
+			issued = ds_date_add_months(issued, 24);
+			expires = ds_date_add_months(issued, 24);
+		}
+		s->cert_issued = issued > w->as_of ? w->as_of : issued;
+		s->cert_expires = expires;
 		s->lat = CITY_LAT + (d - 2) * 0.03 + normal(&r) * 0.02;
 		s->lon = CITY_LON + ((d % 3) - 1) * 0.04 + normal(&r) * 0.02;
-		s->name_seed = (uint32_t)next(&r);
 	}
 	for (int k = 0; k < 3; k++) {
 		struct sim_staff *s = &w->staff[w->nstaff++];

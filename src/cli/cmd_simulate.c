@@ -67,7 +67,8 @@ enum {
 	O_DAYS,
 	O_STRATEGY,
 	O_STORE_DIR,
-	O_NO_STORE
+	O_NO_STORE,
+	O_NO_RULES
 };
 
 static const struct option world_opts[] = {
@@ -81,6 +82,7 @@ static const struct option world_opts[] = {
 	{ "strategy", required_argument, NULL, O_STRATEGY },
 	{ "store-dir", required_argument, NULL, O_STORE_DIR },
 	{ "no-store", no_argument, NULL, O_NO_STORE },
+	{ "no-rules", no_argument, NULL, O_NO_RULES },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0, 0, 0, 0 },
 };
@@ -89,7 +91,7 @@ struct all_args {
 	struct world_args w;
 	long days;
 	const char *strategies, *store_dir;
-	bool no_store, help;
+	bool no_store, no_rules, help;
 };
 
 static int parse(const struct cli_command *cmd, int argc, char **argv, struct all_args *a,
@@ -141,6 +143,11 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct al
 			if (!simulate)
 				return cli_usage(cmd, "bad option");
 			a->no_store = true;
+			break;
+		case O_NO_RULES:
+			if (!simulate)
+				return cli_usage(cmd, "bad option");
+			a->no_rules = true;
 			break;
 		case 'h':
 			a->help = true;
@@ -268,6 +275,13 @@ static json_t *result_json(const struct ds_sim_result *r)
 	        "refused", (json_int_t)r->refused, "contacts", contacts, "seconds", r->seconds);
 }
 
+static json_t *result_json_full(const struct ds_sim_result *r)
+{
+	json_t *o = result_json(r);
+	json_object_set_new(o, "refused_by_rules", json_integer(r->refused_rules));
+	return o;
+}
+
 static int run_simulate(struct cli *c, int argc, char **argv)
 {
 	const struct cli_command *cmd = cli_find("simulate");
@@ -306,6 +320,20 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 	ds_date as_of;
 	if ((rc = world_from_args(c, &a.w, &w, &as_of)))
 		return rc;
+	ds_rulepack *rules = NULL;
+	if (!a.no_rules) {
+		struct ds_diag d;
+		ds_diag_clear(&d);
+		ds_err err = ds_rules_load(ds_config_str(&c->cfg, DS_CFG_RULES_JURISDICTION),
+		                           &rules, &d);
+		const char *file = ds_config_str(&c->cfg, DS_CFG_RULES_FILE);
+		if (!err && file[0] && (err = ds_rules_override(rules, file, &d)))
+			ds_rules_free(rules);
+		if (err) {
+			ds_world_free(w);
+			return cli_fail(c, err, &d);
+		}
+	}
 	struct ds_sim_result results[32];
 	struct ds_pii_key key;
 	for (int i = 0; i < nchosen && !rc; i++) {
@@ -314,6 +342,7 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 			.days = (int)a.days,
 			.seed = a.w.seed ? a.w.seed
 			                 : (uint64_t)ds_config_int(&c->cfg, DS_CFG_DEMO_SEED),
+			.rules = rules,
 		};
 		char feed[4200];
 		struct ds_import_opts io = { .timezone = ds_config_str(&c->cfg, DS_CFG_TIMEZONE) };
@@ -349,20 +378,21 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 			rc = cli_fail(c, err, &d);
 	}
 	ds_world_free(w);
+	ds_rules_free(rules);
 	if (rc)
 		return rc;
 	if (c->json) {
 		json_t *arr = json_array();
 		for (int i = 0; i < nchosen; i++)
-			json_array_append_new(arr, result_json(&results[i]));
+			json_array_append_new(arr, result_json_full(&results[i]));
 		char day[11];
 		ds_date_format(as_of, day);
 		cli_print_json(json_pack("{s:s, s:i, s:o}", "as_of", day, "days", (int)a.days,
 		                         "strategies", arr));
 		return EXIT_OK;
 	}
-	printf("%-17s %13s %11s %13s %6s %9s %10s %7s\n", "strategy", "recovered", "cost", "net",
-	       "cure%", "promises", "complaints", "incid.");
+	printf("%-17s %13s %11s %13s %6s %9s %10s %7s %6s\n", "strategy", "recovered", "cost", "net",
+	       "cure%", "promises", "complaints", "incid.", "ruled");
 	for (int i = 0; i < nchosen; i++) {
 		const struct ds_sim_result *r = &results[i];
 		char rec[32], cost[32], net[32], pk[32];
@@ -370,8 +400,8 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 		ds_money_format(r->cost_fen, cost, sizeof cost);
 		ds_money_format(r->net_fen, net, sizeof net);
 		snprintf(pk, sizeof pk, "%ld/%ld", r->promises_kept, r->promises_made);
-		printf("%-17s %13s %11s %13s %6.1f %9s %10ld %7ld\n", r->strategy, rec, cost, net,
-		       100 * r->cure_rate, pk, r->complaints, r->incidents);
+		printf("%-17s %13s %11s %13s %6.1f %9s %10ld %7ld %6ld\n", r->strategy, rec, cost,
+		       net, 100 * r->cure_rate, pk, r->complaints, r->incidents, r->refused_rules);
 	}
 	if (nchosen)
 		printf("\n%ld accounts, %ld overdue at the start (%.2f yuan); %ld days from the "
@@ -399,13 +429,15 @@ const struct cli_command cli_cmd_simulate = {
 	"simulate",
 	"run strategies over simulated days and compare what they recover",
 	"simulate [--days N] [--strategy A,B,...] [--borrowers N] [--seed N] [--as-of D]\n"
-	"       [--params FILE] [--truth FILE] [--store-dir DIR | --no-store]",
+	"       [--params FILE] [--truth FILE] [--store-dir DIR | --no-store] [--no-rules]",
 	"Each strategy runs on the same city with the same random draws (common\n"
 	"random numbers), so differences are the strategies', not luck. Each day\n"
 	"the strategy sees only what the bank observes and plans within the day's\n"
 	"capacity; the world answers; the day's payments and contacts are imported\n"
 	"into DIR/<strategy>.db (default ./doorstep-sim) through the ordinary\n"
-	"intake, unless --no-store. Prints recovered amount, cost, net recovery,\n"
-	"cure rate, promises kept/made, complaints and incidents per strategy.\n",
+	"intake, unless --no-store. Every planned contact passes the contact rules\n"
+	"in force ([rules] jurisdiction) unless --no-rules; 'ruled' counts those\n"
+	"refused. Prints recovered amount, cost, net recovery, cure rate, promises\n"
+	"kept/made, complaints and incidents per strategy.\n",
 	run_simulate,
 };

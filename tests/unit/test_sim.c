@@ -205,6 +205,32 @@ static void truth_matches_engine(void **state)
 	ds_world_free(w);
 }
 
+/* Every planned contact passes the contact rules; refused ones are not made. */
+static void contact_rules_apply(void **state)
+{
+	(void)state;
+	ds_world *w = world(20261129, 2000, NULL);
+	ds_rulepack *cn;
+	struct ds_diag d;
+	assert_int_equal(ds_rules_load("CN", &cn, &d), DS_OK);
+	struct ds_sim_opts o = { .days = 30, .seed = 5 };
+	struct ds_sim_result free_run, ruled;
+	assert_int_equal(ds_simulate(w, ds_strategy_find("visit-all"), NULL, &o, &free_run, &d),
+	                 DS_OK);
+	o.rules = cn;
+	assert_int_equal(ds_simulate(w, ds_strategy_find("visit-all"), NULL, &o, &ruled, &d),
+	                 DS_OK);
+	assert_int_equal(free_run.refused_rules, 0);
+	assert_true(ruled.refused_rules > 0);
+	assert_true(ruled.contacts[DS_T_VISIT] < free_run.contacts[DS_T_VISIT]);
+	/* the rules never refuse an SMS reminder at office hours */
+	struct ds_sim_result sms;
+	assert_int_equal(ds_simulate(w, ds_strategy_find("sms-only"), NULL, &o, &sms, &d), DS_OK);
+	assert_int_equal(sms.refused_rules, 0);
+	ds_rules_free(cn);
+	ds_world_free(w);
+}
+
 static void parameter_file(void **state)
 {
 	(void)state;
@@ -243,6 +269,7 @@ int main(void)
 		cmocka_unit_test(parameters_move_what_they_should),
 		cmocka_unit_test(plausible_statistics),
 		cmocka_unit_test(truth_matches_engine),
+		cmocka_unit_test(contact_rules_apply),
 		cmocka_unit_test(parameter_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
