@@ -6,7 +6,7 @@ BUILD      ?= build
 SAN_BUILD  ?= build-san
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build build-san demo check test test-san style format bench clean
+.PHONY: all deps build build-san demo check test test-san style format fuzz-smoke bench clean
 
 all: build
 
@@ -37,11 +37,15 @@ test-san: build-san
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	ctest --test-dir $(SAN_BUILD) -L 'unit|cli' --output-on-failure -j$(JOBS)
 
-check: style build build-san
+# A few seconds of every fuzz target on its seed corpus (bench/fuzz runs longer).
+fuzz-smoke: deps
+	@sh scripts/fuzz-smoke.sh build-fuzz 5
+
+check: style build build-san fuzz-smoke
 	@sh scripts/run-tests.sh $(BUILD) $(SAN_BUILD) $(JOBS)
 
 bench: build
 	sh bench/import/run.sh $(BUILD)/doorstep
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) build-fuzz

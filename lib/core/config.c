@@ -89,6 +89,9 @@ struct ini_run {
 static int on_ini(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_run *r = user;
+	/* inih goes on after a refused key: keep the first error */
+	if (r->err)
+		return 0;
 	r->err = r->fn(r->user, section, name, value, r->diag);
 	return r->err == DS_OK;
 }

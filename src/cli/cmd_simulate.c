@@ -391,8 +391,8 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 		                         "strategies", arr));
 		return EXIT_OK;
 	}
-	printf("%-17s %13s %11s %13s %6s %9s %10s %7s %6s\n", "strategy", "recovered", "cost", "net",
-	       "cure%", "promises", "complaints", "incid.", "ruled");
+	printf("%-17s %13s %11s %13s %6s %9s %10s %7s %6s\n", "strategy", "recovered", "cost",
+	       "net", "cure%", "promises", "complaints", "incid.", "ruled");
 	for (int i = 0; i < nchosen; i++) {
 		const struct ds_sim_result *r = &results[i];
 		char rec[32], cost[32], net[32], pk[32];

@@ -82,6 +82,14 @@ static void errors_name_file_and_line(void **state)
 	ds_config_free(&c);
 	unlink(path);
 
+	/* the first refused key is the one reported, whatever follows */
+	write_ini("[x]\ny=1\n[demo]\nseed=5\n");
+	assert_int_equal(ds_config_load(&c, path, &d), DS_ECONFIG);
+	assert_int_equal(d.line, 2);
+	assert_non_null(strstr(d.msg, "unknown setting [x] y"));
+	ds_config_free(&c);
+	unlink(path);
+
 	assert_int_equal(ds_config_load(&c, "/nonexistent/doorstep.ini", &d), DS_ECONFIG);
 	ds_config_free(&c);
 	setenv("DOORSTEP_BUSY_TIMEOUT_MS", "-4", 1);
