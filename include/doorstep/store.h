@@ -118,15 +118,23 @@ typedef enum ds_put_result {
 ds_err ds_store_put(ds_store *st, const struct ds_table *t, const struct ds_value *vals,
                     int64_t batch, ds_put_result *res, struct ds_diag *diag);
 /*
- * Bulk loading. Between begin and end (inside one transaction) the backend
- * may set aside work it can do faster once at the end: when `table` starts
- * empty, its secondary indexes are dropped and rebuilt by end (sorting once
- * beats inserting at random). Rolling back the transaction restores them.
- * *token (caller frees with ds_free) remembers what to rebuild; NULL if
- * nothing was set aside.
+ * Bulk loading into an empty table, for the nightly feed's first load:
+ *   ds_store_bulk_prepare  before the transaction: *bulk says the table is
+ *                          empty; references are then checked at the end
+ *   ds_store_bulk_begin    inside it: secondary indexes set aside (*token,
+ *                          caller frees with ds_free; NULL if none)
+ *   ds_store_bulk_end      before commit: indexes rebuilt (one sorted build
+ *                          beats millions of random inserts), then every
+ *                          reference checked in key order; *orphans when a
+ *                          row refers to nothing (the caller rolls back)
+ *   ds_store_bulk_finish   after commit or rollback
+ * Rolling back restores everything, indexes included.
  */
+ds_err ds_store_bulk_prepare(ds_store *st, const char *table, bool *bulk, struct ds_diag *diag);
 ds_err ds_store_bulk_begin(ds_store *st, const char *table, char **token, struct ds_diag *diag);
-ds_err ds_store_bulk_end(ds_store *st, char *token, struct ds_diag *diag);
+ds_err ds_store_bulk_end(ds_store *st, const char *table, const char *token, bool *orphans,
+                         struct ds_diag *diag);
+void ds_store_bulk_finish(ds_store *st);
 
 /* Whether a row with key value `key` exists in table.keycol. */
 ds_err ds_store_exists(ds_store *st, const char *table, const char *keycol, const char *key,

@@ -60,6 +60,9 @@ struct imp {
 	char *rejects_tmp;
 	ds_err fatal;
 	bool any_reject;
+	/* The optimistic pass of a load into an empty table stops at the first
+	 * problem and asks for a checked pass, which reports every problem. */
+	bool optimistic, retry, quiet_warnings;
 	long since_progress;
 };
 
@@ -79,6 +82,14 @@ static void problem(struct imp *m, long line, const char *field, bool warning, c
 	va_start(ap, fmt);
 	vsnprintf(d.msg, sizeof d.msg, fmt, ap);
 	va_end(ap);
+	if (!warning && m->optimistic) {
+		m->retry = true;
+		if (!m->fatal)
+			m->fatal = DS_EREJECT;
+		return;
+	}
+	if (warning && m->quiet_warnings)
+		return;
 	if (!warning)
 		m->stats->problems++;
 	if (m->o->on_problem)
@@ -662,21 +673,21 @@ static void nothing_written(struct ds_import_stats *t)
 	t->inserted = t->updated = t->unchanged = 0;
 }
 
-ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
-                      const struct ds_import_opts *opts, struct ds_import_stats *stats,
-                      struct ds_diag *diag)
+/* One pass over the file; *retry asks for a checked pass instead. */
+static ds_err import_pass(ds_store *st, const struct ds_import_kind *k, const char *path,
+                          const struct ds_import_opts *opts, struct ds_import_stats *stats,
+                          struct ds_diag *diag, bool optimistic, bool *retry)
 {
 	memset(stats, 0, sizeof *stats);
-	const struct ds_import_kind *k = ds_import_kind_find(kind);
-	if (!k)
-		return ds_diag_set(diag, DS_EUSAGE, path, 0, NULL, "unknown import kind '%s'",
-		                   kind);
-	if (!opts->timezone || !ds_tz_valid(opts->timezone))
-		return ds_diag_set(diag, DS_ECONFIG, path, 0, NULL,
-		                   "import time zone '%s' is not an IANA zone",
-		                   opts->timezone ? opts->timezone : "");
+	*retry = false;
+	bool bulk = false;
+	ds_err err;
+	if (optimistic && (err = ds_store_bulk_prepare(st, k->table, &bulk, diag)))
+		return err;
 	struct imp m;
 	memset(&m, 0, sizeof m);
+	m.optimistic = bulk;
+	m.quiet_warnings = !optimistic;
 	m.st = st;
 	m.k = k;
 	m.o = opts;
@@ -688,17 +699,17 @@ ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
 	ds_buf_init(&m.header_raw, DS_INGEST_MAX_RECORD);
 
 	struct ds_reader *r = NULL;
-	ds_err err = ds_reader_open(path, opts->encoding, &r, diag);
-	if (err)
-		return err;
+	char *token = NULL;
+	if ((err = ds_reader_open(path, opts->encoding, &r, diag)))
+		goto out;
 	ds_strlcpy(stats->encoding, ds_reader_encoding(r), sizeof stats->encoding);
 	if (opts->rejects_path) {
 		struct ds_buf tmp;
 		ds_buf_init(&tmp, 8192);
 		if (ds_buf_addf(&tmp, "%s.partial", opts->rejects_path)) {
-			ds_reader_close(r);
-			return ds_diag_set(diag, DS_ETOOBIG, opts->rejects_path, 0, NULL,
-			                   "path too long");
+			err = ds_diag_set(diag, DS_ETOOBIG, opts->rejects_path, 0, NULL,
+			                  "path too long");
+			goto out;
 		}
 		m.rejects_tmp = tmp.p;
 		/* Bad rows may carry ID and phone numbers: owner-only, like a key. */
@@ -709,9 +720,7 @@ ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
 		if (!m.rejects) {
 			err = ds_diag_set(diag, DS_EIO, opts->rejects_path, 0, NULL,
 			                  "cannot write rejects file: %s", strerror(errno));
-			ds_free(m.rejects_tmp);
-			ds_reader_close(r);
-			return err;
+			goto out;
 		}
 	}
 	if (csv_init(&m.csv, CSV_STRICT | CSV_STRICT_FINI) != 0) {
@@ -722,13 +731,21 @@ ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
 		goto out_csv;
 	if ((err = open_batch(&m, ds_reader_encoding(r))))
 		goto rollback;
-	char *bulk = NULL;
-	if ((err = ds_store_bulk_begin(st, k->table, &bulk, diag)))
+	if (bulk && (err = ds_store_bulk_begin(st, k->table, &token, diag)))
 		goto rollback;
 	err = feed(&m, r);
-	if (!err && !(m.any_reject && !m.rejects))
-		err = ds_store_bulk_end(st, bulk, diag);
-	ds_free(bulk);
+	if (bulk && !err && !m.retry) {
+		bool orphans = false;
+		err = ds_store_bulk_end(st, k->table, token, &orphans, diag);
+		m.retry = orphans;
+	}
+	if (m.retry) {
+		/* not an error: the checked pass will say what is wrong */
+		ds_store_rollback(st);
+		*retry = true;
+		err = DS_OK;
+		goto out_csv;
+	}
 	char sha[65];
 	ds_reader_sha256(r, sha);
 	if (err == DS_EREJECT || (!err && m.any_reject && !m.rejects)) {
@@ -777,14 +794,42 @@ rollback:
 out_csv:
 	csv_free(&m.csv);
 out:
+	if (bulk)
+		ds_store_bulk_finish(st);
 	if (m.rejects) {
 		fclose(m.rejects);
 		unlink(m.rejects_tmp);
 	}
+	ds_free(token);
 	ds_free(m.rejects_tmp);
 	ds_buf_free(&m.rec);
 	ds_buf_free(&m.raw);
 	ds_buf_free(&m.header_raw);
 	ds_reader_close(r);
+	return err;
+}
+
+ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
+                      const struct ds_import_opts *opts, struct ds_import_stats *stats,
+                      struct ds_diag *diag)
+{
+	memset(stats, 0, sizeof *stats);
+	const struct ds_import_kind *k = ds_import_kind_find(kind);
+	if (!k)
+		return ds_diag_set(diag, DS_EUSAGE, path, 0, NULL, "unknown import kind '%s'",
+		                   kind);
+	if (!opts->timezone || !ds_tz_valid(opts->timezone))
+		return ds_diag_set(diag, DS_ECONFIG, path, 0, NULL,
+		                   "import time zone '%s' is not an IANA zone",
+		                   opts->timezone ? opts->timezone : "");
+	/* A load into an empty table first tries the fast way: references and
+	 * indexes once at the end. Any problem sends it back to the checked
+	 * way, row by row, which reports each problem with its line. */
+	bool retry;
+	ds_err err = import_pass(st, k, path, opts, stats, diag, true, &retry);
+	if (!err && retry) {
+		ds_diag_clear(diag);
+		err = import_pass(st, k, path, opts, stats, diag, false, &retry);
+	}
 	return err;
 }

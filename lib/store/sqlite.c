@@ -195,7 +195,7 @@ ds_err ds_store_open(const char *location, const struct ds_store_opts *opts, ds_
 	char *emsg = NULL;
 	rc = sqlite3_exec(st->db,
 	                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                  "PRAGMA foreign_keys=ON; PRAGMA threads=2;"
+	                  "PRAGMA foreign_keys=ON;"
 	                  "PRAGMA temp_store=FILE;",
 	                  NULL, NULL, &emsg);
 	if (rc != SQLITE_OK) {
@@ -770,9 +770,9 @@ ds_err ds_store_exists(ds_store *st, const char *table, const char *keycol, cons
 
 /* ------------------------------------------------------------- bulk */
 
-ds_err ds_store_bulk_begin(ds_store *st, const char *table, char **token, struct ds_diag *diag)
+ds_err ds_store_bulk_prepare(ds_store *st, const char *table, bool *bulk, struct ds_diag *diag)
 {
-	*token = NULL;
+	*bulk = false;
 	char sql[256];
 	snprintf(sql, sizeof sql, "SELECT 1 FROM %s LIMIT 1", table);
 	ds_stmt *s;
@@ -784,14 +784,33 @@ ds_err ds_store_bulk_begin(ds_store *st, const char *table, char **token, struct
 	ds_stmt_done(s);
 	if (err || row)
 		return err;
+	/* References are checked once, in key order, at the end of the load;
+	 * the setting only takes effect outside a transaction. */
+	if ((err = ds_store_exec(st, "PRAGMA foreign_keys=OFF", diag)))
+		return err;
+	*bulk = true;
+	return DS_OK;
+}
+
+void ds_store_bulk_finish(ds_store *st)
+{
+	ds_store_exec(st, "PRAGMA foreign_keys=ON", NULL);
+}
+
+ds_err ds_store_bulk_begin(ds_store *st, const char *table, char **token, struct ds_diag *diag)
+{
+	*token = NULL;
 	/* The CREATE INDEX statements to replay, one per line. */
 	struct ds_buf redo, drop;
 	ds_buf_init(&redo, 1 << 16);
 	ds_buf_init(&drop, 1 << 16);
-	if ((err = ds_store_prepare(st,
-	                            "SELECT name, sql FROM sqlite_master WHERE type='index' "
-	                            "AND tbl_name=? AND sql IS NOT NULL",
-	                            &s, diag)))
+	ds_stmt *s;
+	bool row;
+	ds_err err = ds_store_prepare(st,
+	                              "SELECT name, sql FROM sqlite_master WHERE type='index' "
+	                              "AND tbl_name=? AND sql IS NOT NULL",
+	                              &s, diag);
+	if (err)
 		return err;
 	ds_stmt_bind_text(s, 1, table);
 	while (!(err = ds_stmt_step(s, &row, diag)) && row) {
@@ -813,11 +832,45 @@ ds_err ds_store_bulk_begin(ds_store *st, const char *table, char **token, struct
 	return DS_OK;
 }
 
-ds_err ds_store_bulk_end(ds_store *st, char *token, struct ds_diag *diag)
+ds_err ds_store_bulk_end(ds_store *st, const char *table, const char *token, bool *orphans,
+                         struct ds_diag *diag)
 {
-	if (!token)
-		return DS_OK;
-	return ds_store_exec(st, token, diag);
+	*orphans = false;
+	ds_err err = token ? ds_store_exec(st, token, diag) : DS_OK;
+	if (err)
+		return err;
+	/* Every reference the table makes, checked in the order of the child
+	 * column (its index, when there is one): the parent's index is then
+	 * read in order instead of at random. */
+	char sql[512];
+	snprintf(sql, sizeof sql,
+	         "SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list('%s')", table);
+	sqlite3_stmt *fk;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &fk, NULL);
+	if (rc != SQLITE_OK)
+		return fail(st, rc, diag, "cannot list references");
+	while (!err && !*orphans && sqlite3_step(fk) == SQLITE_ROW) {
+		const char *from = (const char *)sqlite3_column_text(fk, 0);
+		const char *parent = (const char *)sqlite3_column_text(fk, 1);
+		const char *to = (const char *)sqlite3_column_text(fk, 2);
+		snprintf(sql, sizeof sql,
+		         "SELECT 1 FROM %s c WHERE c.%s IS NOT NULL AND NOT EXISTS "
+		         "(SELECT 1 FROM %s p WHERE p.%s = c.%s) ORDER BY c.%s LIMIT 1",
+		         table, from, parent, to ? to : from, from, from);
+		sqlite3_stmt *q;
+		if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL)) != SQLITE_OK) {
+			err = fail(st, rc, diag, "cannot check references");
+			break;
+		}
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW)
+			*orphans = true;
+		else if (rc != SQLITE_DONE)
+			err = fail(st, rc, diag, "cannot check references");
+		sqlite3_finalize(q);
+	}
+	sqlite3_finalize(fk);
+	return err;
 }
 
 /* ------------------------------------------------------------- meta */
