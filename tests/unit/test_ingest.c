@@ -277,6 +277,10 @@ static void references_checked(void **state)
 	assert_int_equal(import(st, "communities", path, NULL, &t, &p), DS_EREJECT);
 	assert_non_null(strstr(p.first,
 	                       "/c.csv:2:branch_id: unknown branch_id \"BR09\" (not in branches)"));
+	/* found by the optimistic load's check, reported once by the checked pass */
+	assert_int_equal(p.n, 1);
+	assert_int_equal(count(st, "SELECT count(*) FROM communities"), 0);
+	assert_int_equal(count(st, "PRAGMA foreign_keys"), 1);
 	const char *hdr = FILE_S("h.csv", "name,centroid_lat\nx,1\n");
 	assert_int_equal(import(st, "communities", hdr, NULL, &t, &p), DS_EREJECT);
 	assert_non_null(strstr(p.all, "h.csv:1:community_id: required column missing"));
