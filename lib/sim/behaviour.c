@@ -279,7 +279,7 @@ static ds_fen payment_amount(const struct sim_p *p, const struct sim_borrower *b
 
 /* The effect of a reached treatment on this borrower, before ability. */
 static double effect(const struct ds_world *w, const struct sim_borrower *b,
-                     const struct sim_account *a, ds_treatment t, float coop)
+                     const struct sim_account *a, ds_treatment t, float coop, ds_date day)
 {
 	const struct sim_p *p = &w->p;
 	double u = p->uplift[t][b->type];
@@ -290,7 +290,7 @@ static double effect(const struct ds_world *w, const struct sim_borrower *b,
 	if (a->complained)
 		u *= p->after_complaint;
 	/* reminders wear off: each recent contact weakens the next */
-	u *= pow(p->repeat_decay, a->contacts_30d);
+	u *= pow(p->repeat_decay, day - a->contacts_window < 30 ? a->contacts_30d : 0);
 	if (t == DS_T_VISIT) {
 		float skill = w->staff[sim_collector_for(w, b->community)].skill;
 		u *= 1 - p->coop_weight / 2 + p->coop_weight * coop;
@@ -333,7 +333,7 @@ static ds_err treat(struct sim_state *s, long i, ds_treatment t, ds_date day)
 		a->contacts_30d = 0;
 	}
 	float coop = s->coop[b->community];
-	double eff = effect(w, b, a, t, coop);
+	double eff = effect(w, b, a, t, coop, day);
 	a->contacts_30d++;
 	a->last_contact = day;
 	if (t == DS_T_VISIT)
@@ -343,9 +343,9 @@ static ds_err treat(struct sim_state *s, long i, ds_treatment t, ds_date day)
 	bool reached = sim_draw(s->seed, id, day, S_REACH) < p->reach[t];
 	if (!reached) {
 		a->last_outcome = DS_OBS_NOT_REACHED;
-		int o = t == DS_T_VISIT                     ? O_NOT_HOME
-		        : t == DS_T_SMS || t == DS_T_LETTER ? O_FAILED
-		                                            : O_NO_ANSWER;
+		int o = t == DS_T_VISIT                                        ? O_NOT_HOME
+		        : t == DS_T_SMS || t == DS_T_LETTER || t == DS_T_LEGAL ? O_FAILED
+		                                                               : O_NO_ANSWER;
 		return contact(s, i, day, t, o);
 	}
 	if (r)
@@ -363,7 +363,8 @@ static ds_err treat(struct sim_state *s, long i, ds_treatment t, ds_date day)
 			if (a->plan_amount <= 0)
 				a->plan_amount = overdue;
 			a->plan_next = day + delay;
-		} else {
+		} else if (!a->pending_day || a->pending_day <= day) {
+			/* a payment already on its way is not postponed */
 			a->pending_day = day + delay;
 		}
 		if (talk && sim_draw(s->seed, id, day, S_PROMISE) < p->promise_rate) {
@@ -433,36 +434,37 @@ ds_err sim_day(struct sim_state *s, ds_date day, const uint8_t *treatments)
 		}
 		ds_fen overdue = sim_overdue(a, day);
 		bool due_today = a->next_due == day;
-		if (overdue == 0 && !due_today && !a->promise_day &&
+		if (overdue == 0 && !due_today && !a->promise_day && !a->on_plan &&
 		    (!treatments || treatments[i] == DS_T_NONE))
 			continue; /* a quiet day for a current account */
 		if (due_today && overdue == 0 && !a->legal) {
 			double on_time = p->on_time[b->type] * (b->capacity < 1 ? b->capacity : 1);
 			if (sim_draw(s->seed, id, day, S_ON_TIME) < on_time)
 				err = pay(s, i, day, a->inst, 0);
-			continue;
 		}
-		if (overdue > 0) {
-			int paid_today = 0;
+		int paid_today = 0;
+		if (!err && a->on_plan && a->plan_next == day) {
+			/* a plan ends when its installments are done or nothing is owed */
+			ds_fen owed = sim_overdue(a, day);
+			if (owed > 0 && a->plan_left > 0 &&
+			    sim_draw(s->seed, id, day, S_PLAN_KEEP) < p->plan_keep[b->type]) {
+				err = pay(s, i, day, a->plan_amount < owed ? a->plan_amount : owed,
+				          1);
+				paid_today = 1;
+			}
+			if (a->plan_left > 0)
+				a->plan_left--;
+			a->plan_next = day + 30;
+			if (a->plan_left == 0 || owed == 0)
+				a->on_plan = 0;
+		}
+		if (!err && overdue > 0) {
 			if (a->pending_day == day) {
 				double u = sim_draw(s->seed, id, day, S_FULL);
-				err = pay(s, i, day, payment_amount(p, b, overdue, u),
+				err = pay(s, i, day, payment_amount(p, b, sim_overdue(a, day), u),
 				          1 + (int)(u * 2));
 				paid_today = 1;
 				a->pending_day = 0;
-			}
-			if (!err && a->on_plan && a->plan_next == day && a->plan_left > 0) {
-				if (sim_draw(s->seed, id, day, S_PLAN_KEEP) <
-				    p->plan_keep[b->type]) {
-					ds_fen owed = sim_overdue(a, day);
-					err = pay(s, i, day,
-					          a->plan_amount < owed ? a->plan_amount : owed, 1);
-					paid_today = 1;
-				}
-				a->plan_left--;
-				a->plan_next = day + 30;
-				if (a->plan_left == 0)
-					a->on_plan = 0;
 			}
 			if (!err && !paid_today &&
 			    sim_draw(s->seed, id, day, S_HAZARD) <
@@ -525,7 +527,7 @@ double sim_expected(const struct ds_world *w, const struct sim_borrower *b,
 	if (t == DS_T_NONE || a->legal || a->hold_until > day)
 		return base;
 	double reach = p->reach[t];
-	double u = effect(w, b, a, t, w->comm[b->community].coop);
+	double u = effect(w, b, a, t, w->comm[b->community].coop, day);
 	if (u > 1)
 		u = 1;
 	if (t == DS_T_PLAN) {

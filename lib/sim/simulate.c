@@ -32,35 +32,58 @@ static void fill_capacity(const ds_world *w, const struct ds_capacity *in, struc
 		cap->min_spacing_days = d.min_spacing_days;
 }
 
-/* The engine holds every plan to the day's capacity, whoever wrote it. */
-static void enforce(const struct ds_capacity *cap, uint8_t *tr, long n, long *refused)
-{
-	long left[DS_T_COUNT] = { 0,           cap->sms,   cap->calls, cap->letters,
-		                  cap->visits, cap->calls, cap->legal };
-	for (long i = 0; i < n; i++) {
-		if (tr[i] == DS_T_NONE)
-			continue;
-		if (tr[i] >= DS_T_COUNT || left[tr[i]] <= 0) {
-			tr[i] = DS_T_NONE;
-			(*refused)++;
-			continue;
-		}
-		left[tr[i]]--;
-		/* a plan offer is made by the call centre */
-		if (tr[i] == DS_T_PLAN)
-			left[DS_T_CALL]--;
-	}
-}
-
-/* The contact-rule engine's view of a planned treatment. */
-struct rule_ctx {
+/*
+ * Admission: the engine holds every plan to the day's capacity and, when a
+ * rule pack is given, to the contact rules, whoever wrote the plan. A
+ * refused contact uses no capacity.
+ */
+struct admit {
 	const ds_world *w;
 	const ds_rulepack *pack;
 	int offset_s;       /* the city's UTC offset (one zone, no DST) */
 	int *visits_week;   /* per community, visits in the last 7 days */
-	int *visits_day[7]; /* per day of the week ring, per community */
-	int *worker_of;     /* first community worker of each community */
+	int *visits_day[7]; /* ring of the last 7 days, per community */
+	int *visits_today;  /* per community, today */
+	int *staff_today;   /* per staff member, visits today */
+	int *worker_of;     /* a community worker of each community, or -1 */
 };
+
+static void admit_free(struct admit *ad)
+{
+	ds_free(ad->visits_week);
+	for (int k = 0; k < 7; k++)
+		ds_free(ad->visits_day[k]);
+	ds_free(ad->visits_today);
+	ds_free(ad->staff_today);
+	ds_free(ad->worker_of);
+}
+
+static bool admit_init(struct admit *ad, const ds_world *w, const ds_rulepack *pack)
+{
+	memset(ad, 0, sizeof *ad);
+	ad->w = w;
+	ad->pack = pack;
+	struct ds_civil_time ct;
+	if (ds_tz_to_local("Asia/Shanghai", (ds_time)w->as_of * 86400, &ct) == DS_OK)
+		ad->offset_s = ct.utc_offset_s;
+	size_t nc = (size_t)w->ncomm;
+	bool ok = (ad->visits_week = ds_calloc(nc, sizeof(int))) &&
+	          (ad->visits_today = ds_calloc(nc, sizeof(int))) &&
+	          (ad->staff_today = ds_calloc((size_t)w->nstaff, sizeof(int))) &&
+	          (ad->worker_of = ds_malloc(nc * sizeof(int)));
+	for (int k = 0; k < 7 && ok; k++)
+		ok = (ad->visits_day[k] = ds_calloc(nc, sizeof(int))) != NULL;
+	if (!ok) {
+		admit_free(ad);
+		return false;
+	}
+	for (int c = 0; c < w->ncomm; c++)
+		ad->worker_of[c] = -1;
+	for (int k = w->nstaff - 1; k >= 0; k--)
+		if (w->staff[k].role == 1)
+			ad->worker_of[w->staff[k].community] = k;
+	return true;
+}
 
 static ds_channel channel_of(ds_treatment t)
 {
@@ -77,10 +100,10 @@ static ds_channel channel_of(ds_treatment t)
 	}
 }
 
-static ds_err rules_allow(struct rule_ctx *rc, const struct sim_state *s, long i, ds_treatment t,
+static ds_err rules_allow(struct admit *ad, const struct sim_state *s, long i, ds_treatment t,
                           ds_date day, bool *allow, struct ds_diag *diag)
 {
-	const ds_world *w = rc->w;
+	const ds_world *w = ad->w;
 	const struct sim_account *a = &s->a[i];
 	const struct sim_borrower *b = &s->b[a->borrower];
 	int minute = 9 * 60 + (int)(sim_draw(s->seed, (uint32_t)i, day, 99) * 600);
@@ -89,20 +112,23 @@ static ds_err rules_allow(struct rule_ctx *rc, const struct sim_state *s, long i
 	struct ds_team_member team[2];
 	int nteam = 0;
 	if (t == DS_T_VISIT) {
-		const struct sim_staff *c = &w->staff[sim_collector_for(w, b->community)];
+		int k = sim_collector_for(w, b->community);
+		const struct sim_staff *c = &w->staff[k];
 		team[nteam++] =
 		        (struct ds_team_member){ "collector",          true, c->cert_expires > day,
-			                         day - c->hired > 730, NULL, 0 };
-		if (rc->worker_of[b->community] >= 0)
+			                         day - c->hired > 730, NULL, ad->staff_today[k] };
+		int wk = ad->worker_of[b->community];
+		if (wk >= 0)
 			team[nteam++] = (struct ds_team_member){
-				"worker", false, false, false, w->comm[b->community].id, 0
+				"worker",           false, false, false, w->comm[b->community].id,
+				ad->staff_today[wk]
 			};
 	}
 	struct ds_hold holds[2];
 	int nholds = 0;
 	if (a->hold_until > day)
 		holds[nholds++] = (struct ds_hold){ "complaint", 0,
-			                            (ds_time)a->hold_until * 86400 - rc->offset_s };
+			                            (ds_time)a->hold_until * 86400 - ad->offset_s };
 	if (b->flags & 2)
 		holds[nholds++] = (struct ds_hold){ "safety_risk", 0, 0 };
 	struct ds_proposal p = {
@@ -110,7 +136,7 @@ static ds_err rules_allow(struct rule_ctx *rc, const struct sim_state *s, long i
 		.channel = channel_of(t),
 		.party = DS_PARTY_BORROWER,
 		.content = DS_CONTENT_REMINDER,
-		.start = (ds_time)day * 86400 + minute * 60 - rc->offset_s,
+		.start = (ds_time)day * 86400 + minute * 60 - ad->offset_s,
 		.duration_s = t == DS_T_VISIT                     ? 1800
 		              : t == DS_T_SMS || t == DS_T_LETTER ? 0
 		                                                  : 300,
@@ -121,38 +147,61 @@ static ds_err rules_allow(struct rule_ctx *rc, const struct sim_state *s, long i
 		.nteam = nteam,
 		.holds = holds,
 		.nholds = nholds,
-		.community_visits_week = rc->visits_week[b->community],
+		.community_visits_week = ad->visits_week[b->community],
 	};
 	struct ds_verdict v;
-	ds_err err = ds_rules_check(rc->pack, &p, &v, diag);
+	ds_err err = ds_rules_check(ad->pack, &p, &v, diag);
 	*allow = v.allow;
 	return err;
 }
 
-/* Asks the rules about every planned treatment; refused ones are dropped. */
-static ds_err apply_rules(struct rule_ctx *rc, const struct sim_state *s, ds_date day, uint8_t *tr,
-                          struct ds_sim_result *out, struct ds_diag *diag)
+static ds_err admit_day(struct admit *ad, const struct ds_capacity *cap, const struct sim_state *s,
+                        ds_date day, uint8_t *tr, struct ds_sim_result *out, struct ds_diag *diag)
 {
-	const ds_world *w = rc->w;
-	int *today = rc->visits_day[((day % 7) + 7) % 7];
+	const ds_world *w = ad->w;
+	int *ring = ad->visits_day[((day % 7) + 7) % 7];
 	for (int c = 0; c < w->ncomm; c++) {
-		rc->visits_week[c] -= today[c];
-		today[c] = 0;
+		ad->visits_week[c] -= ring[c];
+		ring[c] = 0;
+		ad->visits_today[c] = 0;
 	}
+	memset(ad->staff_today, 0, (size_t)w->nstaff * sizeof(int));
+	/* plan offers are made by the call centre: they share its capacity */
+	long left[DS_T_COUNT] = {
+		0, cap->sms, cap->calls, cap->letters, cap->visits, 0, cap->legal
+	};
 	for (long i = 0; i < w->na; i++) {
-		if (tr[i] == DS_T_NONE)
+		ds_treatment t = (ds_treatment)tr[i];
+		if (t == DS_T_NONE)
 			continue;
-		bool allow;
-		ds_err err = rules_allow(rc, s, i, (ds_treatment)tr[i], day, &allow, diag);
-		if (err)
-			return err;
-		if (!allow) {
+		int pool = t == DS_T_PLAN ? DS_T_CALL : (int)t;
+		uint32_t c = s->b[s->a[i].borrower].community;
+		if (t >= DS_T_COUNT || left[pool] <= 0 ||
+		    (t == DS_T_VISIT && cap->visits_per_community &&
+		     ad->visits_today[c] >= cap->visits_per_community)) {
 			tr[i] = DS_T_NONE;
-			out->refused_rules++;
-		} else if (tr[i] == DS_T_VISIT) {
-			uint32_t c = s->b[s->a[i].borrower].community;
-			today[c]++;
-			rc->visits_week[c]++;
+			out->refused++;
+			continue;
+		}
+		if (ad->pack) {
+			bool allow;
+			ds_err err = rules_allow(ad, s, i, t, day, &allow, diag);
+			if (err)
+				return err;
+			if (!allow) {
+				tr[i] = DS_T_NONE;
+				out->refused_rules++;
+				continue;
+			}
+		}
+		left[pool]--;
+		if (t == DS_T_VISIT) {
+			ad->visits_today[c]++;
+			ring[c]++;
+			ad->visits_week[c]++;
+			ad->staff_today[sim_collector_for(w, c)]++;
+			if (ad->worker_of[c] >= 0)
+				ad->staff_today[ad->worker_of[c]]++;
 		}
 	}
 	return DS_OK;
@@ -203,26 +252,8 @@ ds_err ds_simulate(const ds_world *w, const struct ds_strategy *strategy, void *
 	uint8_t *tr = ds_malloc((size_t)w->na);
 	uint8_t *was = ds_calloc((size_t)w->na, 1);
 	ds_err err = DS_OK;
-	struct rule_ctx rc = { .w = w, .pack = opts->rules };
-	bool rules_ok = true;
-	if (opts->rules) {
-		struct ds_civil_time ct;
-		ds_tz_to_local("Asia/Shanghai", (ds_time)w->as_of * 86400, &ct);
-		rc.offset_s = ct.utc_offset_s;
-		rc.visits_week = ds_calloc((size_t)w->ncomm, sizeof(int));
-		rc.worker_of = ds_malloc((size_t)w->ncomm * sizeof(int));
-		rules_ok = rc.visits_week && rc.worker_of;
-		for (int k = 0; k < 7; k++)
-			rules_ok = rules_ok &&
-			           (rc.visits_day[k] = ds_calloc((size_t)w->ncomm, sizeof(int)));
-		if (rules_ok) {
-			for (int c = 0; c < w->ncomm; c++)
-				rc.worker_of[c] = -1;
-			for (int k = w->nstaff - 1; k >= 0; k--)
-				if (w->staff[k].role == 1)
-					rc.worker_of[w->staff[k].community] = k;
-		}
-	}
+	struct admit ad;
+	bool rules_ok = admit_init(&ad, w, opts->rules);
 	if (!s.b || !s.a || !s.coop || !obs || !tr || !was || !rules_ok) {
 		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 		goto out;
@@ -251,8 +282,7 @@ ds_err ds_simulate(const ds_world *w, const struct ds_strategy *strategy, void *
 		if ((err = strategy->fn(strategy_ctx, obs, (size_t)w->na, &cap, day_seed, tr,
 		                        diag)))
 			break;
-		enforce(&cap, tr, w->na, &out->refused);
-		if (opts->rules && (err = apply_rules(&rc, &s, day, tr, out, diag)))
+		if ((err = admit_day(&ad, &cap, &s, day, tr, out, diag)))
 			break;
 		if ((err = sim_day(&s, day, tr))) {
 			ds_diag_set(diag, err, NULL, 0, NULL, "out of memory");
@@ -273,10 +303,8 @@ ds_err ds_simulate(const ds_world *w, const struct ds_strategy *strategy, void *
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	out->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 out:
-	ds_free(rc.visits_week);
-	ds_free(rc.worker_of);
-	for (int k = 0; k < 7; k++)
-		ds_free(rc.visits_day[k]);
+	if (rules_ok)
+		admit_free(&ad);
 	sim_log_free(&s.log);
 	ds_free(s.b);
 	ds_free(s.a);

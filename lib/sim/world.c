@@ -119,7 +119,8 @@ void sim_historic_practice(struct sim_state *s, ds_date day, uint8_t *tr)
 			continue;
 		int dpd = sim_dpd(a, day);
 		int since = a->last_contact ? day - a->last_contact : 9999;
-		if (dpd > 30 && since >= 14 && (day + (ds_date)i) % 14 == 0)
+		/* on its fortnightly day the call replaces that week's SMS */
+		if (dpd > 30 && since >= 3 && (day + (ds_date)i) % 14 == 0)
 			tr[i] = DS_T_CALL;
 		else if (since >= 7 && (day + (ds_date)i) % 7 == 0)
 			tr[i] = DS_T_SMS;

@@ -129,8 +129,10 @@ static ds_err random_strategy(void *ctx, const struct ds_obs_account *acc, size_
                               struct ds_diag *diag)
 {
 	(void)ctx, (void)diag;
-	long left[DS_T_COUNT] = { 0,           cap->sms,   cap->calls, cap->letters,
-		                  cap->visits, cap->calls, cap->legal };
+	/* plan offers are made by the call centre: they share its capacity */
+	long left[DS_T_COUNT] = {
+		0, cap->sms, cap->calls, cap->letters, cap->visits, 0, cap->legal
+	};
 	memset(out, DS_T_NONE, n);
 	for (size_t i = 0; i < n; i++) {
 		if (!contactable(&acc[i], cap))
@@ -138,9 +140,10 @@ static ds_err random_strategy(void *ctx, const struct ds_obs_account *acc, size_
 		ds_treatment t =
 		        (ds_treatment)(ds_mix64(day_seed ^ (acc[i].index * 0x9E3779B97F4A7C15ull)) %
 		                       DS_T_COUNT);
-		if (t != DS_T_NONE && left[t] > 0) {
+		int pool = t == DS_T_PLAN ? DS_T_CALL : (int)t;
+		if (t != DS_T_NONE && left[pool] > 0) {
 			out[i] = (uint8_t)t;
-			left[t]--;
+			left[pool]--;
 		}
 	}
 	return DS_OK;

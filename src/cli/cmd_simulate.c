@@ -219,10 +219,12 @@ static int strategy_store(struct cli *c, const ds_world *w, const char *dir, con
 	char key[4200];
 	snprintf(key, sizeof key, "%s.key", path);
 	unlink(key);
-	bool quiet = c->quiet;
+	bool quiet = c->quiet, json = c->json;
 	c->quiet = true;
+	c->json = false;
 	int rc = cli_find("init")->run(c, 1, (char *[]){ "init", NULL });
 	c->quiet = quiet;
+	c->json = json;
 	if (rc)
 		return rc;
 	if ((rc = cli_open_store(c, false, out)))

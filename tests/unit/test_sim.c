@@ -231,6 +231,27 @@ static void contact_rules_apply(void **state)
 	ds_world_free(w);
 }
 
+/* Capacity binds every plan: plan offers share the call centre's calls. */
+static void capacity_is_enforced(void **state)
+{
+	(void)state;
+	ds_world *w = world(3, 3000, NULL);
+	struct ds_sim_opts o = { .days = 20, .seed = 2 };
+	o.cap.calls = 10;
+	o.cap.visits = 7;
+	o.cap.visits_per_community = 1;
+	struct ds_sim_result r;
+	struct ds_diag d;
+	assert_int_equal(ds_simulate(w, ds_strategy_find("random"), NULL, &o, &r, &d), DS_OK);
+	assert_true(r.contacts[DS_T_CALL] + r.contacts[DS_T_PLAN] <= 10 * 20);
+	assert_true(r.contacts[DS_T_VISIT] <= 7 * 20);
+	assert_true(r.contacts[DS_T_CALL] + r.contacts[DS_T_PLAN] > 0);
+	assert_int_equal(ds_simulate(w, ds_strategy_find("visit-all"), NULL, &o, &r, &d), DS_OK);
+	assert_true(r.contacts[DS_T_VISIT] <= 7 * 20);
+	assert_true(r.refused >= 0);
+	ds_world_free(w);
+}
+
 static void parameter_file(void **state)
 {
 	(void)state;
@@ -270,6 +291,7 @@ int main(void)
 		cmocka_unit_test(plausible_statistics),
 		cmocka_unit_test(truth_matches_engine),
 		cmocka_unit_test(contact_rules_apply),
+		cmocka_unit_test(capacity_is_enforced),
 		cmocka_unit_test(parameter_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
