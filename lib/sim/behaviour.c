@@ -370,6 +370,7 @@ static ds_err treat(struct sim_state *s, long i, ds_treatment t, ds_date day)
 		if (talk && sim_draw(s->seed, id, day, S_PROMISE) < p->promise_rate) {
 			a->promise_day = day + delay;
 			a->paid_at_promise = a->paid;
+			a->promise_made = day;
 			a->promises_made++;
 			a->last_outcome = DS_OBS_PROMISE;
 			outcome = O_PROMISE;
@@ -380,6 +381,7 @@ static ds_err treat(struct sim_state *s, long i, ds_treatment t, ds_date day)
 		/* a promise made to end the conversation */
 		a->promise_day = day + 7;
 		a->paid_at_promise = a->paid;
+		a->promise_made = day;
 		a->promises_made++;
 		a->last_outcome = DS_OBS_PROMISE;
 		outcome = O_PROMISE;
@@ -478,7 +480,7 @@ ds_err sim_day(struct sim_state *s, ds_date day, const uint8_t *treatments)
 			/* kept when anything was paid since the promise */
 			if (a->paid > a->paid_at_promise) {
 				a->promises_kept++;
-				if (s->res)
+				if (s->res && a->promise_made >= s->run_start)
 					s->res->promises_kept++;
 			}
 			a->promise_day = 0;

@@ -96,6 +96,7 @@ struct sim_account {
 	uint8_t plan_left;
 	ds_date promise_day; /* an open promise (kept or broken on this day) */
 	ds_fen paid_at_promise;
+	ds_date promise_made; /* the day the open promise was made */
 	/* what the bank has seen of it */
 	ds_date last_contact, last_visit;
 	uint8_t last_outcome;
@@ -142,6 +143,7 @@ struct sim_state {
 	uint64_t seed;
 	struct sim_log log;
 	struct ds_sim_result *res; /* totals, NULL in history */
+	ds_date run_start;         /* promises made before it are not the run's */
 };
 
 struct ds_world {

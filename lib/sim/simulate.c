@@ -244,7 +244,7 @@ ds_err ds_simulate(const ds_world *w, const struct ds_strategy *strategy, void *
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct ds_capacity cap;
 	fill_capacity(w, &opts->cap, &cap);
-	struct sim_state s = { .w = w, .seed = opts->seed, .res = out };
+	struct sim_state s = { .w = w, .seed = opts->seed, .res = out, .run_start = w->as_of };
 	s.b = ds_malloc((size_t)w->nb * sizeof *s.b);
 	s.a = ds_malloc((size_t)w->na * sizeof *s.a);
 	s.coop = ds_malloc((size_t)w->ncomm * sizeof *s.coop);
