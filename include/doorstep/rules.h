@@ -112,7 +112,7 @@ struct ds_proposal {
 	int community_visits_week; /* visits in the borrower's community in the last 7 days */
 };
 
-#define DS_VERDICT_MAX 8
+#define DS_VERDICT_MAX 32
 
 struct ds_rule_hit {
 	const char *rule_id;
@@ -122,7 +122,8 @@ struct ds_rule_hit {
 
 struct ds_verdict {
 	bool allow;
-	int nhits; /* refusing rules, up to DS_VERDICT_MAX */
+	int nhits;    /* refusing rules reported, up to DS_VERDICT_MAX */
+	int nrefused; /* refusing rules in all */
 	struct ds_rule_hit hits[DS_VERDICT_MAX];
 };
 

@@ -8,19 +8,19 @@
 #include <string.h>
 
 struct when {
-	ds_date day;   /* local date of the start */
-	int start_min; /* local minute of the day at the start */
-	int end_min;   /* local minute of the day at the end (may pass 1440) */
+	ds_date day; /* local date of the start */
+	int start_s; /* local second of the day at the start */
+	int end_s;   /* local second of the day at the end (may pass 86400) */
 };
 
-static ds_err local(const char *zone, ds_time t, ds_date *day, int *min)
+static ds_err local(const char *zone, ds_time t, ds_date *day, int *sec)
 {
 	struct ds_civil_time ct;
 	ds_err e = ds_tz_to_local(zone, t, &ct);
 	if (e)
 		return e;
 	*day = ds_date_from_ymd(ct.year, ct.month, ct.day);
-	*min = ct.hour * 60 + ct.minute;
+	*sec = ct.hour * 3600 + ct.minute * 60 + ct.second;
 	return DS_OK;
 }
 
@@ -94,7 +94,7 @@ static bool refuses(const struct rule *r, const struct ds_proposal *p, const str
 			return false;
 		if (r->hold && has_hold(p, r->hold))
 			return false; /* the borrower agreed to these hours */
-		return w->start_min < r->from_min || w->end_min > r->to_min;
+		return w->start_s < r->from_min * 60 || w->end_s > r->to_min * 60;
 	case RK_MAX_PER_NUMBER_DAY:
 		return in(r->channels, p->channel) && count_day(r, p, w, true) >= r->max;
 	case RK_MAX_PER_DEBTOR_DAY:
@@ -189,19 +189,20 @@ ds_err ds_rules_check(const ds_rulepack *pack, const struct ds_proposal *p, stru
 	if (p->duration_s < 0 || p->duration_s > 86400)
 		return ds_diag_set(diag, DS_EINVAL, NULL, 0, "duration_s", "must be 0..86400");
 	struct when w;
-	int end_min;
+	int end_s;
 	ds_date end_day;
-	if (local(p->zone, p->start, &w.day, &w.start_min) ||
-	    local(p->zone, p->start + p->duration_s, &end_day, &end_min))
+	if (local(p->zone, p->start, &w.day, &w.start_s) ||
+	    local(p->zone, p->start + p->duration_s, &end_day, &end_s))
 		return ds_diag_set(diag, DS_EINVAL, NULL, 0, "start", "time out of range");
-	w.end_min = end_min + (end_day - w.day) * 1440;
+	w.end_s = end_s + (end_day - w.day) * 86400;
 	for (int i = 0; i < pack->n; i++) {
 		const struct rule *r = &pack->rules[i];
-		if (w.day < r->from || (r->to && w.day >= r->to))
+		if (w.day < r->from || (r->has_to && w.day >= r->to))
 			continue;
 		if (!refuses(r, p, &w))
 			continue;
 		out->allow = false;
+		out->nrefused++;
 		if (out->nhits < DS_VERDICT_MAX)
 			out->hits[out->nhits++] =
 			        (struct ds_rule_hit){ r->id, r->reason_zh, r->reason_en };

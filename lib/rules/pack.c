@@ -32,11 +32,8 @@ const char *ds_rule_kind_name(rule_kind k)
 	return k < RK_COUNT ? kind_names[k] : "?";
 }
 
-static ds_err bad(struct ds_diag *diag, const char *src, const char *id, const char *fmt,
-                  const char *what)
+static ds_err bad(struct ds_diag *diag, const char *src, const char *id, const char *msg)
 {
-	char msg[256];
-	snprintf(msg, sizeof msg, fmt, what);
 	return ds_diag_set(diag, DS_ECONFIG, src, 0, id, "%s", msg);
 }
 
@@ -58,8 +55,8 @@ static ds_err name_set(json_t *arr, ds_err (*parse)(const char *, int *), unsign
 	*out = 0;
 	if (!arr)
 		return DS_OK;
-	if (!json_is_array(arr))
-		return DS_EINVAL;
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return DS_EINVAL; /* an empty list would widen the rule, not narrow it */
 	size_t i;
 	json_t *v;
 	json_array_foreach(arr, i, v)
@@ -101,6 +98,70 @@ static ds_err p_party(const char *s, int *k)
 	return e;
 }
 
+/* Every parameter a rule may carry, with its JSON type: a typo or a wrong
+ * type is an error, not a silent default. */
+static const struct {
+	const char *name;
+	json_type type;
+} known_params[] = {
+	{ "from", JSON_STRING },
+	{ "to", JSON_STRING },
+	{ "hold", JSON_STRING },
+	{ "consent_hold", JSON_STRING },
+	{ "channels", JSON_ARRAY },
+	{ "outcomes", JSON_ARRAY },
+	{ "contents", JSON_ARRAY },
+	{ "parties", JSON_ARRAY },
+	{ "all", JSON_ARRAY },
+	{ "visit", JSON_ARRAY },
+	{ "not_letter", JSON_ARRAY },
+	{ "max", JSON_INTEGER },
+	{ "days", JSON_INTEGER },
+	{ "min_people", JSON_INTEGER },
+	{ "max_visits_per_person_day", JSON_INTEGER },
+	{ "max_visits_per_week", JSON_INTEGER },
+	{ "years", JSON_INTEGER },
+	{ "certified_collector", JSON_TRUE },
+	{ "worker_own_community", JSON_TRUE },
+	{ "identity", JSON_TRUE },
+	{ "consent_to_enter", JSON_TRUE },
+	{ "require_unreachable", JSON_TRUE },
+	{ "forbid", JSON_TRUE },
+	{ "experienced", JSON_TRUE },
+	{ "no_visit", JSON_TRUE },
+};
+
+static ds_err check_params(json_t *params, const char *src, const char *id, struct ds_diag *diag)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(params, key, v)
+	{
+		int k = -1;
+		for (size_t i = 0; i < sizeof known_params / sizeof known_params[0]; i++)
+			if (strcmp(known_params[i].name, key) == 0)
+				k = (int)i;
+		char msg[200];
+		if (k < 0) {
+			snprintf(msg, sizeof msg, "unknown parameter params.%.64s", key);
+			return bad(diag, src, id, msg);
+		}
+		json_type want = known_params[k].type;
+		bool ok = want == JSON_TRUE ? json_is_boolean(v) : json_typeof(v) == want;
+		if (ok && want == JSON_INTEGER)
+			ok = json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000;
+		if (!ok) {
+			snprintf(msg, sizeof msg, "params.%s must be %s", key,
+			         want == JSON_TRUE      ? "true or false"
+			         : want == JSON_INTEGER ? "a whole number 0..1000000"
+			         : want == JSON_ARRAY   ? "a list"
+			                                : "a string");
+			return bad(diag, src, id, msg);
+		}
+	}
+	return DS_OK;
+}
+
 static int int_param(json_t *params, const char *name, int dflt)
 {
 	json_t *v = json_object_get(params, name);
@@ -131,14 +192,17 @@ static ds_err decode(struct rule *r, const char *src, struct ds_diag *diag)
 {
 	json_t *p = r->params;
 	const char *id = r->id;
+	ds_err perr = check_params(p, src, id, diag);
+	if (perr)
+		return perr;
 	if (name_set(json_object_get(p, "channels"), p_channel, &r->channels))
-		return bad(diag, src, id, "%s: unknown channel in params.channels", id);
+		return bad(diag, src, id, "params.channels must list known channels (not empty)");
 	if (name_set(json_object_get(p, "outcomes"), p_outcome, &r->outcomes))
-		return bad(diag, src, id, "%s: unknown outcome in params.outcomes", id);
+		return bad(diag, src, id, "params.outcomes must list known outcomes (not empty)");
 	if (name_set(json_object_get(p, "contents"), p_content, &r->contents))
-		return bad(diag, src, id, "%s: unknown content in params.contents", id);
+		return bad(diag, src, id, "params.contents must list known contents (not empty)");
 	if (name_set(json_object_get(p, "parties"), p_party, &r->parties))
-		return bad(diag, src, id, "%s: unknown party in params.parties", id);
+		return bad(diag, src, id, "params.parties must list known parties (not empty)");
 	if (!r->channels)
 		r->channels = (1u << DS_CH_COUNT) - 1;
 	r->max = int_param(p, "max", -1);
@@ -154,29 +218,30 @@ static ds_err decode(struct rule *r, const char *src, struct ds_diag *diag)
 		    hhmm(json_string_value(json_object_get(p, "to")), &r->to_min) ||
 		    r->from_min >= r->to_min)
 			return bad(diag, src, id,
-			           "%s: params.from and params.to must be HH:MM, from "
-			           "before to",
-			           id);
+			           "params.from and params.to must be HH:MM, from before to");
 		break;
 	case RK_MAX_PER_NUMBER_DAY:
 	case RK_MAX_PER_DEBTOR_DAY:
 		if (r->max < 0)
-			return bad(diag, src, id, "%s: params.max must be a whole number >= 0", id);
+			return bad(diag, src, id, "params.max must be a whole number >= 0");
 		if (!r->outcomes)
 			r->outcomes = (1u << DS_OUT_COUNT) - 1;
 		break;
 	case RK_MAX_PER_WINDOW:
 		if (r->max < 0 || r->days < 1)
-			return bad(diag, src, id, "%s: params.max >= 0 and params.days >= 1 needed",
-			           id);
+			return bad(diag, src, id, "params.max >= 0 and params.days >= 1 needed");
 		if (!r->outcomes)
 			r->outcomes = (1u << DS_OUT_COUNT) - 1;
 		break;
-	case RK_SPACING_AFTER_CONVERSATION:
 	case RK_ADVANCE_NOTICE:
+		if (!json_object_get(p, "channels"))
+			return bad(diag, src, id,
+			           "params.channels must name the channels that need "
+			           "a notice");
+		/* fall through */
+	case RK_SPACING_AFTER_CONVERSATION:
 		if (r->days < 0)
-			return bad(diag, src, id, "%s: params.days must be a whole number >= 0",
-			           id);
+			return bad(diag, src, id, "params.days must be a whole number >= 0");
 		if (!r->outcomes)
 			r->outcomes = 1u << DS_OUT_CONVERSATION;
 		break;
@@ -198,28 +263,25 @@ static ds_err decode(struct rule *r, const char *src, struct ds_diag *diag)
 		break;
 	case RK_FORBIDDEN_CONTENT:
 		if (!r->contents)
-			return bad(diag, src, id, "%s: params.contents must name contents", id);
+			return bad(diag, src, id, "params.contents must name contents");
 		break;
 	case RK_HOLDS:
 		if (!string_array(json_object_get(p, "all")) ||
 		    !string_array(json_object_get(p, "visit")) ||
 		    !string_array(json_object_get(p, "not_letter")))
 			return bad(diag, src, id,
-			           "%s: params.all/visit/not_letter must be lists of "
-			           "hold kinds",
-			           id);
+			           "params.all/visit/not_letter must be lists of hold kinds");
 		break;
 	case RK_SAFETY:
 		if (!r->hold)
-			return bad(diag, src, id, "%s: params.hold must name the flag", id);
+			return bad(diag, src, id, "params.hold must name the flag");
 		r->flag_a = bool_param(p, "experienced", false);
 		r->flag_b = bool_param(p, "no_visit", false);
 		break;
 	case RK_COMMUNITY_PRESSURE:
 		r->max = int_param(p, "max_visits_per_week", -1);
 		if (r->max < 0)
-			return bad(diag, src, id, "%s: params.max_visits_per_week must be >= 0",
-			           id);
+			return bad(diag, src, id, "params.max_visits_per_week must be >= 0");
 		break;
 	case RK_RETENTION:
 	case RK_COUNT:
@@ -253,10 +315,13 @@ static ds_err read_rule(json_t *obj, const struct rule *base, struct rule *r, co
 		for (int k = 0; k < RK_COUNT; k++)
 			if (strcmp(kind, kind_names[k]) == 0)
 				r->kind = (rule_kind)k;
-		if (r->kind == RK_COUNT)
-			return bad(diag, src, id, "unknown rule kind '%s'", kind);
+		if (r->kind == RK_COUNT) {
+			char msg[160];
+			snprintf(msg, sizeof msg, "unknown rule kind '%.100s'", kind);
+			return bad(diag, src, id, msg);
+		}
 	} else if (!base) {
-		return bad(diag, src, id, "%s: a rule needs a kind", id);
+		return bad(diag, src, id, "a rule needs a kind");
 	}
 	const char *v;
 	if ((v = str(obj, "citation")))
@@ -266,17 +331,25 @@ static ds_err read_rule(json_t *obj, const struct rule *base, struct rule *r, co
 	if ((v = str(obj, "reason_en")))
 		r->reason_en = v;
 	if (!r->citation || !r->reason_zh || !r->reason_en)
-		return bad(diag, src, id, "%s: citation, reason_zh and reason_en are required", id);
+		return bad(diag, src, id, "citation, reason_zh and reason_en are required");
 	if ((v = str(obj, "effective_from")) && ds_date_parse(v, &r->from))
-		return bad(diag, src, id, "%s: effective_from is not a date (YYYY-MM-DD)", id);
+		return bad(diag, src, id, "effective_from is not a date (YYYY-MM-DD)");
 	if (!base && !v)
-		return bad(diag, src, id, "%s: effective_from is required", id);
-	if ((v = str(obj, "effective_to")) && ds_date_parse(v, &r->to))
-		return bad(diag, src, id, "%s: effective_to is not a date (YYYY-MM-DD)", id);
+		return bad(diag, src, id, "effective_from is required");
+	if ((v = str(obj, "effective_to"))) {
+		if (ds_date_parse(v, &r->to))
+			return bad(diag, src, id, "effective_to is not a date (YYYY-MM-DD)");
+		r->has_to = true;
+	}
+	if (r->has_to && r->to <= r->from)
+		return bad(diag, src, id, "effective_to must come after effective_from");
+	ds_date_format(r->from, r->from_s);
+	if (r->has_to)
+		ds_date_format(r->to, r->to_s);
 	json_t *params = json_object_get(obj, "params");
 	if (params) {
 		if (!json_is_object(params))
-			return bad(diag, src, id, "%s: params must be an object", id);
+			return bad(diag, src, id, "params must be an object");
 		r->params = params;
 	} else if (!base) {
 		r->params = json_object_get(obj, "params");
@@ -286,7 +359,10 @@ static ds_err read_rule(json_t *obj, const struct rule *base, struct rule *r, co
 		}
 	}
 	r->params_text = NULL;
-	return decode(r, src, diag);
+	ds_err err = decode(r, src, diag);
+	if (!err && !(r->params_text = json_dumps(r->params, JSON_COMPACT | JSON_SORT_KEYS)))
+		err = ds_diag_set(diag, DS_ENOMEM, src, 0, id, "out of memory");
+	return err;
 }
 
 static ds_err add_rule(ds_rulepack *pk, const struct rule *r)
@@ -376,7 +452,7 @@ static ds_err load_text(const char *text, size_t len, const char *src, ds_rulepa
 			break;
 		for (int k = 0; k < pk->n && !err; k++)
 			if (strcmp(pk->rules[k].id, r.id) == 0)
-				err = bad(diag, src, r.id, "rule id %s appears twice", r.id);
+				err = bad(diag, src, r.id, "this rule id appears twice");
 		if (!err && add_rule(pk, &r))
 			err = ds_diag_set(diag, DS_ENOMEM, src, 0, NULL, "out of memory");
 		if (err)
@@ -479,19 +555,13 @@ int ds_rules_count(const ds_rulepack *pk)
 
 void ds_rules_info(const ds_rulepack *pk, int i, struct ds_rule_info *out)
 {
-	struct rule *r = &pk->rules[i];
-	static _Thread_local char from[11], to[11];
-	if (!r->params_text)
-		r->params_text = json_dumps(r->params, JSON_COMPACT | JSON_SORT_KEYS);
-	ds_date_format(r->from, from);
-	if (r->to)
-		ds_date_format(r->to, to);
+	const struct rule *r = &pk->rules[i];
 	*out = (struct ds_rule_info){
 		.id = r->id,
 		.kind = ds_rule_kind_name(r->kind),
 		.citation = r->citation,
-		.effective_from = from,
-		.effective_to = r->to ? to : NULL,
+		.effective_from = r->from_s,
+		.effective_to = r->has_to ? r->to_s : NULL,
 		.reason_zh = r->reason_zh,
 		.reason_en = r->reason_en,
 		.params_json = r->params_text ? r->params_text : "{}",

@@ -37,10 +37,12 @@ typedef enum {
 struct rule {
 	rule_kind kind;
 	const char *id, *citation, *reason_zh, *reason_en; /* owned by `node` */
-	ds_date from, to;                                  /* in force from..to-1; to 0: open */
-	json_t *node;                                      /* the rule's JSON object */
-	json_t *params;                                    /* borrowed from node */
-	char *params_text;                                 /* for listing */
+	ds_date from, to;                                  /* in force from..to-1 */
+	bool has_to;                                       /* false: open-ended */
+	char from_s[11], to_s[11];
+	json_t *node;      /* the rule's JSON object */
+	json_t *params;    /* borrowed from node */
+	char *params_text; /* for listing */
 	/* parameters decoded at load time */
 	int from_min, to_min; /* allowed hours, minutes of the day */
 	int max, days, min_people;

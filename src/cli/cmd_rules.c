@@ -94,7 +94,8 @@ static bool parse_proposal(json_t *o, struct parsed *x, const char **why)
 	if (!get_time(o, "notice_sent_at", p->zone, &p->notice_sent_at, why))
 		return false;
 	json_t *cv = json_object_get(o, "community_visits_week");
-	if (cv && (!json_is_integer(cv) || json_integer_value(cv) < 0))
+	if (cv && (!json_is_integer(cv) || json_integer_value(cv) < 0 ||
+	           json_integer_value(cv) > 1000000))
 		return *why = "community_visits_week", false;
 	p->community_visits_week = cv ? (int)json_integer_value(cv) : 0;
 	size_t i;
@@ -104,7 +105,10 @@ static bool parse_proposal(json_t *o, struct parsed *x, const char **why)
 		return *why = "team", false;
 	json_array_foreach(team, i, v)
 	{
-		if (!json_is_object(v))
+		json_t *vt = json_object_get(v, "visits_today");
+		if (!json_is_object(v) ||
+		    (vt && (!json_is_integer(vt) || json_integer_value(vt) < 0 ||
+		            json_integer_value(vt) > 1000)))
 			return *why = "team", false;
 		x->team[i] = (struct ds_team_member){
 			.staff_id = get_str(v, "staff_id"),

@@ -328,7 +328,7 @@ assert_line stdout "Rule pack CN (13 rules)"
 # Over the US pack, CN-COMMUNITY-CAP is a new rule, and a new rule needs a kind.
 ds rules --jurisdiction US list
 assert_status 3 "the CN override file over the US pack"
-assert_line stderr "doorstep: bank.json:CN-COMMUNITY-CAP: CN-COMMUNITY-CAP: a rule needs a kind"
+assert_line stderr "doorstep: bank.json:CN-COMMUNITY-CAP: a rule needs a kind"
 rm doorstep.ini
 
 # --- broken override files: exit 3, the file and the rule named
@@ -342,15 +342,15 @@ broken() { # NAME JSON EXPECTED_STDERR_LINE
 broken kind.json '{"rules": [{"id": "X1", "kind": "teleport"}]}' \
 	"doorstep: kind.json:X1: unknown rule kind 'teleport'"
 broken hours.json '{"rules": [{"id": "CN-HOURS", "params": {"from": "23:00", "to": "22:00"}}]}' \
-	"doorstep: hours.json:CN-HOURS: CN-HOURS: params.from and params.to must be HH:MM, from before to"
+	"doorstep: hours.json:CN-HOURS: params.from and params.to must be HH:MM, from before to"
 broken cap.json '{"rules": [{"id": "CN-COMMUNITY-CAP", "params": {"max": 10}}]}' \
-	"doorstep: cap.json:CN-COMMUNITY-CAP: CN-COMMUNITY-CAP: params.max_visits_per_week must be >= 0"
+	"doorstep: cap.json:CN-COMMUNITY-CAP: params.max_visits_per_week must be >= 0"
 broken reasons.json '{"rules": [{"id": "BANK-1", "kind": "holds", "effective_from": "2026-01-01"}]}' \
-	"doorstep: reasons.json:BANK-1: BANK-1: citation, reason_zh and reason_en are required"
+	"doorstep: reasons.json:BANK-1: citation, reason_zh and reason_en are required"
 broken channel.json '{"rules": [{"id": "CN-HOURS", "params": {"from": "08:00", "to": "22:00", "channels": ["fax"]}}]}' \
-	"doorstep: channel.json:CN-HOURS: CN-HOURS: unknown channel in params.channels"
+	"doorstep: channel.json:CN-HOURS: params.channels must list known channels (not empty)"
 broken date.json '{"rules": [{"id": "CN-HOURS", "effective_from": "2026-02-30"}]}' \
-	"doorstep: date.json:CN-HOURS: CN-HOURS: effective_from is not a date (YYYY-MM-DD)"
+	"doorstep: date.json:CN-HOURS: effective_from is not a date (YYYY-MM-DD)"
 broken shape.json '{"rule": []}' \
 	'doorstep: shape.json: a rule pack is an object with a "rules" array'
 broken syntax.json '{"rules": [' \

@@ -473,6 +473,80 @@ static void uk_cases(void)
 	expect(&p, "UK-BREATHING-SPACE");
 }
 
+/* Packs are checked strictly: a typo or a wrong type is an error. */
+static void strict_packs(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rule, *why;
+	} bad[] = {
+		{ "\"params\": {\"max\": \"6\"}", "whole number" },
+		{ "\"params\": {\"max\": -1}", "whole number" },
+		{ "\"params\": {\"maxx\": 6}", "unknown parameter params.maxx" },
+		{ "\"params\": {\"max\": 6, \"channels\": []}", "must list known channels" },
+		{ "\"params\": {\"max\": 6}, \"effective_to\": \"2020-01-01\"",
+		  "effective_to must come after" },
+	};
+	char path[] = "/tmp/ds-rules-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		FILE *f = fopen(path, "w");
+		fprintf(f, "{\"rules\": [{\"id\": \"CN-UNANSWERED-CAP\", %s}]}", bad[i].rule);
+		fclose(f);
+		ds_rulepack *pk;
+		struct ds_diag d;
+		assert_int_equal(ds_rules_load("CN", &pk, &d), DS_OK);
+		assert_int_equal(ds_rules_override(pk, path, &d), DS_ECONFIG);
+		if (!strstr(d.msg, bad[i].why))
+			print_error("case %zu: %s\n", i, d.msg);
+		assert_non_null(strstr(d.msg, bad[i].why));
+		assert_string_equal(d.field, "CN-UNANSWERED-CAP");
+		ds_rules_free(pk);
+	}
+	FILE *f = fopen(path, "w");
+	fputs("{\"rules\": [{\"id\": \"B1\", \"kind\": \"advance_notice\", \"citation\": \"x\", "
+	      "\"reason_zh\": \"x\", \"reason_en\": \"x\", \"effective_from\": \"2020-01-01\", "
+	      "\"params\": {\"days\": 1}}]}",
+	      f);
+	fclose(f);
+	ds_rulepack *pk;
+	struct ds_diag d;
+	assert_int_equal(ds_rules_load("CN", &pk, &d), DS_OK);
+	assert_int_equal(ds_rules_override(pk, path, &d), DS_ECONFIG);
+	assert_non_null(strstr(d.msg, "params.channels"));
+	ds_rules_free(pk);
+	unlink(path);
+}
+
+/* Seconds count: a call ending 30 s after the last allowed minute is refused,
+ * and every refusing rule is counted even past the list's length. */
+static void seconds_and_counts(void **state)
+{
+	(void)state;
+	struct ds_proposal p = base_call();
+	p.start = sh(2026, 6, 10, 21, 59);
+	p.duration_s = 60;
+	expect(&p, NULL);
+	p.duration_s = 90;
+	expect(&p, "CN-HOURS");
+	p = base_visit();
+	p.start = sh(2026, 6, 10, 23, 0);
+	p.nteam = 1;
+	p.community_visits_week = 99;
+	p.content = DS_CONTENT_PUBLIC_NOTICE;
+	struct ds_hold h[2] = { { "dispute", 0, 0 }, { "safety_risk", 0, 0 } };
+	p.holds = h;
+	p.nholds = 2;
+	struct ds_verdict v;
+	struct ds_diag d;
+	assert_int_equal(ds_rules_check(cn, &p, &v, &d), DS_OK);
+	assert_false(v.allow);
+	assert_int_equal(v.nrefused, v.nhits);
+	assert_true(v.nrefused >= 6);
+}
+
 static void other_packs(void **state)
 {
 	(void)state;
@@ -509,6 +583,8 @@ int main(void)
 		cmocka_unit_test(community_pressure),
 		cmocka_unit_test(overrides),
 		cmocka_unit_test(other_packs),
+		cmocka_unit_test(strict_packs),
+		cmocka_unit_test(seconds_and_counts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
