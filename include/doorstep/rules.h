@@ -101,6 +101,7 @@ struct ds_proposal {
 	const char *community_id; /* the borrower's community */
 	const struct ds_team_member *team;
 	int nteam;
+	bool team_unknown; /* the team was not recorded: team rules are not judged */
 	/* at the door */
 	bool identity_shown, consent_to_enter, entering_home;
 	ds_time notice_sent_at;    /* advance notice delivered (0: none) */
@@ -147,6 +148,28 @@ struct ds_rule_info {
 };
 int ds_rules_count(const ds_rulepack *pack);
 void ds_rules_info(const ds_rulepack *pack, int i, struct ds_rule_info *out);
+
+/* One contact the audit found against the rules. */
+struct ds_audit_finding {
+	const char *contact_id;
+	const char *account_id;
+	ds_time at;
+	const struct ds_verdict *verdict;
+};
+
+typedef ds_err (*ds_audit_fn)(void *ctx, const struct ds_audit_finding *f);
+
+/*
+ * Re-checks every contact in the store against the pack, each in the light
+ * of the borrower's earlier contacts, holds and community visits, and calls
+ * fn for each one the rules would have refused. Facts the contact records
+ * do not hold (the visiting team, conduct at the door, the advance notice,
+ * the number dialled) are not judged here; the visit records will carry
+ * them. *checked and *found count contacts and violations.
+ */
+struct ds_store;
+ds_err ds_rules_audit(struct ds_store *st, const ds_rulepack *pack, ds_audit_fn fn, void *ctx,
+                      long *checked, long *found, struct ds_diag *diag);
 
 /*
  * Decides one proposed contact: allowed, or refused with every refusing

@@ -106,7 +106,7 @@ static bool refuses(const struct rule *r, const struct ds_proposal *p, const str
 		return in(r->channels, p->channel) &&
 		       count_since(r, p, p->start - (ds_time)r->days * 86400) > 0;
 	case RK_VISIT_TEAM: {
-		if (!visit)
+		if (!visit || p->team_unknown)
 			return false;
 		if (p->nteam < r->min_people)
 			return true;
@@ -160,7 +160,7 @@ static bool refuses(const struct rule *r, const struct ds_proposal *p, const str
 		return p->channel != DS_CH_LETTER &&
 		       any_hold_in(p, json_object_get(r->params, "not_letter"));
 	case RK_SAFETY: {
-		if (!visit || !has_hold(p, r->hold))
+		if (!visit || !has_hold(p, r->hold) || p->team_unknown)
 			return false;
 		if (r->flag_b)
 			return true;

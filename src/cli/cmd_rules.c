@@ -280,6 +280,68 @@ static int run_list(struct cli *c, const char *jurisdiction)
 	return EXIT_OK;
 }
 
+struct audit_out {
+	json_t *arr;
+};
+
+static ds_err print_finding(void *ctx, const struct ds_audit_finding *f)
+{
+	struct audit_out *o = ctx;
+	char at[21];
+	ds_time_format_utc(f->at, at);
+	if (o->arr) {
+		json_t *rules = json_array();
+		for (int i = 0; i < f->verdict->nhits; i++)
+			json_array_append_new(rules,
+			                      json_pack("{s:s, s:s, s:s}", "rule",
+			                                f->verdict->hits[i].rule_id, "reason_zh",
+			                                f->verdict->hits[i].reason_zh, "reason_en",
+			                                f->verdict->hits[i].reason_en));
+		json_array_append_new(o->arr, json_pack("{s:s, s:s, s:s, s:o}", "contact_id",
+		                                        f->contact_id, "account_id", f->account_id,
+		                                        "at", at, "rules", rules));
+		return DS_OK;
+	}
+	for (int i = 0; i < f->verdict->nhits; i++)
+		printf("%s  %s  %s  %s  %s\n", at, f->contact_id, f->account_id,
+		       f->verdict->hits[i].rule_id, f->verdict->hits[i].reason_en);
+	return DS_OK;
+}
+
+static int run_audit(struct cli *c, const char *jurisdiction)
+{
+	ds_rulepack *pack;
+	int rc = load_pack(c, jurisdiction, &pack);
+	if (rc)
+		return rc;
+	ds_store *st;
+	if ((rc = cli_open_store(c, false, &st))) {
+		ds_rules_free(pack);
+		return rc;
+	}
+	struct audit_out o = { c->json ? json_array() : NULL };
+	long checked, found;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	ds_err err = ds_rules_audit(st, pack, print_finding, &o, &checked, &found, &d);
+	ds_store_close(st);
+	if (err) {
+		json_decref(o.arr);
+		ds_rules_free(pack);
+		return cli_fail(c, err, &d);
+	}
+	if (o.arr)
+		cli_print_json(json_pack("{s:s, s:I, s:I, s:o}", "jurisdiction",
+		                         ds_rules_jurisdiction(pack), "checked",
+		                         (json_int_t)checked, "violations", (json_int_t)found,
+		                         "findings", o.arr));
+	else
+		printf("rules audit (%s): %ld contacts checked, %ld against the rules\n",
+		       ds_rules_jurisdiction(pack), checked, found);
+	ds_rules_free(pack);
+	return found ? EXIT_REJECTED : EXIT_OK;
+}
+
 static int run(struct cli *c, int argc, char **argv)
 {
 	const struct cli_command *cmd = cli_find("rules");
@@ -300,7 +362,7 @@ static int run(struct cli *c, int argc, char **argv)
 			return cli_usage(cmd, "bad option");
 	}
 	if (optind >= argc)
-		return cli_usage(cmd, "need a subcommand: list or check");
+		return cli_usage(cmd, "need a subcommand: list, check or audit");
 	const char *sub = argv[optind];
 	if (optind + 1 < argc)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
@@ -308,18 +370,24 @@ static int run(struct cli *c, int argc, char **argv)
 		return run_list(c, jurisdiction);
 	if (strcmp(sub, "check") == 0)
 		return run_check(c, jurisdiction);
+	if (strcmp(sub, "audit") == 0)
+		return run_audit(c, jurisdiction);
 	return cli_usage(cmd, "unknown subcommand '%s'", sub);
 }
 
 const struct cli_command cli_cmd_rules = {
 	"rules",
 	"contact rules: list the pack in force, check proposed contacts",
-	"rules [--jurisdiction CN|US|IN|UK] list|check",
+	"rules [--jurisdiction CN|US|IN|UK] list|check|audit",
 	"list   prints every rule of the pack in force ([rules] jurisdiction, plus\n"
 	"       the bank's [rules] override_file) with its citation and parameters.\n"
 	"check  reads proposed contacts as JSON lines on stdin and writes one\n"
 	"       decision per line on stdout: allow, and every refusing rule with\n"
 	"       its reason in Chinese and English. The format is in docs/rules.md.\n"
-	"       Exit status 1 when a line could not be read.\n",
+	"       Exit status 1 when a line could not be read.\n"
+	"audit  re-checks every contact in the database against the pack, each\n"
+	"       in the light of the borrower's earlier contacts, holds and the\n"
+	"       community's visits that week, and lists those the rules refuse.\n"
+	"       Exit status 1 when it finds any.\n",
 	run,
 };

@@ -1,0 +1,53 @@
+#!/bin/sh
+# `rules audit`: every stored contact re-checked against the pack. A clean
+# fixture and a simulated run audit clean; contacts made at night, beyond the
+# daily cap of connected calls, during a dispute hold or to a reachable
+# borrower's neighbour are each found, with the rule that forbids them.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+export DOORSTEP_DB="$DB"
+fixture_db
+ds_ok rules audit
+assert_contains stdout "rules audit (CN):"
+assert_contains stdout ", 0 against the rules"
+
+# Contacts that break the rules (the fixture's accounts: A001 of B001).
+cat >bad.csv <<'CSV'
+contact_id,account_id,channel,direction,started_at,duration_s,staff_id,party,outcome,note
+X01,A001,call,outbound,2026-06-10T23:10:00+08:00,60,,borrower,no_answer,
+X02,A001,call,outbound,2026-06-11T09:00:00+08:00,60,,borrower,connected,
+X03,A001,call,outbound,2026-06-11T10:00:00+08:00,60,,borrower,connected,
+X04,A001,call,outbound,2026-06-11T11:00:00+08:00,60,,borrower,connected,
+X05,A001,call,outbound,2026-06-11T12:00:00+08:00,60,,borrower,connected,
+X06,A001,sms,outbound,2026-06-20T12:00:00+08:00,0,,borrower,delivered,
+X07,A001,call,outbound,2026-06-21T12:00:00+08:00,60,,third_party,connected,
+CSV
+ds_ok import contacts bad.csv
+# a dispute from 06-19 to 06-21 (local midnight, UTC+8)
+q "INSERT INTO holds(borrower_id, kind, starts_at, ends_at, set_by) VALUES
+   ('B001', 'dispute', strftime('%s','2026-06-18T16:00:00'), strftime('%s','2026-06-20T16:00:00'), 't')"
+ds rules audit
+assert_status 1
+assert_contains stdout ", 4 against the rules"
+assert_contains stdout "X01  A001  CN-HOURS"
+assert_contains stdout "X05  A001  CN-CONNECTED-CAP"
+assert_contains stdout "X06  A001  CN-HOLDS"
+assert_contains stdout "X07  A001  CN-THIRD-PARTY"
+assert_not_contains stdout "X04"
+ds --json rules audit
+assert_status 1
+assert_eq "4" "$(q "SELECT json_extract('$(tr -d '\n' <"$OUT")', '\$.violations')" "$T/j.db")" "JSON count"
+
+# The same contacts are fine under the US pack's hours (08-21)? X01 is not.
+ds rules --jurisdiction US audit
+assert_status 1
+assert_contains stdout "X01  A001  US-HOURS"
+
+# A simulated run, fed into stores day by day, audits clean.
+ds_ok -q simulate --borrowers 300 --days 6 --as-of 2026-11-29 \
+	--strategy visit-all,random --store-dir sim
+for s in visit-all random; do
+	ds_ok --db "sim/$s.db" rules audit
+	assert_contains stdout ", 0 against the rules"
+done
