@@ -95,9 +95,12 @@ assert_line stderr "doorstep: no rule pack for jurisdiction 'cn'"
 # usage errors
 ds rules
 assert_status 2 "rules without a subcommand"
+ds rules teleport
+assert_status 2 "rules teleport (not a subcommand)"
+assert_contains stderr "unknown subcommand 'teleport'"
 ds rules audit
-assert_status 2 "rules audit (not a subcommand)"
-assert_contains stderr "unknown subcommand 'audit'"
+assert_status 3 "rules audit without a database"
+assert_contains stderr "run 'doorstep init' first"
 ds rules list extra
 assert_status 2 "rules list with an argument"
 
