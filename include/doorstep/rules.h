@@ -172,6 +172,24 @@ ds_err ds_rules_audit(struct ds_store *st, const ds_rulepack *pack, ds_audit_fn 
                       long *checked, long *found, struct ds_diag *diag);
 
 /*
+ * What the rules need to know of every account, loaded from the store at
+ * once (contacts since `since`, holds, zones, communities, visit times), so
+ * that many proposals are checked without a query each.
+ */
+typedef struct ds_rules_context ds_rules_context;
+ds_err ds_rules_context_load(struct ds_store *st, ds_time since, ds_rules_context **out,
+                             struct ds_diag *diag);
+/*
+ * Fills in the proposal's zone, community, history (the contacts before its
+ * start), holds, unreachability and the community's visits that week for an
+ * account. DS_ENOTFOUND for an unknown account. The proposal points into
+ * the context, which must outlive it.
+ */
+ds_err ds_rules_context_fill(const ds_rules_context *cx, const char *account_id,
+                             struct ds_proposal *p);
+void ds_rules_context_free(ds_rules_context *cx);
+
+/*
  * Decides one proposed contact: allowed, or refused with every refusing
  * rule's id and reason. Only rules in force at the contact's local date
  * apply.

@@ -3,16 +3,21 @@
 #include "doorstep/rules.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-/* The pack in force: the configured jurisdiction plus the bank's file. */
+static const char *pack_file; /* --pack: a whole pack from a file */
+
+/* The pack in force: the configured jurisdiction (or --pack) plus the bank's
+ * override file. */
 static int load_pack(struct cli *c, const char *jurisdiction, ds_rulepack **out)
 {
 	struct ds_diag d;
 	ds_diag_clear(&d);
 	const char *j =
 	        jurisdiction ? jurisdiction : ds_config_str(&c->cfg, DS_CFG_RULES_JURISDICTION);
-	ds_err err = ds_rules_load(j, out, &d);
+	ds_err err = pack_file ? ds_rules_load_file(pack_file, out, &d) : ds_rules_load(j, out, &d);
 	const char *file = ds_config_str(&c->cfg, DS_CFG_RULES_FILE);
 	if (!err && file[0] && (err = ds_rules_override(*out, file, &d)))
 		ds_rules_free(*out);
@@ -58,12 +63,31 @@ static bool get_bool(json_t *o, const char *k)
 
 /* Fills *x from one JSON object; *why names the bad field. Strings point
  * into `o`, which must outlive the proposal. */
-static bool parse_proposal(json_t *o, struct parsed *x, const char **why)
+static bool parse_proposal(json_t *o, struct parsed *x, const char **why,
+                           const ds_rules_context *cx)
 {
 	memset(x, 0, sizeof *x);
 	struct ds_proposal *p = &x->p;
 	const char *s;
-	p->zone = get_str(o, "zone");
+	/* with the database, an account's zone, community, history and holds
+	 * come from it; what the line gives explicitly still wins */
+	const char *account = get_str(o, "account_id");
+	if (cx && account) {
+		if (!(s = get_str(o, "channel")) || ds_channel_parse(s, &p->channel))
+			return *why = "channel", false;
+		/* the account's zone first, to read a start without an offset in it;
+		 * then the history before that start */
+		if (ds_rules_context_fill(cx, account, p))
+			return *why = "account_id (not in the database)", false;
+		const char *zone = get_str(o, "zone") ? get_str(o, "zone") : p->zone;
+		if (!ds_tz_valid(zone))
+			return *why = "zone", false;
+		if (!get_str(o, "start") || !get_time(o, "start", zone, &p->start, why))
+			return *why = "start", false;
+		ds_rules_context_fill(cx, account, p);
+	}
+	if (get_str(o, "zone"))
+		p->zone = get_str(o, "zone");
 	if (!p->zone || !ds_tz_valid(p->zone))
 		return *why = "zone", false;
 	if (!(s = get_str(o, "channel")) || ds_channel_parse(s, &p->channel))
@@ -86,18 +110,21 @@ static bool parse_proposal(json_t *o, struct parsed *x, const char **why)
 		return *why = "duration_s", false;
 	p->duration_s = dur ? (int)json_integer_value(dur) : 0;
 	p->number = get_str(o, "number");
-	p->community_id = get_str(o, "community_id");
+	if (get_str(o, "community_id"))
+		p->community_id = get_str(o, "community_id");
 	p->identity_shown = get_bool(o, "identity_shown");
 	p->consent_to_enter = get_bool(o, "consent_to_enter");
 	p->entering_home = get_bool(o, "entering_home");
-	p->borrower_unreachable = get_bool(o, "borrower_unreachable");
+	if (json_object_get(o, "borrower_unreachable"))
+		p->borrower_unreachable = get_bool(o, "borrower_unreachable");
 	if (!get_time(o, "notice_sent_at", p->zone, &p->notice_sent_at, why))
 		return false;
 	json_t *cv = json_object_get(o, "community_visits_week");
 	if (cv && (!json_is_integer(cv) || json_integer_value(cv) < 0 ||
 	           json_integer_value(cv) > 1000000))
 		return *why = "community_visits_week", false;
-	p->community_visits_week = cv ? (int)json_integer_value(cv) : 0;
+	if (cv)
+		p->community_visits_week = (int)json_integer_value(cv);
 	size_t i;
 	json_t *v;
 	json_t *team = json_object_get(o, "team");
@@ -142,8 +169,10 @@ static bool parse_proposal(json_t *o, struct parsed *x, const char **why)
 			return *why = "history", false;
 		h->number = get_str(v, "number");
 	}
-	p->history = x->history;
-	p->nhistory = (int)json_array_size(hist);
+	if (hist) {
+		p->history = x->history;
+		p->nhistory = (int)json_array_size(hist);
+	}
 	json_t *holds = json_object_get(o, "holds");
 	if (holds && (!json_is_array(holds) || json_array_size(holds) > MAX_ITEMS))
 		return *why = "holds", false;
@@ -160,17 +189,36 @@ static bool parse_proposal(json_t *o, struct parsed *x, const char **why)
 		    !get_time(v, "end", p->zone, &h->end, why))
 			return *why = "holds", false;
 	}
-	p->holds = x->holds;
-	p->nholds = (int)json_array_size(holds);
+	if (holds) {
+		p->holds = x->holds;
+		p->nholds = (int)json_array_size(holds);
+	}
 	return true;
 }
 
-static int run_check(struct cli *c, const char *jurisdiction)
+static int run_check(struct cli *c, const char *jurisdiction, bool use_store, long history_days)
 {
 	ds_rulepack *pack;
 	int rc = load_pack(c, jurisdiction, &pack);
 	if (rc)
 		return rc;
+	ds_rules_context *cx = NULL;
+	if (use_store) {
+		ds_store *st;
+		if ((rc = cli_open_store(c, false, &st))) {
+			ds_rules_free(pack);
+			return rc;
+		}
+		struct ds_diag d;
+		ds_diag_clear(&d);
+		ds_err err = ds_rules_context_load(st, (ds_time)time(NULL) - history_days * 86400,
+		                                   &cx, &d);
+		ds_store_close(st);
+		if (err) {
+			ds_rules_free(pack);
+			return cli_fail(c, err, &d);
+		}
+	}
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -205,7 +253,7 @@ static int run_check(struct cli *c, const char *jurisdiction)
 			        o ? "" : je.text);
 			json_object_set_new(out, "error", json_string("not a JSON object"));
 			bad++;
-		} else if (!parse_proposal(o, &x, &why)) {
+		} else if (!parse_proposal(o, &x, &why, cx)) {
 			fprintf(stderr, "stdin:%ld:%s: missing or invalid\n", lineno, why);
 			char msg[160];
 			snprintf(msg, sizeof msg, "%s: missing or invalid", why);
@@ -238,6 +286,7 @@ static int run_check(struct cli *c, const char *jurisdiction)
 	}
 	free(line);
 	ds_rules_free(pack);
+	ds_rules_context_free(cx);
 	if (!c->quiet)
 		fprintf(stderr, "rules check: %ld allowed, %ld refused, %ld bad lines\n", allowed,
 		        refused, bad);
@@ -347,15 +396,29 @@ static int run(struct cli *c, int argc, char **argv)
 	const struct cli_command *cmd = cli_find("rules");
 	static const struct option opts[] = {
 		{ "jurisdiction", required_argument, NULL, 'j' },
+		{ "store", no_argument, NULL, 's' },
+		{ "pack", required_argument, NULL, 'p' },
+		{ "history-days", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *jurisdiction = NULL;
+	bool use_store = false;
+	long history_days = 60;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
 		if (ch == 'j')
 			jurisdiction = optarg;
-		else if (ch == 'h') {
+		else if (ch == 's')
+			use_store = true;
+		else if (ch == 'p')
+			pack_file = optarg;
+		else if (ch == 'd') {
+			char *end;
+			history_days = strtol(optarg, &end, 10);
+			if (*end || history_days < 1 || history_days > 3650)
+				return cli_usage(cmd, "--history-days: 1 to 3650");
+		} else if (ch == 'h') {
 			cli_help(cmd, stdout);
 			return EXIT_OK;
 		} else
@@ -369,7 +432,7 @@ static int run(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "list") == 0)
 		return run_list(c, jurisdiction);
 	if (strcmp(sub, "check") == 0)
-		return run_check(c, jurisdiction);
+		return run_check(c, jurisdiction, use_store, history_days);
 	if (strcmp(sub, "audit") == 0)
 		return run_audit(c, jurisdiction);
 	return cli_usage(cmd, "unknown subcommand '%s'", sub);
@@ -378,12 +441,18 @@ static int run(struct cli *c, int argc, char **argv)
 const struct cli_command cli_cmd_rules = {
 	"rules",
 	"contact rules: list the pack in force, check proposed contacts",
-	"rules [--jurisdiction CN|US|IN|UK] list|check|audit",
+	"rules [--jurisdiction CN|US|IN|UK | --pack FILE] list|audit\n"
+	"       rules [--jurisdiction J | --pack FILE] [--store [--history-days N]] check",
+	"--pack FILE reads a whole pack from a file instead of a shipped one.\n\n"
+	"--pack FILE reads a whole pack from a file instead of a shipped one.\n\n"
 	"list   prints every rule of the pack in force ([rules] jurisdiction, plus\n"
 	"       the bank's [rules] override_file) with its citation and parameters.\n"
 	"check  reads proposed contacts as JSON lines on stdin and writes one\n"
 	"       decision per line on stdout: allow, and every refusing rule with\n"
 	"       its reason in Chinese and English. The format is in docs/rules.md.\n"
+	"       With --store, a line that names an account_id takes the zone,\n"
+	"       community, contact history (the last --history-days, 60 by\n"
+	"       default) and holds from the database.\n"
 	"       Exit status 1 when a line could not be read.\n"
 	"audit  re-checks every contact in the database against the pack, each\n"
 	"       in the light of the borrower's earlier contacts, holds and the\n"

@@ -51,3 +51,22 @@ for s in visit-all random; do
 	ds_ok --db "sim/$s.db" rules audit
 	assert_contains stdout ", 0 against the rules"
 done
+
+# `rules check --store`: an account's history, holds and zone come from the
+# database (contacts of June 2026: a long enough history window).
+cat >p.jsonl <<'JSONL'
+{"id":"fourth","account_id":"A001","channel":"call","start":"2026-06-11T13:00:00"}
+{"id":"next-day","account_id":"A001","channel":"call","start":"2026-06-12T13:00:00"}
+{"id":"in-dispute","account_id":"A001","channel":"sms","start":"2026-06-19T13:00:00"}
+{"id":"unknown","account_id":"A999","channel":"sms","start":"2026-06-19T13:00:00"}
+JSONL
+ds rules --store --history-days 3650 check <p.jsonl
+assert_status 1
+assert_contains stdout '"id":"fourth","allow":false,"rules":[{"rule":"CN-CONNECTED-CAP"'
+assert_contains stdout '"id":"next-day","allow":true'
+assert_contains stdout '"id":"in-dispute","allow":false,"rules":[{"rule":"CN-HOLDS"'
+assert_contains stdout '"id":"unknown","error":"account_id (not in the database)'
+# a pack read from a file: with no rules, everything is allowed
+echo '{"jurisdiction":"NONE","rules":[]}' >none.json
+ds rules --pack none.json --store --history-days 3650 check <p.jsonl
+assert_contains stdout '"id":"fourth","allow":true'
