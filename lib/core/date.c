@@ -121,6 +121,10 @@ ds_date ds_date_add_months(ds_date date, int months)
 static struct {
 	char zone[64];
 	UCalendar *cal;
+	/* the offset in force over [from, to): no ICU call inside the span */
+	bool span;
+	ds_time from, to;
+	int offset_s;
 } tz_cache[TZ_CACHE];
 static int tz_used;
 static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -153,11 +157,20 @@ bool ds_tz_valid(const char *zone)
 }
 
 /* Called with tz_lock held. */
-static UCalendar *calendar_for(const char *zone)
+static int slot_of(const char *zone)
 {
 	for (int i = 0; i < tz_used; i++)
 		if (strcmp(tz_cache[i].zone, zone) == 0)
-			return tz_cache[i].cal;
+			return i;
+	return -1;
+}
+
+/* Called with tz_lock held. */
+static UCalendar *calendar_for(const char *zone)
+{
+	int hit = slot_of(zone);
+	if (hit >= 0)
+		return tz_cache[hit].cal;
 	if (!ds_tz_valid(zone))
 		return NULL;
 	UChar z[64];
@@ -175,30 +188,64 @@ static UCalendar *calendar_for(const char *zone)
 		ucal_close(tz_cache[slot].cal);
 	ds_strlcpy(tz_cache[slot].zone, zone, sizeof tz_cache[slot].zone);
 	tz_cache[slot].cal = cal;
+	tz_cache[slot].span = false;
 	return cal;
+}
+
+/* Wall clock of UTC instant t at a fixed offset. */
+static void civil_at(ds_time t, int offset_s, struct ds_civil_time *out)
+{
+	ds_time local = t + offset_s;
+	int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	int64_t rem = local - days * 86400;
+	ds_date_to_ymd((ds_date)days, &out->year, &out->month, &out->day);
+	out->hour = (int)(rem / 3600);
+	out->minute = (int)(rem / 60 % 60);
+	out->second = (int)(rem % 60);
+	out->utc_offset_s = offset_s;
 }
 
 ds_err ds_tz_to_local(const char *zone, ds_time t, struct ds_civil_time *out)
 {
 	ds_err err = DS_OK;
 	pthread_mutex_lock(&tz_lock);
+	int slot = slot_of(zone);
+	if (slot >= 0 && tz_cache[slot].span && tz_cache[slot].from <= t && t < tz_cache[slot].to) {
+		civil_at(t, tz_cache[slot].offset_s, out);
+		goto done;
+	}
 	UCalendar *cal = calendar_for(zone);
 	if (!cal) {
 		err = DS_EINVAL;
 		goto done;
 	}
+	slot = slot_of(zone);
 	UErrorCode st = U_ZERO_ERROR;
 	ucal_setMillis(cal, (UDate)t * 1000.0, &st);
-	out->year = ucal_get(cal, UCAL_EXTENDED_YEAR, &st);
-	out->month = ucal_get(cal, UCAL_MONTH, &st) + 1;
-	out->day = ucal_get(cal, UCAL_DATE, &st);
-	out->hour = ucal_get(cal, UCAL_HOUR_OF_DAY, &st);
-	out->minute = ucal_get(cal, UCAL_MINUTE, &st);
-	out->second = ucal_get(cal, UCAL_SECOND, &st);
-	out->utc_offset_s =
+	int offset =
 	        (ucal_get(cal, UCAL_ZONE_OFFSET, &st) + ucal_get(cal, UCAL_DST_OFFSET, &st)) / 1000;
-	if (U_FAILURE(st))
+	if (U_FAILURE(st)) {
 		err = DS_EINVAL;
+		goto done;
+	}
+	/* Remember the span between the zone's transitions around t: the
+	 * instants a planner asks about cluster, and most zones change rarely. */
+	UDate prev = 0, next = 0;
+	UErrorCode s1 = U_ZERO_ERROR, s2 = U_ZERO_ERROR;
+	bool has_prev = ucal_getTimeZoneTransitionDate(cal, UCAL_TZ_TRANSITION_PREVIOUS_INCLUSIVE,
+	                                               &prev, &s1) &&
+	                U_SUCCESS(s1);
+	bool has_next = ucal_getTimeZoneTransitionDate(cal, UCAL_TZ_TRANSITION_NEXT, &next, &s2) &&
+	                U_SUCCESS(s2);
+	if (slot >= 0) {
+		tz_cache[slot].span = true;
+		tz_cache[slot].from = has_prev ? (ds_time)(prev / 1000.0) : INT64_MIN / 2;
+		tz_cache[slot].to = has_next ? (ds_time)(next / 1000.0) : INT64_MAX / 2;
+		tz_cache[slot].offset_s = offset;
+		if (t < tz_cache[slot].from || t >= tz_cache[slot].to)
+			tz_cache[slot].span = false; /* not trusted: ask ICU each time */
+	}
+	civil_at(t, offset, out);
 done:
 	pthread_mutex_unlock(&tz_lock);
 	return err;
@@ -208,6 +255,20 @@ ds_err ds_tz_from_local(const char *zone, int y, int mo, int d, int h, int mi, i
 {
 	ds_err err = DS_OK;
 	pthread_mutex_lock(&tz_lock);
+	int slot = slot_of(zone);
+	if (slot >= 0 && tz_cache[slot].span && ds_date_valid_ymd(y, mo, d) && h >= 0 && h < 24 &&
+	    mi >= 0 && mi < 60 && s >= 0 && s < 60) {
+		/* inside a span without transitions the offset is fixed, and a
+		 * reading at least a day from either edge is neither skipped nor
+		 * repeated */
+		ds_time local =
+		        (ds_time)ds_date_from_ymd(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+		ds_time t = local - tz_cache[slot].offset_s;
+		if (t - 86400 >= tz_cache[slot].from && t + 86400 < tz_cache[slot].to) {
+			*out = t;
+			goto done;
+		}
+	}
 	UCalendar *cal = calendar_for(zone);
 	if (!cal) {
 		err = DS_EINVAL;

@@ -196,6 +196,37 @@ static bool parse_proposal(json_t *o, struct parsed *x, const char **why,
 	return true;
 }
 
+/* Each refusing rule's JSON object, made once (a pack has few rules). */
+struct rule_texts {
+	const char *id[64];
+	char *text[64];
+	int n;
+};
+
+static const char *rule_json(struct rule_texts *rj, const struct ds_rule_hit *h)
+{
+	for (int i = 0; i < rj->n; i++)
+		if (rj->id[i] == h->rule_id)
+			return rj->text[i];
+	json_t *o = json_pack("{s:s, s:s, s:s}", "rule", h->rule_id, "reason_zh", h->reason_zh,
+	                      "reason_en", h->reason_en);
+	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (text && rj->n < 64) {
+		rj->id[rj->n] = h->rule_id;
+		rj->text[rj->n++] = text;
+		return text;
+	}
+	/* more rules than the cache holds: keep the text for the run */
+	if (text && rj->n == 64) {
+		free(rj->text[63]);
+		rj->id[63] = h->rule_id;
+		rj->text[63] = text;
+		return text;
+	}
+	return "{}";
+}
+
 static int run_check(struct cli *c, const char *jurisdiction, bool use_store, long history_days)
 {
 	ds_rulepack *pack;
@@ -223,6 +254,7 @@ static int run_check(struct cli *c, const char *jurisdiction, bool use_store, lo
 	size_t cap = 0;
 	ssize_t n;
 	long lineno = 0, bad = 0, refused = 0, allowed = 0;
+	struct rule_texts rj = { 0 };
 	while ((n = getline(&line, &cap, stdin)) > 0) {
 		lineno++;
 		if (n > MAX_LINE) {
@@ -264,27 +296,36 @@ static int run_check(struct cli *c, const char *jurisdiction, bool use_store, lo
 			json_object_set_new(out, "error", json_string(d.msg));
 			bad++;
 		} else {
-			json_t *hits = json_array();
+			/* decisions are most of the output: written directly, with each
+			 * rule's JSON text made once */
+			char *id = json_object_get(out, "id")
+			                   ? json_dumps(json_object_get(out, "id"),
+			                                JSON_ENCODE_ANY | JSON_COMPACT)
+			                   : NULL;
+			printf("{\"line\":%ld%s%s,\"allow\":%s,\"rules\":[", lineno,
+			       id ? ",\"id\":" : "", id ? id : "", v.allow ? "true" : "false");
+			free(id);
 			for (int i = 0; i < v.nhits; i++)
-				json_array_append_new(hits,
-				                      json_pack("{s:s, s:s, s:s}", "rule",
-				                                v.hits[i].rule_id, "reason_zh",
-				                                v.hits[i].reason_zh, "reason_en",
-				                                v.hits[i].reason_en));
-			json_object_set_new(out, "allow", json_boolean(v.allow));
-			json_object_set_new(out, "rules", hits);
+				printf("%s%s", i ? "," : "", rule_json(&rj, &v.hits[i]));
+			fputs("]}\n", stdout);
 			v.allow ? allowed++ : refused++;
+			json_decref(out);
+			out = NULL;
 		}
 		if (o && json_is_object(o)) {
 			ds_free(x.history);
 			ds_free(x.holds);
 		}
-		json_dumpf(out, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-		json_decref(out);
+		if (out) {
+			json_dumpf(out, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			fputc('\n', stdout);
+			json_decref(out);
+		}
 		json_decref(o);
 	}
 	free(line);
+	for (int i = 0; i < rj.n; i++)
+		free(rj.text[i]);
 	ds_rules_free(pack);
 	ds_rules_context_free(cx);
 	if (!c->quiet)

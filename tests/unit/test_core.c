@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "doorstep/core.h"
 
@@ -166,6 +168,51 @@ static void time_zones(void **state)
 		assert_int_equal(ds_time_parse(bad[i], "Asia/Shanghai", &t), DS_EINVAL);
 }
 
+/* The zone cache agrees, hour by hour across two years of DST changes, with
+ * an independent reading of the system's tz database (glibc). */
+static void zones_agree_with_libc(void **state)
+{
+	(void)state;
+	static const char *const zones[] = { "America/New_York", "Europe/London", "Asia/Shanghai",
+		                             "Australia/Lord_Howe", "Asia/Kolkata" };
+	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+		setenv("TZ", zones[z], 1);
+		tzset();
+		ds_time start = (ds_time)ds_date_from_ymd(2025, 1, 1) * 86400;
+		for (ds_time t = start; t < start + 2 * 366 * 86400; t += 1800) {
+			struct ds_civil_time ct;
+			assert_int_equal(ds_tz_to_local(zones[z], t, &ct), DS_OK);
+			time_t tt = (time_t)t;
+			struct tm tm;
+			localtime_r(&tt, &tm);
+			if (ct.hour != tm.tm_hour || ct.day != tm.tm_mday ||
+			    ct.utc_offset_s != tm.tm_gmtoff)
+				print_error(
+				        "%s at %lld: %02d:%02d off %d, libc %02d:%02d off %ld\n",
+				        zones[z], (long long)t, ct.hour, ct.minute, ct.utc_offset_s,
+				        tm.tm_hour, tm.tm_min, (long)tm.tm_gmtoff);
+			assert_int_equal(ct.hour, tm.tm_hour);
+			assert_int_equal(ct.minute, tm.tm_min);
+			assert_int_equal(ct.day, tm.tm_mday);
+			assert_int_equal(ct.utc_offset_s, tm.tm_gmtoff);
+			/* and back: the same instant, or the earlier of a repeated hour */
+			ds_time back;
+			assert_int_equal(ds_tz_from_local(zones[z], ct.year, ct.month, ct.day, ct.hour,
+			                                  ct.minute, ct.second, &back),
+			                 DS_OK);
+			if (back != t) {
+				struct ds_civil_time again;
+				assert_int_equal(ds_tz_to_local(zones[z], back, &again), DS_OK);
+				assert_true(back < t);
+				assert_int_equal(again.hour, ct.hour);
+				assert_int_equal(again.minute, ct.minute);
+			}
+		}
+	}
+	unsetenv("TZ");
+	tzset();
+}
+
 static void utf8(void **state)
 {
 	(void)state;
@@ -297,13 +344,21 @@ static void diag_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(money_parse_valid), cmocka_unit_test(money_parse_invalid),
-		cmocka_unit_test(money_format),      cmocka_unit_test(dates_roundtrip),
-		cmocka_unit_test(dates_parse),       cmocka_unit_test(dates_add_months),
-		cmocka_unit_test(time_zones),        cmocka_unit_test(utf8),
-		cmocka_unit_test(buffers_cap),       cmocka_unit_test(alloc_failure_injection),
-		cmocka_unit_test(national_ids),      cmocka_unit_test(phones_and_masks),
-		cmocka_unit_test(pii_hash_and_seal), cmocka_unit_test(diag_format),
+		cmocka_unit_test(money_parse_valid),
+		cmocka_unit_test(money_parse_invalid),
+		cmocka_unit_test(money_format),
+		cmocka_unit_test(dates_roundtrip),
+		cmocka_unit_test(dates_parse),
+		cmocka_unit_test(dates_add_months),
+		cmocka_unit_test(time_zones),
+		cmocka_unit_test(zones_agree_with_libc),
+		cmocka_unit_test(utf8),
+		cmocka_unit_test(buffers_cap),
+		cmocka_unit_test(alloc_failure_injection),
+		cmocka_unit_test(national_ids),
+		cmocka_unit_test(phones_and_masks),
+		cmocka_unit_test(pii_hash_and_seal),
+		cmocka_unit_test(diag_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
