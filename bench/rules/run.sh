@@ -14,6 +14,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 doorstep=${1:-$root/build/doorstep}
+doorstep=$(cd "$(dirname "$doorstep")" && pwd)/$(basename "$doorstep")
 PROPOSALS=${PROPOSALS:-1000000}
 BORROWERS=${BORROWERS:-50000}
 SEED=${SEED:-1}

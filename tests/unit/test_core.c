@@ -197,8 +197,8 @@ static void zones_agree_with_libc(void **state)
 			assert_int_equal(ct.utc_offset_s, tm.tm_gmtoff);
 			/* and back: the same instant, or the earlier of a repeated hour */
 			ds_time back;
-			assert_int_equal(ds_tz_from_local(zones[z], ct.year, ct.month, ct.day, ct.hour,
-			                                  ct.minute, ct.second, &back),
+			assert_int_equal(ds_tz_from_local(zones[z], ct.year, ct.month, ct.day,
+			                                  ct.hour, ct.minute, ct.second, &back),
 			                 DS_OK);
 			if (back != t) {
 				struct ds_civil_time again;
