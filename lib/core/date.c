@@ -192,6 +192,21 @@ static UCalendar *calendar_for(const char *zone)
 	return cal;
 }
 
+/* The last span this thread used, read without the lock. */
+static _Thread_local struct {
+	char zone[64];
+	ds_time from, to;
+	int offset_s;
+} tl_span;
+
+static void remember_span(int slot)
+{
+	ds_strlcpy(tl_span.zone, tz_cache[slot].zone, sizeof tl_span.zone);
+	tl_span.from = tz_cache[slot].from;
+	tl_span.to = tz_cache[slot].to;
+	tl_span.offset_s = tz_cache[slot].offset_s;
+}
+
 /* Wall clock of UTC instant t at a fixed offset. */
 static void civil_at(ds_time t, int offset_s, struct ds_civil_time *out)
 {
@@ -207,11 +222,16 @@ static void civil_at(ds_time t, int offset_s, struct ds_civil_time *out)
 
 ds_err ds_tz_to_local(const char *zone, ds_time t, struct ds_civil_time *out)
 {
+	if (tl_span.from <= t && t < tl_span.to && strcmp(tl_span.zone, zone) == 0) {
+		civil_at(t, tl_span.offset_s, out);
+		return DS_OK;
+	}
 	ds_err err = DS_OK;
 	pthread_mutex_lock(&tz_lock);
 	int slot = slot_of(zone);
 	if (slot >= 0 && tz_cache[slot].span && tz_cache[slot].from <= t && t < tz_cache[slot].to) {
 		civil_at(t, tz_cache[slot].offset_s, out);
+		remember_span(slot);
 		goto done;
 	}
 	UCalendar *cal = calendar_for(zone);
@@ -244,6 +264,8 @@ ds_err ds_tz_to_local(const char *zone, ds_time t, struct ds_civil_time *out)
 		tz_cache[slot].offset_s = offset;
 		if (t < tz_cache[slot].from || t >= tz_cache[slot].to)
 			tz_cache[slot].span = false; /* not trusted: ask ICU each time */
+		else
+			remember_span(slot);
 	}
 	civil_at(t, offset, out);
 done:
@@ -253,6 +275,15 @@ done:
 
 ds_err ds_tz_from_local(const char *zone, int y, int mo, int d, int h, int mi, int s, ds_time *out)
 {
+	if (tl_span.zone[0] && strcmp(tl_span.zone, zone) == 0 && ds_date_valid_ymd(y, mo, d) &&
+	    h >= 0 && h < 24 && mi >= 0 && mi < 60 && s >= 0 && s < 60) {
+		ds_time t = (ds_time)ds_date_from_ymd(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
+		            tl_span.offset_s;
+		if (t - 86400 >= tl_span.from && t + 86400 < tl_span.to) {
+			*out = t;
+			return DS_OK;
+		}
+	}
 	ds_err err = DS_OK;
 	pthread_mutex_lock(&tz_lock);
 	int slot = slot_of(zone);

@@ -3,6 +3,8 @@
 #include "doorstep/rules.h"
 
 #include <getopt.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -196,35 +198,139 @@ static bool parse_proposal(json_t *o, struct parsed *x, const char **why,
 	return true;
 }
 
-/* Each refusing rule's JSON object, made once (a pack has few rules). */
-struct rule_texts {
-	const char *id[64];
-	char *text[64];
-	int n;
+/*
+ * Checking runs in batches of lines on two threads: each line is parsed,
+ * filled from the store, decided and rendered independently (the pack and
+ * the store context are read-only), and the main thread writes the results
+ * in input order.
+ */
+#define BATCH 8192
+
+struct rule_json {
+	const char *id;
+	char *text;
 };
 
-static const char *rule_json(struct rule_texts *rj, const struct ds_rule_hit *h)
+struct check_env {
+	const ds_rulepack *pack;
+	const ds_rules_context *cx;
+	struct rule_json *rules; /* each rule's JSON object, made once */
+	int nrules;
+};
+
+enum { L_BLANK, L_ALLOWED, L_REFUSED, L_BAD };
+
+struct job {
+	char *text;
+	size_t len;
+	long lineno;
+	int kind;
+	char *out; /* the output line, with its newline */
+	char *err; /* a message for stderr, or NULL */
+};
+
+static const char *rule_text(const struct check_env *env, const char *id)
 {
-	for (int i = 0; i < rj->n; i++)
-		if (rj->id[i] == h->rule_id)
-			return rj->text[i];
-	json_t *o = json_pack("{s:s, s:s, s:s}", "rule", h->rule_id, "reason_zh", h->reason_zh,
-	                      "reason_en", h->reason_en);
-	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (text && rj->n < 64) {
-		rj->id[rj->n] = h->rule_id;
-		rj->text[rj->n++] = text;
-		return text;
-	}
-	/* more rules than the cache holds: keep the text for the run */
-	if (text && rj->n == 64) {
-		free(rj->text[63]);
-		rj->id[63] = h->rule_id;
-		rj->text[63] = text;
-		return text;
-	}
+	for (int i = 0; i < env->nrules; i++)
+		if (env->rules[i].id == id)
+			return env->rules[i].text;
 	return "{}";
+}
+
+static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *dupf(const char *fmt, ...)
+{
+	struct ds_buf b;
+	ds_buf_init(&b, 1 << 20);
+	va_list ap;
+	va_start(ap, fmt);
+	ds_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	return b.p;
+}
+
+static void decide(const struct check_env *env, struct job *j)
+{
+	j->out = j->err = NULL;
+	if (j->len > MAX_LINE) {
+		j->kind = L_BAD;
+		j->err = dupf("stdin:%ld: line longer than %d bytes", j->lineno, MAX_LINE);
+		j->out = dupf("{\"line\":%ld,\"error\":\"line too long\"}\n", j->lineno);
+		return;
+	}
+	bool blank = true;
+	for (size_t k = 0; k < j->len && blank; k++)
+		blank = j->text[k] == ' ' || j->text[k] == '\t' || j->text[k] == '\r' ||
+		        j->text[k] == '\n';
+	if (blank) {
+		j->kind = L_BLANK;
+		return;
+	}
+	json_error_t je;
+	json_t *o = json_loadb(j->text, j->len, JSON_REJECT_DUPLICATES, &je);
+	struct ds_buf b;
+	ds_buf_init(&b, 1 << 20);
+	ds_buf_addf(&b, "{\"line\":%ld", j->lineno);
+	char *id = o && json_is_object(o) && json_object_get(o, "id")
+	                   ? json_dumps(json_object_get(o, "id"), JSON_ENCODE_ANY | JSON_COMPACT)
+	                   : NULL;
+	if (id)
+		ds_buf_addf(&b, ",\"id\":%s", id);
+	free(id);
+	struct parsed x;
+	const char *why = NULL;
+	struct ds_verdict v;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	const char *error = NULL;
+	char msg[600];
+	if (!o || !json_is_object(o)) {
+		j->err = dupf("stdin:%ld: not a JSON object%s%s", j->lineno, o ? "" : ": ",
+		              o ? "" : je.text);
+		error = "not a JSON object";
+	} else if (!parse_proposal(o, &x, &why, env->cx)) {
+		j->err = dupf("stdin:%ld:%s: missing or invalid", j->lineno, why);
+		snprintf(msg, sizeof msg, "%s: missing or invalid", why);
+		error = msg;
+	} else if (ds_rules_check(env->pack, &x.p, &v, &d)) {
+		j->err = dupf("stdin:%ld:%s: %s", j->lineno, d.field, d.msg);
+		error = d.msg;
+	}
+	if (o && json_is_object(o)) {
+		ds_free(x.history);
+		ds_free(x.holds);
+	}
+	json_decref(o);
+	if (error) {
+		j->kind = L_BAD;
+		json_t *e = json_string(error);
+		char *etext = e ? json_dumps(e, JSON_ENCODE_ANY) : NULL;
+		ds_buf_addf(&b, ",\"error\":%s}\n", etext ? etext : "\"\"");
+		free(etext);
+		json_decref(e);
+		j->out = b.p;
+		return;
+	}
+	j->kind = v.allow ? L_ALLOWED : L_REFUSED;
+	ds_buf_addf(&b, ",\"allow\":%s,\"rules\":[", v.allow ? "true" : "false");
+	for (int i = 0; i < v.nhits; i++)
+		ds_buf_addf(&b, "%s%s", i ? "," : "", rule_text(env, v.hits[i].rule_id));
+	ds_buf_adds(&b, "]}\n");
+	j->out = b.p;
+}
+
+struct worker {
+	const struct check_env *env;
+	struct job *jobs;
+	long from, to;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	for (long i = w->from; i < w->to; i++)
+		decide(w->env, &w->jobs[i]);
+	return NULL;
 }
 
 static int run_check(struct cli *c, const char *jurisdiction, bool use_store, long history_days)
@@ -250,82 +356,70 @@ static int run_check(struct cli *c, const char *jurisdiction, bool use_store, lo
 			return cli_fail(c, err, &d);
 		}
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long lineno = 0, bad = 0, refused = 0, allowed = 0;
-	struct rule_texts rj = { 0 };
-	while ((n = getline(&line, &cap, stdin)) > 0) {
-		lineno++;
-		if (n > MAX_LINE) {
-			fprintf(stderr, "stdin:%ld: line longer than %d bytes\n", lineno, MAX_LINE);
-			printf("{\"line\":%ld,\"error\":\"line too long\"}\n", lineno);
-			bad++;
-			continue;
-		}
-		bool blank = true;
-		for (ssize_t k = 0; k < n && blank; k++)
-			blank = line[k] == ' ' || line[k] == '\t' || line[k] == '\n' ||
-			        line[k] == '\r';
-		if (blank)
-			continue;
-		json_error_t je;
-		json_t *o = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, &je);
-		json_t *out = json_object();
-		json_object_set_new(out, "line", json_integer(lineno));
-		if (o && json_is_object(o) && json_object_get(o, "id"))
-			json_object_set(out, "id", json_object_get(o, "id"));
-		struct parsed x;
-		const char *why = NULL;
-		struct ds_verdict v;
-		struct ds_diag d;
-		ds_diag_clear(&d);
-		if (!o || !json_is_object(o)) {
-			fprintf(stderr, "stdin:%ld: not a JSON object%s%s\n", lineno, o ? "" : ": ",
-			        o ? "" : je.text);
-			json_object_set_new(out, "error", json_string("not a JSON object"));
-			bad++;
-		} else if (!parse_proposal(o, &x, &why, cx)) {
-			fprintf(stderr, "stdin:%ld:%s: missing or invalid\n", lineno, why);
-			char msg[160];
-			snprintf(msg, sizeof msg, "%s: missing or invalid", why);
-			json_object_set_new(out, "error", json_string(msg));
-			bad++;
-		} else if (ds_rules_check(pack, &x.p, &v, &d)) {
-			fprintf(stderr, "stdin:%ld:%s: %s\n", lineno, d.field, d.msg);
-			json_object_set_new(out, "error", json_string(d.msg));
-			bad++;
-		} else {
-			/* decisions are most of the output: written directly, with each
-			 * rule's JSON text made once */
-			char *id = json_object_get(out, "id")
-			                   ? json_dumps(json_object_get(out, "id"),
-			                                JSON_ENCODE_ANY | JSON_COMPACT)
-			                   : NULL;
-			printf("{\"line\":%ld%s%s,\"allow\":%s,\"rules\":[", lineno,
-			       id ? ",\"id\":" : "", id ? id : "", v.allow ? "true" : "false");
-			free(id);
-			for (int i = 0; i < v.nhits; i++)
-				printf("%s%s", i ? "," : "", rule_json(&rj, &v.hits[i]));
-			fputs("]}\n", stdout);
-			v.allow ? allowed++ : refused++;
-			json_decref(out);
-			out = NULL;
-		}
-		if (o && json_is_object(o)) {
-			ds_free(x.history);
-			ds_free(x.holds);
-		}
-		if (out) {
-			json_dumpf(out, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			fputc('\n', stdout);
-			json_decref(out);
-		}
+	struct check_env env = { pack, cx, NULL, ds_rules_count(pack) };
+	env.rules = ds_calloc((size_t)env.nrules + 1, sizeof *env.rules);
+	struct job *jobs = ds_calloc(BATCH, sizeof *jobs);
+	if (!env.rules || !jobs) {
+		ds_free(env.rules);
+		ds_free(jobs);
+		ds_rules_free(pack);
+		ds_rules_context_free(cx);
+		fprintf(stderr, "doorstep: out of memory\n");
+		return EXIT_FAILURE_;
+	}
+	for (int i = 0; i < env.nrules; i++) {
+		struct ds_rule_info r;
+		ds_rules_info(pack, i, &r);
+		json_t *o = json_pack("{s:s, s:s, s:s}", "rule", r.id, "reason_zh", r.reason_zh,
+		                      "reason_en", r.reason_en);
+		env.rules[i] =
+		        (struct rule_json){ r.id,
+			                    json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) };
 		json_decref(o);
 	}
-	free(line);
-	for (int i = 0; i < rj.n; i++)
-		free(rj.text[i]);
+	json_object_seed(0); /* before jansson is used on two threads */
+	long lineno = 0, bad = 0, refused = 0, allowed = 0;
+	bool eof = false;
+	while (!eof) {
+		long n = 0;
+		while (n < BATCH) {
+			size_t cap = 0;
+			char *text = NULL;
+			ssize_t len = getline(&text, &cap, stdin);
+			if (len <= 0) {
+				free(text);
+				eof = true;
+				break;
+			}
+			jobs[n++] = (struct job){ text, (size_t)len, ++lineno, 0, NULL, NULL };
+		}
+		/* two workers on a full batch, this thread alone on a small one */
+		struct worker w[2] = { { &env, jobs, 0, n / 2 }, { &env, jobs, n / 2, n } };
+		pthread_t t;
+		bool threaded = n >= 256 && pthread_create(&t, NULL, work, &w[1]) == 0;
+		if (!threaded)
+			w[0].to = n;
+		work(&w[0]);
+		if (threaded)
+			pthread_join(t, NULL);
+		for (long i = 0; i < n; i++) {
+			struct job *j = &jobs[i];
+			if (j->err)
+				fprintf(stderr, "%s\n", j->err);
+			if (j->out)
+				fputs(j->out, stdout);
+			bad += j->kind == L_BAD;
+			allowed += j->kind == L_ALLOWED;
+			refused += j->kind == L_REFUSED;
+			free(j->text);
+			ds_free(j->out);
+			ds_free(j->err);
+		}
+	}
+	for (int i = 0; i < env.nrules; i++)
+		free(env.rules[i].text);
+	ds_free(env.rules);
+	ds_free(jobs);
 	ds_rules_free(pack);
 	ds_rules_context_free(cx);
 	if (!c->quiet)
