@@ -147,6 +147,9 @@ struct ds_rule_info {
 	const char *params_json; /* the rule's parameters as JSON text */
 };
 int ds_rules_count(const ds_rulepack *pack);
+/* Complaints in a community within 30 days that raise an alert (the
+ * community_pressure rules' complaint_alert); -1 when the pack sets none. */
+int ds_rules_complaint_alert(const ds_rulepack *pack);
 void ds_rules_info(const ds_rulepack *pack, int i, struct ds_rule_info *out);
 
 /* One contact the audit found against the rules. */

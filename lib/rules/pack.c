@@ -120,6 +120,7 @@ static const struct {
 	{ "min_people", JSON_INTEGER },
 	{ "max_visits_per_person_day", JSON_INTEGER },
 	{ "max_visits_per_week", JSON_INTEGER },
+	{ "complaint_alert", JSON_INTEGER },
 	{ "years", JSON_INTEGER },
 	{ "certified_collector", JSON_TRUE },
 	{ "worker_own_community", JSON_TRUE },
@@ -546,6 +547,20 @@ void ds_rules_free(ds_rulepack *pk)
 const char *ds_rules_jurisdiction(const ds_rulepack *pk)
 {
 	return pk->jurisdiction;
+}
+
+int ds_rules_complaint_alert(const ds_rulepack *pk)
+{
+	int best = -1;
+	for (int i = 0; i < pk->n; i++) {
+		const struct rule *r = &pk->rules[i];
+		if (r->kind != RK_COMMUNITY_PRESSURE)
+			continue;
+		json_t *v = json_object_get(r->params, "complaint_alert");
+		if (json_is_integer(v) && (best < 0 || json_integer_value(v) < best))
+			best = (int)json_integer_value(v);
+	}
+	return best;
 }
 
 int ds_rules_count(const ds_rulepack *pk)

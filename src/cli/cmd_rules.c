@@ -526,12 +526,98 @@ static int run_audit(struct cli *c, const char *jurisdiction)
 	return found ? EXIT_REJECTED : EXIT_OK;
 }
 
+/* Communities whose complaints and disputes in the 30 days before the date
+ * reach the pack's alert level (article 5.2.3: frequent collection can hurt
+ * the bank's relationship with a community). */
+static int run_alerts(struct cli *c, const char *jurisdiction, const char *as_of_arg)
+{
+	ds_rulepack *pack;
+	int rc = load_pack(c, jurisdiction, &pack);
+	if (rc)
+		return rc;
+	int level = ds_rules_complaint_alert(pack);
+	ds_date as_of;
+	if ((rc = cli_as_of(c, as_of_arg, &as_of)) || level < 0) {
+		if (!rc)
+			printf("rules alerts (%s): the pack sets no complaint alert\n",
+			       ds_rules_jurisdiction(pack));
+		ds_rules_free(pack);
+		return rc;
+	}
+	ds_store *st;
+	if ((rc = cli_open_store(c, false, &st))) {
+		ds_rules_free(pack);
+		return rc;
+	}
+	const char *zone = ds_config_str(&c->cfg, DS_CFG_TIMEZONE);
+	int y, m, d;
+	ds_time to, from;
+	ds_date_to_ymd(as_of + 1, &y, &m, &d);
+	ds_tz_from_local(zone, y, m, d, 0, 0, 0, &to);
+	ds_date_to_ymd(as_of - 29, &y, &m, &d);
+	ds_tz_from_local(zone, y, m, d, 0, 0, 0, &from);
+	struct ds_diag dg;
+	ds_diag_clear(&dg);
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(
+	        st,
+	        "SELECT b.community_id, coalesce(m.name, ''), count(*) FROM ("
+	        " SELECT borrower_id, opened_at AS at FROM complaints"
+	        " UNION ALL SELECT a.borrower_id, c.started_at FROM contacts c"
+	        " JOIN accounts a ON a.account_id = c.account_id WHERE c.outcome = 'dispute') x"
+	        " JOIN borrowers b ON b.borrower_id = x.borrower_id"
+	        " LEFT JOIN communities m ON m.community_id = b.community_id"
+	        " WHERE x.at >= ? AND x.at < ? AND b.community_id IS NOT NULL"
+	        " GROUP BY b.community_id HAVING count(*) >= ? ORDER BY count(*) DESC, 1",
+	        &s, &dg);
+	json_t *arr = c->json ? json_array() : NULL;
+	long n = 0;
+	if (!err) {
+		ds_stmt_bind_int(s, 1, from);
+		ds_stmt_bind_int(s, 2, to);
+		ds_stmt_bind_int(s, 3, level);
+		bool row;
+		while (!(err = ds_stmt_step(s, &row, &dg)) && row) {
+			n++;
+			if (arr)
+				json_array_append_new(arr,
+				                      json_pack("{s:s, s:s, s:I}", "community_id",
+				                                ds_stmt_text(s, 0), "community",
+				                                ds_stmt_text(s, 1), "complaints",
+				                                (json_int_t)ds_stmt_int(s, 2)));
+			else
+				printf("%-10s %-24s %lld complaints and disputes\n",
+				       ds_stmt_text(s, 0), ds_stmt_text(s, 1),
+				       (long long)ds_stmt_int(s, 2));
+		}
+		ds_stmt_done(s);
+	}
+	ds_store_close(st);
+	char day[11];
+	ds_date_format(as_of, day);
+	if (err) {
+		json_decref(arr);
+		ds_rules_free(pack);
+		return cli_fail(c, err, &dg);
+	}
+	if (arr)
+		cli_print_json(json_pack("{s:s, s:i, s:o}", "as_of", day, "alert_level", level,
+		                         "communities", arr));
+	else
+		printf("rules alerts (%s): %ld communit%s at %d or more complaints in the 30 days "
+		       "to %s\n",
+		       ds_rules_jurisdiction(pack), n, n == 1 ? "y" : "ies", level, day);
+	ds_rules_free(pack);
+	return EXIT_OK;
+}
+
 static int run(struct cli *c, int argc, char **argv)
 {
 	const struct cli_command *cmd = cli_find("rules");
 	static const struct option opts[] = {
 		{ "jurisdiction", required_argument, NULL, 'j' },
 		{ "store", no_argument, NULL, 's' },
+		{ "as-of", required_argument, NULL, 'o' },
 		{ "pack", required_argument, NULL, 'p' },
 		{ "history-days", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -539,6 +625,7 @@ static int run(struct cli *c, int argc, char **argv)
 	};
 	const char *jurisdiction = NULL;
 	bool use_store = false;
+	const char *as_of = NULL;
 	long history_days = 60;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
@@ -546,6 +633,8 @@ static int run(struct cli *c, int argc, char **argv)
 			jurisdiction = optarg;
 		else if (ch == 's')
 			use_store = true;
+		else if (ch == 'o')
+			as_of = optarg;
 		else if (ch == 'p')
 			pack_file = optarg;
 		else if (ch == 'd') {
@@ -560,7 +649,7 @@ static int run(struct cli *c, int argc, char **argv)
 			return cli_usage(cmd, "bad option");
 	}
 	if (optind >= argc)
-		return cli_usage(cmd, "need a subcommand: list, check or audit");
+		return cli_usage(cmd, "need a subcommand: list, check, audit or alerts");
 	const char *sub = argv[optind];
 	if (optind + 1 < argc)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
@@ -570,6 +659,8 @@ static int run(struct cli *c, int argc, char **argv)
 		return run_check(c, jurisdiction, use_store, history_days);
 	if (strcmp(sub, "audit") == 0)
 		return run_audit(c, jurisdiction);
+	if (strcmp(sub, "alerts") == 0)
+		return run_alerts(c, jurisdiction, as_of);
 	return cli_usage(cmd, "unknown subcommand '%s'", sub);
 }
 
@@ -577,6 +668,7 @@ const struct cli_command cli_cmd_rules = {
 	"rules",
 	"contact rules: list the pack in force, check proposed contacts",
 	"rules [--jurisdiction CN|US|IN|UK | --pack FILE] list|audit\n"
+	"       rules [--jurisdiction J | --pack FILE] [--as-of D] alerts\n"
 	"       rules [--jurisdiction J | --pack FILE] [--store [--history-days N]] check",
 	"--pack FILE reads a whole pack from a file instead of a shipped one.\n\n"
 	"--pack FILE reads a whole pack from a file instead of a shipped one.\n\n"
@@ -592,6 +684,8 @@ const struct cli_command cli_cmd_rules = {
 	"audit  re-checks every contact in the database against the pack, each\n"
 	"       in the light of the borrower's earlier contacts, holds and the\n"
 	"       community's visits that week, and lists those the rules refuse.\n"
-	"       Exit status 1 when it finds any.\n",
+	"       Exit status 1 when it finds any.\n"
+	"alerts lists the communities whose complaints and disputes in the 30\n"
+	"       days to --as-of (default today) reach the pack's complaint_alert.\n",
 	run,
 };

@@ -70,3 +70,19 @@ assert_contains stdout '"id":"unknown","error":"account_id (not in the database)
 echo '{"jurisdiction":"NONE","rules":[]}' >none.json
 ds rules --pack none.json --store --history-days 3650 check <p.jsonl
 assert_contains stdout '"id":"fourth","allow":true'
+
+# `rules alerts`: complaints in a community within 30 days reach the pack's
+# alert level (3 for CN).
+comm=$(q "SELECT community_id FROM borrowers WHERE borrower_id = 'B001'")
+for day in 01 10 20; do
+	q "INSERT INTO complaints(borrower_id, kind, opened_at) VALUES
+	   ('B001', 'conduct', strftime('%s', '2026-03-${day}T04:00:00'))"
+done
+ds_ok rules --as-of 2026-03-25 alerts
+assert_contains stdout "$comm"
+assert_contains stdout "3 complaints and disputes"
+assert_contains stdout "1 community at 3 or more"
+ds_ok rules --as-of 2026-04-15 alerts
+assert_contains stdout "0 communities"
+ds_ok --json rules --as-of 2026-03-25 alerts
+assert_contains stdout "\"alert_level\": 3"
