@@ -3,7 +3,7 @@
  * a few sorted scans: the account's zone and community, the borrower's
  * contacts since a date and holds, and each community's visit times. Built
  * once, it answers for any number of proposals without further queries (the
- * planner's and `rules check --db`'s path).
+ * planner's and `rules check --store`'s path).
  */
 #include "doorstep/store.h"
 #include "rules-int.h"

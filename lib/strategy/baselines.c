@@ -39,7 +39,8 @@ static ds_err none(void *ctx, const struct ds_obs_account *acc, size_t n,
 	return DS_OK;
 }
 
-/* The traditional approach: reminders by SMS, oldest arrears first. */
+/* The traditional approach: an SMS reminder to each overdue account, in
+ * account order, as far as the budget goes. */
 static ds_err sms_only(void *ctx, const struct ds_obs_account *acc, size_t n,
                        const struct ds_capacity *cap, uint64_t day_seed, uint8_t *out,
                        struct ds_diag *diag)

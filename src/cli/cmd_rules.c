@@ -538,7 +538,9 @@ static int run_alerts(struct cli *c, const char *jurisdiction, const char *as_of
 	int level = ds_rules_complaint_alert(pack);
 	ds_date as_of;
 	if ((rc = cli_as_of(c, as_of_arg, &as_of)) || level < 0) {
-		if (!rc)
+		if (!rc && c->json)
+			cli_print_json(json_pack("{s:n, s:[]}", "alert_level", "communities"));
+		else if (!rc)
 			printf("rules alerts (%s): the pack sets no complaint alert\n",
 			       ds_rules_jurisdiction(pack));
 		ds_rules_free(pack);
@@ -666,11 +668,10 @@ static int run(struct cli *c, int argc, char **argv)
 
 const struct cli_command cli_cmd_rules = {
 	"rules",
-	"contact rules: list the pack in force, check proposed contacts",
+	"contact rules: list the pack, check proposed contacts, audit, alerts",
 	"rules [--jurisdiction CN|US|IN|UK | --pack FILE] list|audit\n"
 	"       rules [--jurisdiction J | --pack FILE] [--as-of D] alerts\n"
 	"       rules [--jurisdiction J | --pack FILE] [--store [--history-days N]] check",
-	"--pack FILE reads a whole pack from a file instead of a shipped one.\n\n"
 	"--pack FILE reads a whole pack from a file instead of a shipped one.\n\n"
 	"list   prints every rule of the pack in force ([rules] jurisdiction, plus\n"
 	"       the bank's [rules] override_file) with its citation and parameters.\n"

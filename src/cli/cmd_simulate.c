@@ -126,7 +126,9 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct al
 			a->w.seed = (uint64_t)v;
 			break;
 		case O_DAYS:
-			if (!simulate || parse_long(optarg, 1, 3650, &a->days))
+			if (!simulate)
+				return cli_usage(cmd, "bad option");
+			if (parse_long(optarg, 1, 3650, &a->days))
 				return cli_usage(cmd, "--days: a number of days from 1 to 3650");
 			break;
 		case O_STRATEGY:
