@@ -192,13 +192,14 @@ ds_fen sim_balance(const struct sim_account *a)
 
 int sim_collector_for(const struct ds_world *w, uint32_t community)
 {
+	/* each district's collectors, a contiguous block, share its
+	 * communities in turn */
 	int d = w->comm[community].district;
 	int first = w->collector_of_district[d];
-	int per = w->ncollectors / w->nbranch;
-	if (per < 1)
-		per = 1;
-	int k = first + (int)(community / (uint32_t)w->nbranch) % per;
-	return k < w->nstaff ? k : first;
+	int end = d + 1 < w->nbranch ? w->collector_of_district[d + 1]
+	                             : w->collector_of_district[0] + w->ncollectors;
+	int n = end > first ? end - first : 1;
+	return first + (int)(community / (uint32_t)w->nbranch) % n;
 }
 
 /* ------------------------------------------------------------- events */

@@ -252,6 +252,30 @@ static void capacity_is_enforced(void **state)
 	ds_world_free(w);
 }
 
+/* Visit capacity counts every collector, so every collector serves a
+ * community (and only their own district's). */
+static void every_collector_serves(void **state)
+{
+	(void)state;
+	ds_world *w = world(20261129, 2000, NULL);
+	int *count = calloc((size_t)w->nstaff, sizeof *count);
+	for (int c = 0; c < w->ncomm; c++) {
+		int k = sim_collector_for(w, (uint32_t)c);
+		assert_int_equal(w->staff[k].role, 0);
+		assert_int_equal(w->staff[k].district, w->comm[c].district);
+		count[k]++;
+	}
+	int collectors = 0;
+	for (int k = 0; k < w->nstaff; k++)
+		if (w->staff[k].role == 0) {
+			collectors++;
+			assert_true(count[k] > 0);
+		}
+	assert_int_equal(collectors, w->ncollectors);
+	free(count);
+	ds_world_free(w);
+}
+
 static void parameter_file(void **state)
 {
 	(void)state;
@@ -292,6 +316,7 @@ int main(void)
 		cmocka_unit_test(truth_matches_engine),
 		cmocka_unit_test(contact_rules_apply),
 		cmocka_unit_test(capacity_is_enforced),
+		cmocka_unit_test(every_collector_serves),
 		cmocka_unit_test(parameter_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
