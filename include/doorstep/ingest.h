@@ -54,11 +54,17 @@ struct ds_import_col {
 	const char *doc;    /* one line for docs and --help */
 };
 
-/* A rule across columns: when `when` holds a non-zero value, every column
- * named in `needs` (space-separated) must be filled in too. */
+/*
+ * A rule across columns. Without values: when `when` holds a non-zero
+ * value, every column named in `needs` (space-separated) must be filled in
+ * too. With values: when `when` holds one of `when_values`, the column
+ * `needs`, if filled in, must hold one of `allowed` (space-separated).
+ */
 struct ds_import_rule {
 	const char *when;
 	const char *needs;
+	const char *when_values;
+	const char *allowed;
 };
 
 struct ds_import_kind {

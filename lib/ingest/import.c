@@ -295,6 +295,20 @@ static int col_index(const struct ds_import_kind *k, const char *name, size_t le
 	return -1;
 }
 
+/* Whether `word` is one of the space-separated words of `list`. */
+static bool word_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, " ");
+		if (len == n && memcmp(p, word, n) == 0)
+			return true;
+		p += len;
+		p += strspn(p, " ");
+	}
+	return false;
+}
+
 static void apply_rule(struct imp *m, struct row_state *rs, const struct ds_import_rule *r)
 {
 	const struct ds_import_kind *k = m->k;
@@ -302,6 +316,16 @@ static void apply_rule(struct imp *m, struct row_state *rs, const struct ds_impo
 	if (w < 0 || rs->out[w].nv == 0)
 		return;
 	const struct ds_value *v = &rs->out[w].v[0];
+	if (r->when_values) {
+		int c = col_index(k, r->needs, strlen(r->needs));
+		if (v->type != DS_V_TEXT || !word_in(r->when_values, v->s) || c < 0 ||
+		    rs->out[c].nv == 0 || rs->out[c].v[0].type != DS_V_TEXT ||
+		    word_in(r->allowed, rs->out[c].v[0].s))
+			return;
+		row_reject(m, rs, k->cols[c].name, "must be %s when %s is %s", r->allowed, r->when,
+		           v->s);
+		return;
+	}
 	if (v->type == DS_V_NULL || (v->type == DS_V_INT && v->i == 0))
 		return;
 	for (const char *p = r->needs; *p;) {

@@ -178,12 +178,21 @@ static const struct ds_import_col contacts[] = {
 	  "wrong_party met_borrower met_family not_home moved",
 	  NULL, NULL, "result" },
 	{ "note", "note", DS_COL_TEXT, 0, 0, 500, NULL, NULL, NULL, "free-text note" },
+	{ "purpose", "purpose", DS_COL_ENUM, 0, 0, 0,
+	  "reminder debt_details location_inquiry visit_notice", NULL, NULL,
+	  "what the contact was for (empty: not recorded)" },
+};
+
+static const struct ds_import_rule contact_rules[] = {
+	/* anyone but the borrower or guarantor may only be asked where they are */
+	{ "party", "purpose", "family third_party", "location_inquiry" },
+	{ NULL, NULL, NULL, NULL },
 };
 
 static const struct ds_import_rule account_rules[] = {
 	/* the bank's overdue figure means nothing without its date and start */
-	{ "overdue_amount", "overdue_since reported_date" },
-	{ NULL, NULL },
+	{ "overdue_amount", "overdue_since reported_date", NULL, NULL },
+	{ NULL, NULL, NULL, NULL },
 };
 
 #define KIND(n, t, d, c, ...)                                                          \
@@ -201,7 +210,8 @@ static const struct ds_import_kind kinds[] = {
 	KIND("accounts", "accounts", "loan and card accounts", accounts, .rules = account_rules),
 	KIND("schedules", "installments", "due schedules: installments per account", schedules),
 	KIND("payments", "payments", "payments received", payments),
-	KIND("contacts", "contacts", "contact history: SMS, calls, letters, visits", contacts),
+	KIND("contacts", "contacts", "contact history: SMS, calls, letters, visits", contacts,
+	     .rules = contact_rules),
 };
 
 const struct ds_import_kind *ds_import_kinds(int *count)

@@ -190,6 +190,7 @@ ds_err ds_rules_audit(ds_store *st, const ds_rulepack *pack, ds_audit_fn fn, voi
 			.content = now.party == DS_PARTY_BORROWER || now.party == DS_PARTY_GUARANTOR
 			                   ? DS_CONTENT_REMINDER
 			                   : DS_CONTENT_LOCATION_INQUIRY,
+			/* a recorded purpose is what the contact was for */
 			.start = now.at,
 			.duration_s = (int)ds_stmt_int(s, 5),
 			.zone = zone,
@@ -201,6 +202,8 @@ ds_err ds_rules_audit(ds_store *st, const ds_rulepack *pack, ds_audit_fn fn, voi
 			.holds = hs.h,
 			.nholds = hs.n,
 		};
+		if (ds_stmt_text(s, 10)[0])
+			ds_content_parse(ds_stmt_text(s, 10), &p.content);
 		if (p.channel == DS_CH_VISIT && p.community_id[0] &&
 		    (err = community_visits(st, p.community_id, zone, now.at,
 		                            &p.community_visits_week, diag)))

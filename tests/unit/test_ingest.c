@@ -321,6 +321,40 @@ static void crlf_quoted_newline_and_rules(void **state)
 	ds_store_close(st);
 }
 
+/* Anyone but the borrower or guarantor may only be recorded as asked where
+ * the borrower is. */
+static void third_parties_only_location(void **state)
+{
+	(void)state;
+	ds_store *st = memory_store();
+	struct ds_import_stats t;
+	struct problems p;
+	assert_int_equal(import(st, "branches", FILE_S("b3.csv", branches_csv), NULL, &t, &p),
+	                 DS_OK);
+	assert_int_equal(import(st, "borrowers", FILE_S("w3.csv", "borrower_id,name\nB1,张三\n"),
+	                        NULL, &t, &p),
+	                 DS_OK);
+	assert_int_equal(
+	        import(st, "accounts",
+	               FILE_S("a3.csv", "account_id,borrower_id,branch_id,product,principal,"
+	                                "balance,open_date\nA1,B1,BR01,consumer_loan,1000,500,"
+	                                "2024-01-01\n"),
+	               NULL, &t, &p),
+	        DS_OK);
+	const char *path = FILE_S(
+	        "k3.csv", "contact_id,account_id,channel,started_at,party,outcome,"
+	                  "purpose\n"
+	                  "K1,A1,call,2024-02-01T10:00,family,connected,location_inquiry\n"
+	                  "K2,A1,call,2024-02-02T10:00,family,connected,\n"
+	                  "K3,A1,call,2024-02-03T10:00,borrower,connected,debt_details\n"
+	                  "K4,A1,call,2024-02-04T10:00,third_party,connected,debt_details\n");
+	assert_int_equal(import(st, "contacts", path, NULL, &t, &p), DS_EREJECT);
+	assert_int_equal(p.n, 1);
+	assert_non_null(strstr(p.first, "k3.csv:5:purpose: must be location_inquiry when party is "
+	                                "third_party"));
+	ds_store_close(st);
+}
+
 /* A load into an empty table rebuilds its indexes once; a refused one keeps them. */
 static void bulk_load_keeps_indexes(void **state)
 {
@@ -381,6 +415,7 @@ int main(void)
 		cmocka_unit_test(references_checked),
 		cmocka_unit_test(crlf_quoted_newline_and_rules),
 		cmocka_unit_test(bulk_load_keeps_indexes),
+		cmocka_unit_test(third_parties_only_location),
 		cmocka_unit_test(allocation_failures),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
