@@ -1,0 +1,27 @@
+#!/bin/sh
+# A database made by an older doorstep: refused until `doorstep init`
+# upgrades it, which applies only the missing migrations, keeps the data,
+# and records each in the audit log.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+export DOORSTEP_DB="$DB"
+fixture_db
+latest=$(q "SELECT max(version) FROM schema_migrations")
+[ "$latest" -ge 2 ] || fail "expected at least 2 migrations, found $latest"
+before=$(count contacts)
+# Take the database back to schema 1: without contacts.purpose.
+q "ALTER TABLE contacts DROP COLUMN purpose;
+   DELETE FROM schema_migrations WHERE version >= 2"
+ds summary --as-of 2024-03-01
+assert_status 3 "an older schema is refused"
+assert_contains stderr "older than this doorstep"
+assert_contains stderr "run 'doorstep init' to upgrade it"
+ds_ok init
+assert_contains stdout "schema version $latest ($((latest - 1)) migration"
+assert_eq "$latest" "$(q "SELECT max(version) FROM schema_migrations")" "schema upgraded"
+assert_eq "$before" "$(count contacts)" "contacts kept"
+assert_query "1" "SELECT count(*) FROM pragma_table_info('contacts') WHERE name = 'purpose'"
+# once when the database was made, once more by the upgrade
+assert_query "2" "SELECT count(*) FROM audit_log WHERE action = 'migrate' AND entity_id = '0002_contact_purpose'"
+ds_ok summary --as-of 2024-03-01
