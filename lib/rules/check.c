@@ -132,6 +132,12 @@ static bool refuses(const struct rule *r, const struct ds_proposal *p, const str
 	case RK_ADVANCE_NOTICE:
 		if (!in(r->channels, p->channel) || p->stage != DS_STAGE_ACT)
 			return false;
+		if (r->flag_c) { /* only before the first contact on these channels */
+			for (int i = 0; i < p->nhistory; i++)
+				if (in(r->channels, p->history[i].channel) &&
+				    p->history[i].at < p->start)
+					return false;
+		}
 		return !p->notice_sent_at ||
 		       p->start - p->notice_sent_at < (ds_time)r->days * 86400;
 	case RK_THIRD_PARTY:
@@ -144,9 +150,16 @@ static bool refuses(const struct rule *r, const struct ds_proposal *p, const str
 		if (r->flag_a && !p->borrower_unreachable)
 			return true;
 		if (r->max >= 0) {
+			/* per person when the rule says so and the number is known */
+			bool per_person = r->flag_c && p->number;
 			int n = 0;
-			for (int i = 0; i < p->nhistory; i++)
-				n += in(r->parties, p->history[i].party);
+			for (int i = 0; i < p->nhistory; i++) {
+				const struct ds_past_contact *c = &p->history[i];
+				if (in(r->parties, c->party) &&
+				    (!per_person ||
+				     (c->number && strcmp(c->number, p->number) == 0)))
+					n++;
+			}
 			return n >= r->max;
 		}
 		return false;

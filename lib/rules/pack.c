@@ -130,6 +130,8 @@ static const struct {
 	{ "forbid", JSON_TRUE },
 	{ "experienced", JSON_TRUE },
 	{ "no_visit", JSON_TRUE },
+	{ "per_person", JSON_TRUE },
+	{ "first_only", JSON_TRUE },
 };
 
 static ds_err check_params(json_t *params, const char *src, const char *id, struct ds_diag *diag)
@@ -235,6 +237,7 @@ static ds_err decode(struct rule *r, const char *src, struct ds_diag *diag)
 			r->outcomes = (1u << DS_OUT_COUNT) - 1;
 		break;
 	case RK_ADVANCE_NOTICE:
+		r->flag_c = bool_param(p, "first_only", false);
 		if (!json_object_get(p, "channels"))
 			return bad(diag, src, id,
 			           "params.channels must name the channels that need "
@@ -258,6 +261,7 @@ static ds_err decode(struct rule *r, const char *src, struct ds_diag *diag)
 	case RK_THIRD_PARTY:
 		r->flag_a = bool_param(p, "require_unreachable", false);
 		r->flag_b = bool_param(p, "forbid", false);
+		r->flag_c = bool_param(p, "per_person", false);
 		if (!r->parties)
 			r->parties = (1u << DS_PARTY_THIRD) | (1u << DS_PARTY_FAMILY);
 		r->max = int_param(p, "max", -1);

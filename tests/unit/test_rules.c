@@ -412,6 +412,8 @@ static void us_cases(void)
 	h[0] = (struct ds_past_contact){ p.start - 86400 * 30, DS_CH_CALL, DS_PARTY_THIRD,
 		                         DS_OUT_CONNECTED, "n9" };
 	p.nhistory = 1;
+	expect(&p, NULL); /* once per person: n9 is someone else */
+	h[0].number = "n1";
 	expect(&p, "US-THIRD-PARTY");
 }
 
@@ -461,6 +463,13 @@ static void uk_cases(void)
 	expect(&p, NULL);
 	p.notice_sent_at = t - 86400;
 	expect(&p, "UK-VISIT-NOTICE");
+	/* the notice is owed before the first visit only */
+	struct ds_past_contact before = { t - 30 * 86400, DS_CH_VISIT, DS_PARTY_BORROWER,
+		                          DS_OUT_CONVERSATION, NULL };
+	p.history = &before;
+	p.nhistory = 1;
+	expect(&p, NULL);
+	p.nhistory = 0;
 	p.notice_sent_at = t - 2 * 86400;
 	struct ds_hold v = { "vulnerable", 0, 0 };
 	p.holds = &v;
