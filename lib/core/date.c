@@ -150,10 +150,17 @@ bool ds_tz_valid(const char *zone)
 		return false;
 	if (!zone_to_uchar(zone, z, 64))
 		return false;
+	/* the same zone is asked about again and again: remember the last one */
+	static _Thread_local char last_valid[64];
+	if (last_valid[0] && strcmp(last_valid, zone) == 0)
+		return true;
 	UErrorCode st = U_ZERO_ERROR;
 	UBool system = 0;
 	ucal_getCanonicalTimeZoneID(z, -1, canon, 128, &system, &st);
-	return U_SUCCESS(st) && system;
+	bool ok = U_SUCCESS(st) && system;
+	if (ok)
+		ds_strlcpy(last_valid, zone, sizeof last_valid);
+	return ok;
 }
 
 /* Called with tz_lock held. */
