@@ -9,30 +9,6 @@
 
 #include <string.h>
 
-static ds_outcome outcome_of(const char *o)
-{
-	static const struct {
-		const char *stored;
-		ds_outcome rule;
-	} map[] = {
-		{ "no_answer", DS_OUT_UNANSWERED },
-		{ "busy", DS_OUT_UNANSWERED },
-		{ "failed", DS_OUT_FAILED },
-		{ "invalid_number", DS_OUT_INVALID_NUMBER },
-		{ "connected", DS_OUT_CONVERSATION },
-		{ "promise", DS_OUT_CONVERSATION },
-		{ "refused", DS_OUT_CONVERSATION },
-		{ "dispute", DS_OUT_CONVERSATION },
-		{ "met_borrower", DS_OUT_CONVERSATION },
-		{ "met_family", DS_OUT_CONNECTED },
-		{ "wrong_party", DS_OUT_CONNECTED },
-	};
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strcmp(map[i].stored, o) == 0)
-			return map[i].rule;
-	return DS_OUT_NONE; /* delivered, not_home, moved */
-}
-
 /* The borrower's contacts so far, growing as the audit walks them. */
 struct history {
 	struct ds_past_contact *c;
@@ -94,20 +70,13 @@ static ds_err load_holds(ds_store *st, const char *borrower, struct holds *hs, s
 	return err;
 }
 
-/* Visits in the community on the contact's local day and the six before,
- * made before it. */
+/* Visits in the community in its week before the contact. */
 static ds_err community_visits(ds_store *st, const char *community, const char *zone, ds_time at,
                                int *out, struct ds_diag *diag)
 {
 	*out = 0;
-	struct ds_civil_time ct;
 	ds_time from;
-	if (ds_tz_to_local(zone, at, &ct))
-		return ds_diag_set(diag, DS_EINVAL, NULL, 0, "timezone", "bad zone \"%s\"", zone);
-	ds_date day = ds_date_from_ymd(ct.year, ct.month, ct.day) - 6;
-	int y, m, d;
-	ds_date_to_ymd(day, &y, &m, &d);
-	if (ds_tz_from_local(zone, y, m, d, 0, 0, 0, &from))
+	if (rules_week_start(zone, at, &from))
 		return ds_diag_set(diag, DS_EINVAL, NULL, 0, "timezone", "bad zone \"%s\"", zone);
 	ds_stmt *s;
 	ds_err err = ds_store_prepare(st,
@@ -127,22 +96,6 @@ static ds_err community_visits(ds_store *st, const char *community, const char *
 		*out = (int)ds_stmt_int(s, 0);
 	ds_stmt_done(s);
 	return err;
-}
-
-/* Unreachable: the last attempt found an invalid number, or the last three
- * all failed. */
-static bool unreachable(const struct history *h)
-{
-	if (h->n && h->c[h->n - 1].outcome == DS_OUT_INVALID_NUMBER)
-		return true;
-	int failed = 0;
-	for (int i = h->n - 1; i >= 0 && failed < 3; i--) {
-		ds_outcome o = h->c[i].outcome;
-		if (o != DS_OUT_UNANSWERED && o != DS_OUT_FAILED)
-			return false;
-		failed++;
-	}
-	return failed >= 3;
 }
 
 ds_err ds_rules_audit(ds_store *st, const ds_rulepack *pack, ds_audit_fn fn, void *ctx,
@@ -175,7 +128,7 @@ ds_err ds_rules_audit(ds_store *st, const ds_rulepack *pack, ds_audit_fn fn, voi
 				break;
 		}
 		struct ds_past_contact now = { .at = ds_stmt_int(s, 4),
-			                       .outcome = outcome_of(ds_stmt_text(s, 7)) };
+			                       .outcome = rules_outcome_of(ds_stmt_text(s, 7)) };
 		if (ds_channel_parse(ds_stmt_text(s, 3), &now.channel) ||
 		    ds_party_parse(ds_stmt_text(s, 6), &now.party)) {
 			err = ds_diag_set(diag, DS_ESTORE, NULL, 0, ds_stmt_text(s, 0),
@@ -196,7 +149,7 @@ ds_err ds_rules_audit(ds_store *st, const ds_rulepack *pack, ds_audit_fn fn, voi
 			.zone = zone,
 			.community_id = ds_stmt_text(s, 8),
 			.team_unknown = true,
-			.borrower_unreachable = unreachable(&h),
+			.borrower_unreachable = rules_unreachable(h.c, h.n),
 			.history = h.c,
 			.nhistory = h.n,
 			.holds = hs.h,

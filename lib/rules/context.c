@@ -101,22 +101,6 @@ static ds_err id_list(ds_store *st, const char *sql, char ***out, long *n, struc
 	return DS_OK;
 }
 
-static ds_outcome outcome_of(const char *o)
-{
-	if (!strcmp(o, "no_answer") || !strcmp(o, "busy"))
-		return DS_OUT_UNANSWERED;
-	if (!strcmp(o, "failed"))
-		return DS_OUT_FAILED;
-	if (!strcmp(o, "invalid_number"))
-		return DS_OUT_INVALID_NUMBER;
-	if (!strcmp(o, "connected") || !strcmp(o, "promise") || !strcmp(o, "refused") ||
-	    !strcmp(o, "dispute") || !strcmp(o, "met_borrower"))
-		return DS_OUT_CONVERSATION;
-	if (!strcmp(o, "wrong_party") || !strcmp(o, "met_family"))
-		return DS_OUT_CONNECTED;
-	return DS_OUT_NONE;
-}
-
 void ds_rules_context_free(ds_rules_context *cx)
 {
 	if (!cx)
@@ -237,7 +221,7 @@ ds_err ds_rules_context_load(ds_store *st, ds_time since, ds_rules_context **out
 		long b = find_str(cx->borrower_ids, cx->nb, ds_stmt_text(s, 0));
 		struct ds_past_contact *c = &cx->hist[cx->nhist];
 		c->at = ds_stmt_int(s, 1);
-		c->outcome = outcome_of(ds_stmt_text(s, 4));
+		c->outcome = rules_outcome_of(ds_stmt_text(s, 4));
 		c->number = NULL;
 		if (b < 0 || ds_channel_parse(ds_stmt_text(s, 2), &c->channel) ||
 		    ds_party_parse(ds_stmt_text(s, 3), &c->party))
@@ -377,28 +361,15 @@ ds_err ds_rules_context_fill(const ds_rules_context *cx, const char *account_id,
 		const struct group *g = &cx->holds_of[a->borrower];
 		p->holds = cx->holds + g->first;
 		p->nholds = g->n;
-		/* unreachable: an invalid number last, or three failures in a row */
-		int failed = 0;
-		bool invalid = n && c[n - 1].outcome == DS_OUT_INVALID_NUMBER;
-		for (int i = n - 1;
-		     i >= 0 && failed < 3 &&
-		     (c[i].outcome == DS_OUT_UNANSWERED || c[i].outcome == DS_OUT_FAILED);
-		     i--)
-			failed++;
-		p->borrower_unreachable = invalid || failed >= 3;
+		p->borrower_unreachable = rules_unreachable(c, n);
 	}
 	if (a->community >= 0 && p->channel == DS_CH_VISIT) {
-		struct ds_civil_time ct;
 		ds_time from;
 		const struct group *g = &cx->visits_of[a->community];
-		if (ds_tz_to_local(p->zone, p->start, &ct) == DS_OK) {
-			int y, m, d;
-			ds_date_to_ymd(ds_date_from_ymd(ct.year, ct.month, ct.day) - 6, &y, &m, &d);
-			if (ds_tz_from_local(p->zone, y, m, d, 0, 0, 0, &from) == DS_OK)
-				p->community_visits_week =
-				        count_before(cx->visit_at + g->first, g->n, p->start) -
-				        count_before(cx->visit_at + g->first, g->n, from);
-		}
+		if (rules_week_start(p->zone, p->start, &from) == DS_OK)
+			p->community_visits_week =
+			        count_before(cx->visit_at + g->first, g->n, p->start) -
+			        count_before(cx->visit_at + g->first, g->n, from);
 	}
 	return DS_OK;
 }

@@ -60,4 +60,13 @@ struct ds_rulepack {
 
 const char *ds_rule_kind_name(rule_kind k);
 
+/* A stored contact outcome (contacts.outcome) in the rules' terms. */
+ds_outcome rules_outcome_of(const char *stored);
+/* Unreachable: the last attempt found an invalid number, or the last three
+ * all failed. c holds the contacts before the proposal, oldest first. */
+bool rules_unreachable(const struct ds_past_contact *c, int n);
+/* Local midnight of the sixth day before `at`: a community's week of visits
+ * is [*from, at). */
+ds_err rules_week_start(const char *zone, ds_time at, ds_time *from);
+
 #endif

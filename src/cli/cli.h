@@ -4,6 +4,7 @@
 
 #include "doorstep/config.h"
 #include "doorstep/core.h"
+#include "doorstep/rules.h"
 #include "doorstep/store.h"
 
 #include <jansson.h>
@@ -52,6 +53,14 @@ int cli_open_store(struct cli *c, bool for_init, ds_store **out);
 void cli_key_path(struct cli *c, char *out, size_t outsz);
 /* Parses --as-of (or today in the configured zone). */
 int cli_as_of(struct cli *c, const char *arg, ds_date *out);
+
+/*
+ * The contact-rule pack in force: `jurisdiction` (NULL: [rules]
+ * jurisdiction) or a whole pack from `pack_file`, then the bank's [rules]
+ * override_file. Returns an exit code; *out is the caller's on success.
+ */
+int cli_load_rules(struct cli *c, const char *jurisdiction, const char *pack_file,
+                   ds_rulepack **out);
 
 /* Prints a JSON value to stdout (and frees it). */
 void cli_print_json(json_t *v);

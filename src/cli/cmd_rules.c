@@ -11,21 +11,6 @@
 
 static const char *pack_file; /* --pack: a whole pack from a file */
 
-/* The pack in force: the configured jurisdiction (or --pack) plus the bank's
- * override file. */
-static int load_pack(struct cli *c, const char *jurisdiction, ds_rulepack **out)
-{
-	struct ds_diag d;
-	ds_diag_clear(&d);
-	const char *j =
-	        jurisdiction ? jurisdiction : ds_config_str(&c->cfg, DS_CFG_RULES_JURISDICTION);
-	ds_err err = pack_file ? ds_rules_load_file(pack_file, out, &d) : ds_rules_load(j, out, &d);
-	const char *file = ds_config_str(&c->cfg, DS_CFG_RULES_FILE);
-	if (!err && file[0] && (err = ds_rules_override(*out, file, &d)))
-		ds_rules_free(*out);
-	return err ? cli_fail(c, err, &d) : EXIT_OK;
-}
-
 /* ------------------------------------------------------------ JSON in */
 
 #define MAX_LINE  (64 * 1024)
@@ -336,7 +321,7 @@ static void *work(void *arg)
 static int run_check(struct cli *c, const char *jurisdiction, bool use_store, long history_days)
 {
 	ds_rulepack *pack;
-	int rc = load_pack(c, jurisdiction, &pack);
+	int rc = cli_load_rules(c, jurisdiction, pack_file, &pack);
 	if (rc)
 		return rc;
 	ds_rules_context *cx = NULL;
@@ -431,7 +416,7 @@ static int run_check(struct cli *c, const char *jurisdiction, bool use_store, lo
 static int run_list(struct cli *c, const char *jurisdiction)
 {
 	ds_rulepack *pack;
-	int rc = load_pack(c, jurisdiction, &pack);
+	int rc = cli_load_rules(c, jurisdiction, pack_file, &pack);
 	if (rc)
 		return rc;
 	json_t *arr = c->json ? json_array() : NULL;
@@ -495,7 +480,7 @@ static ds_err print_finding(void *ctx, const struct ds_audit_finding *f)
 static int run_audit(struct cli *c, const char *jurisdiction)
 {
 	ds_rulepack *pack;
-	int rc = load_pack(c, jurisdiction, &pack);
+	int rc = cli_load_rules(c, jurisdiction, pack_file, &pack);
 	if (rc)
 		return rc;
 	ds_store *st;
@@ -532,7 +517,7 @@ static int run_audit(struct cli *c, const char *jurisdiction)
 static int run_alerts(struct cli *c, const char *jurisdiction, const char *as_of_arg)
 {
 	ds_rulepack *pack;
-	int rc = load_pack(c, jurisdiction, &pack);
+	int rc = cli_load_rules(c, jurisdiction, pack_file, &pack);
 	if (rc)
 		return rc;
 	int level = ds_rules_complaint_alert(pack);

@@ -325,18 +325,9 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 	if ((rc = world_from_args(c, &a.w, &w, &as_of)))
 		return rc;
 	ds_rulepack *rules = NULL;
-	if (!a.no_rules) {
-		struct ds_diag d;
-		ds_diag_clear(&d);
-		ds_err err = ds_rules_load(ds_config_str(&c->cfg, DS_CFG_RULES_JURISDICTION),
-		                           &rules, &d);
-		const char *file = ds_config_str(&c->cfg, DS_CFG_RULES_FILE);
-		if (!err && file[0] && (err = ds_rules_override(rules, file, &d)))
-			ds_rules_free(rules);
-		if (err) {
-			ds_world_free(w);
-			return cli_fail(c, err, &d);
-		}
+	if (!a.no_rules && (rc = cli_load_rules(c, NULL, NULL, &rules))) {
+		ds_world_free(w);
+		return rc;
 	}
 	struct ds_sim_result results[32];
 	struct ds_pii_key key;

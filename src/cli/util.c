@@ -106,6 +106,20 @@ int cli_as_of(struct cli *c, const char *arg, ds_date *out)
 	return EXIT_OK;
 }
 
+int cli_load_rules(struct cli *c, const char *jurisdiction, const char *pack_file,
+                   ds_rulepack **out)
+{
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	const char *j =
+	        jurisdiction ? jurisdiction : ds_config_str(&c->cfg, DS_CFG_RULES_JURISDICTION);
+	ds_err err = pack_file ? ds_rules_load_file(pack_file, out, &d) : ds_rules_load(j, out, &d);
+	const char *file = ds_config_str(&c->cfg, DS_CFG_RULES_FILE);
+	if (!err && file[0] && (err = ds_rules_override(*out, file, &d)))
+		ds_rules_free(*out);
+	return err ? cli_fail(c, err, &d) : EXIT_OK;
+}
+
 void cli_print_json(json_t *v)
 {
 	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
