@@ -183,13 +183,20 @@ typedef struct ds_rules_context ds_rules_context;
 ds_err ds_rules_context_load(struct ds_store *st, ds_time since, ds_rules_context **out,
                              struct ds_diag *diag);
 /*
- * Fills in the proposal's zone, community, history (the contacts before its
- * start), holds, unreachability and the community's visits that week for an
- * account. DS_ENOTFOUND for an unknown account. The proposal points into
- * the context, which must outlive it.
+ * One account of the context, found once: its zone reads a proposal's local
+ * start; then the fill. NULL for an unknown account.
  */
-ds_err ds_rules_context_fill(const ds_rules_context *cx, const char *account_id,
-                             struct ds_proposal *p);
+typedef struct ds_rules_account ds_rules_account;
+const ds_rules_account *ds_rules_context_account(const ds_rules_context *cx,
+                                                 const char *account_id);
+const char *ds_rules_account_zone(const ds_rules_context *cx, const ds_rules_account *a);
+/*
+ * Fills in the proposal's zone, community, history (the contacts before
+ * p->start), holds, unreachability and the community's visits that week for
+ * the account. The proposal points into the context, which must outlive it.
+ */
+void ds_rules_context_fill(const ds_rules_context *cx, const ds_rules_account *a,
+                           struct ds_proposal *p);
 void ds_rules_context_free(ds_rules_context *cx);
 
 /*

@@ -134,10 +134,14 @@ static bool zone_to_uchar(const char *zone, UChar *out, int32_t cap)
 	size_t n = strlen(zone);
 	if (n == 0 || n >= (size_t)cap || n >= 64)
 		return false;
-	for (size_t i = 0; i < n; i++)
+	/* printable ASCII widens to UTF-16 as it is: no ICU converter, whose
+	 * default instance is shared behind a lock */
+	for (size_t i = 0; i < n; i++) {
 		if ((unsigned char)zone[i] < 0x21 || (unsigned char)zone[i] > 0x7e)
 			return false;
-	u_uastrcpy(out, zone);
+		out[i] = (UChar)zone[i];
+	}
+	out[n] = 0;
 	return true;
 }
 
@@ -148,12 +152,12 @@ bool ds_tz_valid(const char *zone)
 	 * abbreviations such as "CST", whose meaning is ambiguous. */
 	if (!strchr(zone, '/') && strcmp(zone, "UTC") != 0)
 		return false;
-	if (!zone_to_uchar(zone, z, 64))
-		return false;
 	/* the same zone is asked about again and again: remember the last one */
 	static _Thread_local char last_valid[64];
 	if (last_valid[0] && strcmp(last_valid, zone) == 0)
 		return true;
+	if (!zone_to_uchar(zone, z, 64))
+		return false;
 	UErrorCode st = U_ZERO_ERROR;
 	UBool system = 0;
 	ucal_getCanonicalTimeZoneID(z, -1, canon, 128, &system, &st);
@@ -304,6 +308,7 @@ ds_err ds_tz_from_local(const char *zone, int y, int mo, int d, int h, int mi, i
 		ds_time t = local - tz_cache[slot].offset_s;
 		if (t - 86400 >= tz_cache[slot].from && t + 86400 < tz_cache[slot].to) {
 			*out = t;
+			remember_span(slot);
 			goto done;
 		}
 	}

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct acct {
+struct ds_rules_account {
 	char *id;
 	int borrower;  /* index into borrowers */
 	int community; /* index into communities, -1 none */
@@ -23,7 +23,7 @@ struct group {
 };
 
 struct ds_rules_context {
-	struct acct *acc;
+	struct ds_rules_account *acc;
 	long nacc;
 	char **borrower_ids;
 	long nb;
@@ -61,7 +61,8 @@ static int by_time(const void *a, const void *b)
 
 static int by_acct(const void *a, const void *b)
 {
-	return strcmp(((const struct acct *)a)->id, ((const struct acct *)b)->id);
+	return strcmp(((const struct ds_rules_account *)a)->id,
+	              ((const struct ds_rules_account *)b)->id);
 }
 
 /* Reads one text column of a query into a sorted, de-duplicated array. */
@@ -160,14 +161,14 @@ ds_err ds_rules_context_load(ds_store *st, ds_time since, ds_rules_context **out
 	while (!(err = ds_stmt_step(s, &row, diag)) && row) {
 		if (cx->nacc == cap) {
 			cap = cap ? cap * 2 : 1024;
-			struct acct *p = ds_realloc(cx->acc, (size_t)cap * sizeof *p);
+			struct ds_rules_account *p = ds_realloc(cx->acc, (size_t)cap * sizeof *p);
 			if (!p) {
 				err = DS_ENOMEM;
 				break;
 			}
 			cx->acc = p;
 		}
-		struct acct *a = &cx->acc[cx->nacc];
+		struct ds_rules_account *a = &cx->acc[cx->nacc];
 		const char *zone = ds_stmt_text(s, 3);
 		int z = -1;
 		for (int i = 0; i < cx->nzones && z < 0; i++)
@@ -340,13 +341,20 @@ static int count_before(const ds_time *t, int n, ds_time x) /* entries < x */
 	return lo;
 }
 
-ds_err ds_rules_context_fill(const ds_rules_context *cx, const char *account_id,
-                             struct ds_proposal *p)
+const ds_rules_account *ds_rules_context_account(const ds_rules_context *cx, const char *account_id)
 {
-	struct acct key = { (char *)account_id, 0, 0, 0 };
-	const struct acct *a = bsearch(&key, cx->acc, (size_t)cx->nacc, sizeof *a, by_acct);
-	if (!a)
-		return DS_ENOTFOUND;
+	struct ds_rules_account key = { (char *)account_id, 0, 0, 0 };
+	return bsearch(&key, cx->acc, (size_t)cx->nacc, sizeof key, by_acct);
+}
+
+const char *ds_rules_account_zone(const ds_rules_context *cx, const ds_rules_account *a)
+{
+	return cx->zones[a->zone];
+}
+
+void ds_rules_context_fill(const ds_rules_context *cx, const ds_rules_account *a,
+                           struct ds_proposal *p)
+{
 	p->zone = cx->zones[a->zone];
 	p->community_id = a->community >= 0 ? cx->community_ids[a->community] : NULL;
 	/* only the contacts before the proposal count */
@@ -371,5 +379,4 @@ ds_err ds_rules_context_fill(const ds_rules_context *cx, const char *account_id,
 			        count_before(cx->visit_at + g->first, g->n, p->start) -
 			        count_before(cx->visit_at + g->first, g->n, from);
 	}
-	return DS_OK;
 }

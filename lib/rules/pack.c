@@ -460,8 +460,10 @@ static ds_err load_text(const char *text, size_t len, const char *src, ds_rulepa
 				err = bad(diag, src, r.id, "this rule id appears twice");
 		if (!err && add_rule(pk, &r))
 			err = ds_diag_set(diag, DS_ENOMEM, src, 0, NULL, "out of memory");
-		if (err)
+		if (err) {
+			ds_free(r.params_text); /* not in the pack */
 			break;
+		}
 	}
 	if (err) {
 		ds_rules_free(pk);
@@ -531,6 +533,7 @@ ds_err ds_rules_override(ds_rulepack *pk, const char *path, struct ds_diag *diag
 			ds_free(base->params_text);
 			*base = r;
 		} else if (add_rule(pk, &r)) {
+			ds_free(r.params_text);
 			return ds_diag_set(diag, DS_ENOMEM, path, 0, NULL, "out of memory");
 		}
 	}

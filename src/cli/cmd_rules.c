@@ -64,14 +64,16 @@ static bool parse_proposal(json_t *o, struct parsed *x, const char **why,
 			return *why = "channel", false;
 		/* the account's zone first, to read a start without an offset in it;
 		 * then the history before that start */
-		if (ds_rules_context_fill(cx, account, p))
+		const ds_rules_account *a = ds_rules_context_account(cx, account);
+		if (!a)
 			return *why = "account_id (not in the database)", false;
-		const char *zone = get_str(o, "zone") ? get_str(o, "zone") : p->zone;
+		const char *zone =
+		        get_str(o, "zone") ? get_str(o, "zone") : ds_rules_account_zone(cx, a);
 		if (!ds_tz_valid(zone))
 			return *why = "zone", false;
 		if (!get_str(o, "start") || !get_time(o, "start", zone, &p->start, why))
 			return *why = "start", false;
-		ds_rules_context_fill(cx, account, p);
+		ds_rules_context_fill(cx, a, p);
 	}
 	if (get_str(o, "zone"))
 		p->zone = get_str(o, "zone");
@@ -297,9 +299,12 @@ static void decide(const struct check_env *env, struct job *j)
 		return;
 	}
 	j->kind = v.allow ? L_ALLOWED : L_REFUSED;
-	ds_buf_addf(&b, ",\"allow\":%s,\"rules\":[", v.allow ? "true" : "false");
-	for (int i = 0; i < v.nhits; i++)
-		ds_buf_addf(&b, "%s%s", i ? "," : "", rule_text(env, v.hits[i].rule_id));
+	ds_buf_adds(&b, v.allow ? ",\"allow\":true,\"rules\":[" : ",\"allow\":false,\"rules\":[");
+	for (int i = 0; i < v.nhits; i++) {
+		if (i)
+			ds_buf_adds(&b, ",");
+		ds_buf_adds(&b, rule_text(env, v.hits[i].rule_id));
+	}
 	ds_buf_adds(&b, "]}\n");
 	j->out = b.p;
 }

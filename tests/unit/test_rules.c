@@ -526,6 +526,19 @@ static void strict_packs(void **state)
 	assert_int_equal(ds_rules_override(pk, path, &d), DS_ECONFIG);
 	assert_non_null(strstr(d.msg, "params.channels"));
 	ds_rules_free(pk);
+	/* a whole pack naming a rule twice is refused, and what was read of
+	 * the second copy is released (the sanitizer build checks leaks) */
+	f = fopen(path, "w");
+	for (int i = 0; i < 2; i++)
+		fprintf(f,
+		        "%s{\"id\": \"A1\", \"kind\": \"retention\", \"citation\": \"x\", "
+		        "\"reason_zh\": \"x\", \"reason_en\": \"x\", "
+		        "\"effective_from\": \"2020-01-01\", \"params\": {\"years\": 2}}%s",
+		        i ? "," : "{\"jurisdiction\": \"XX\", \"rules\": [", i ? "]}" : "");
+	fclose(f);
+	assert_int_equal(ds_rules_load_file(path, &pk, &d), DS_ECONFIG);
+	assert_non_null(strstr(d.msg, "appears twice"));
+	assert_string_equal(d.field, "A1");
 	unlink(path);
 }
 
