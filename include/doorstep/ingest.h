@@ -112,4 +112,18 @@ ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
                       const struct ds_import_opts *opts, struct ds_import_stats *stats,
                       struct ds_diag *diag);
 
+/*
+ * Any CSV file with a header row (RFC 4180, UTF-8 or GBK/GB18030 as
+ * `encoding` says or detects, NULL = "auto"), record by record: `fn` gets
+ * the fields of each non-blank record (the header first, record 0) with the
+ * line it starts on, and stops the read by returning non-zero (its error is
+ * returned). A broken record (quoting, encoding, over the line or record
+ * caps) stops the read with DS_EREJECT naming file and line. Files over
+ * `max_bytes` are refused with DS_ETOOBIG before anything is read.
+ */
+typedef ds_err (*ds_csv_record_fn)(void *ctx, long record, long line, char **fields, int n,
+                                   struct ds_diag *diag);
+ds_err ds_csv_read(const char *path, const char *encoding, uint64_t max_bytes,
+                   ds_csv_record_fn fn, void *ctx, struct ds_diag *diag);
+
 #endif

@@ -1,0 +1,255 @@
+/*
+ * doorstep model: ability and willingness to pay.
+ *
+ * One pipeline serves the bank's own targets (features built from the store
+ * as of a date) and any analyst's CSV: a dataset of rows and features, two
+ * model families (gradient-boosted trees through XGBoost, and a WOE
+ * scorecard), the validation metrics, and reasons for each score.
+ *
+ * Convention throughout: a model predicts p = P(event), the event being the
+ * target's positive class (for doorstep's own targets, the failure: "unable
+ * to pay", "unwilling to pay"). Scorecard points follow the credit
+ * convention: more points, lower odds of the event.
+ */
+#ifndef DOORSTEP_MODEL_H
+#define DOORSTEP_MODEL_H
+
+#include "doorstep/core.h"
+
+/* ----------------------------------------------------------------- dataset */
+
+#define DS_MODEL_MAX_FEATURES   256
+#define DS_MODEL_MAX_CATEGORIES 64
+#define DS_MODEL_MAX_ROWS       20000000L
+
+struct ds_feature {
+	char name[64];
+	bool categorical; /* values are category indices 0..ncat-1 (as floats) */
+	int ncat;
+	char cats[DS_MODEL_MAX_CATEGORIES][48]; /* category labels */
+	/* +1: the event grows more likely as the value grows; -1: less likely;
+	 * 0: no constraint. Numeric features only. */
+	int monotone;
+};
+
+typedef struct ds_dataset {
+	int nfeat;
+	struct ds_feature *feat; /* nfeat entries */
+	long nrows;
+	float *x;      /* nrows x nfeat, row-major; NAN = missing */
+	float *y;      /* 0/1 per row, or NULL when unlabelled */
+	ds_date *when; /* per row: the as-of date (out-of-time splits), or NULL */
+	char (*id)[40]; /* per row: a key (account id), or NULL */
+} ds_dataset;
+
+/* An empty dataset with room for `nrows` rows of `nfeat` features (x filled
+ * with NAN, y allocated when `labelled`). Free with ds_dataset_free. */
+ds_err ds_dataset_new(int nfeat, long nrows, bool labelled, ds_dataset **out);
+void ds_dataset_free(ds_dataset *d);
+
+static inline float ds_dataset_at(const ds_dataset *d, long row, int f)
+{
+	return d->x[row * d->nfeat + f];
+}
+
+/*
+ * Reads a CSV with a header row into a dataset: `target` names the label
+ * column, and a row whose label equals `positive` is an event (when
+ * `positive` is NULL the label must be 0/1). A column is categorical when
+ * named in `categorical` (comma-separated) or when any of its values is not
+ * a number; empty cells are missing. Errors name file, line and column.
+ * Hard caps: 256 MiB, DS_MODEL_MAX_FEATURES columns, DS_MODEL_MAX_CATEGORIES
+ * levels per categorical column.
+ */
+struct ds_csv_opts {
+	const char *target;
+	const char *positive;
+	const char *categorical;
+	const char *id_column; /* optional: a column kept as the row key */
+};
+ds_err ds_dataset_read_csv(const char *path, const struct ds_csv_opts *o, ds_dataset **out,
+                           struct ds_diag *diag);
+
+/* A fingerprint of the dataset's schema and contents (hex SHA-256). */
+void ds_dataset_fingerprint(const ds_dataset *d, char out[65]);
+
+/* ----------------------------------------------------------------- metrics */
+
+/* Area under the ROC curve (ties count half); NAN when a class is absent. */
+double ds_metric_auc(const float *y, const double *p, long n);
+/* Kolmogorov-Smirnov: the largest gap between the classes' score CDFs. */
+double ds_metric_ks(const float *y, const double *p, long n);
+/* Mean squared error of the probabilities. */
+double ds_metric_brier(const float *y, const double *p, long n);
+
+struct ds_calib_bin {
+	double p_lo, p_hi; /* range of predictions in the bin */
+	double mean_p;     /* mean prediction */
+	double observed;   /* observed event rate */
+	long n;
+};
+/* Equal-count bins by prediction (deciles for nbins = 10); returns the
+ * number of bins written (fewer when n is small or predictions tie). */
+int ds_metric_calibration(const float *y, const double *p, long n, int nbins,
+                          struct ds_calib_bin *out);
+
+/*
+ * Population stability index of `actual` against `expected` (bins: the
+ * expected population's quantiles, nbins of them; an empty bin share is
+ * floored at 1e-4). NAN when either is empty.
+ */
+double ds_metric_psi(const double *expected, long ne, const double *actual, long na, int nbins);
+/* "stable" (< 0.1), "minor shift" (0.1-0.25) or "major shift" (>= 0.25). */
+const char *ds_metric_psi_band(double psi);
+
+/* --------------------------------------------------------------- scorecard */
+
+#define DS_MAX_BINS 16
+
+struct ds_bin {
+	bool missing;       /* the bin of missing values */
+	float lo, hi;       /* numeric: lo <= x < hi (-INF / +INF at the ends) */
+	uint64_t cats;      /* categorical: bit c set = category c in the bin */
+	long n_event, n_non; /* training counts */
+	double woe;         /* ln(share of non-events / share of events), smoothed */
+	double points;      /* scorecard points for this attribute */
+};
+
+struct ds_binning {
+	int feature; /* index in the dataset */
+	int nbins;
+	struct ds_bin bins[DS_MAX_BINS + 1]; /* + the missing bin */
+	double iv;                           /* information value */
+};
+
+struct ds_binning_opts {
+	double min_share; /* smallest share of rows in a bin (default 0.05) */
+	int max_bins;     /* at most this many bins besides missing (default 8) */
+	int prebins;      /* fine classes before merging (default 20) */
+};
+
+/*
+ * Bins one feature on the given rows (all rows when `rows` is NULL):
+ * numeric features into contiguous ranges with WOE monotone in the value
+ * (the direction of the feature's `monotone` when set, else the one with
+ * the higher IV), categorical ones into groups of categories ordered by
+ * WOE; every bin holds at least min_share of the rows, except the missing
+ * bin, which exists only when values are missing. The bins maximise IV
+ * under those constraints.
+ */
+ds_err ds_binning_fit(const ds_dataset *d, const long *rows, long nrows, int feature,
+                      const struct ds_binning_opts *o, struct ds_binning *out,
+                      struct ds_diag *diag);
+/* The bin a value falls in (the missing bin for NAN; for an unseen
+ * category, the bin with the WOE nearest 0). */
+int ds_binning_find(const struct ds_binning *b, float value);
+
+/* ------------------------------------------------------------------ models */
+
+enum ds_model_family { DS_MODEL_TREES, DS_MODEL_SCORECARD };
+
+struct ds_train_opts {
+	enum ds_model_family family;
+	uint64_t seed;
+	/* trees */
+	int rounds;       /* boosting rounds (default 200) */
+	int depth;        /* max depth (default 3) */
+	double eta;       /* learning rate (default 0.05) */
+	double subsample; /* row subsample (default 0.8) */
+	int threads;      /* 0: as many as cores */
+	/* scorecard */
+	struct ds_binning_opts binning;
+	double min_iv;  /* features below this IV are left out (default 0.02) */
+	double points0; /* points at odds0 (default 600) */
+	double odds0;   /* odds of the event at points0 (default 1/19) */
+	double pdo;     /* points to double the odds (default 50) */
+	double l2;      /* logistic regression: inverse regularisation C (default 1) */
+};
+
+/* Fills the documented defaults for a family. */
+void ds_train_opts_default(enum ds_model_family family, struct ds_train_opts *o);
+
+typedef struct ds_model ds_model;
+
+/* Trains on the given rows of a labelled dataset (all when rows is NULL). */
+ds_err ds_model_train(const ds_dataset *d, const long *rows, long nrows,
+                      const struct ds_train_opts *o, ds_model **out, struct ds_diag *diag);
+void ds_model_free(ds_model *m);
+enum ds_model_family ds_model_family_of(const ds_model *m);
+
+/*
+ * P(event) for the given rows of a dataset with the model's features (by
+ * name; a missing feature is an error naming it). Reentrant: a model may
+ * predict on several threads at once.
+ */
+ds_err ds_model_predict(const ds_model *m, const ds_dataset *d, const long *rows, long nrows,
+                        double *p, struct ds_diag *diag);
+
+#define DS_MAX_REASONS 4
+
+struct ds_reason {
+	int feature;   /* index in the model's own feature list */
+	double weight; /* SHAP contribution to the margin (trees), or points
+	                  lost against the feature's best bin (scorecard) */
+};
+
+/*
+ * One row's score and its reasons: the up-to-four features that push it
+ * most towards the event (positive SHAP, or most points lost), strongest
+ * first. *margin is the log-odds of the event; for trees the SHAP values of
+ * every feature plus the bias sum to it (shap may be NULL; else it holds
+ * ds_model_nfeatures + 1 values, the last the bias). *points is the
+ * scorecard's total (for trees: the margin mapped through the same PDO
+ * scaling).
+ */
+ds_err ds_model_explain(const ds_model *m, const ds_dataset *d, long row, double *margin,
+                        double *points, double *shap, struct ds_reason out[DS_MAX_REASONS],
+                        int *nout, struct ds_diag *diag);
+
+int ds_model_nfeatures(const ds_model *m);
+const char *ds_model_feature_name(const ds_model *m, int i);
+/* Scorecard bins (NULL for trees, or a feature left out). */
+const struct ds_binning *ds_model_binning(const ds_model *m, int i);
+
+/* Serialises the whole model (schema, options, XGBoost JSON or bins) as one
+ * JSON document in *out (caller frees with ds_free). */
+ds_err ds_model_save(const ds_model *m, char **out, size_t *len, struct ds_diag *diag);
+ds_err ds_model_load(const char *json, size_t len, ds_model **out, struct ds_diag *diag);
+
+/* --------------------------------------------------- features and targets */
+
+struct ds_store;
+
+/*
+ * The features of every account delinquent (DPD > 0) on `as_of`, from what
+ * the store observed before as_of only (payments with value dates before
+ * it, contacts, promises and visits that started before its first instant
+ * in the account's branch time zone). Rows carry the account id and `when`
+ * = as_of; unlabelled. The feature list and each feature's meaning and
+ * monotone direction are in docs/scoring.md (ds_features_list).
+ */
+ds_err ds_features_build(struct ds_store *st, ds_date as_of, ds_dataset **out,
+                         struct ds_diag *diag);
+
+struct ds_feature_doc {
+	const char *name;
+	const char *zh, *en; /* plain-language label, for reasons */
+};
+/* The store features in dataset order, with their labels. */
+const struct ds_feature_doc *ds_features_list(int *count);
+
+enum ds_target { DS_TARGET_ABILITY, DS_TARGET_WILLINGNESS };
+#define DS_TARGET_HORIZON_DAYS 30
+
+/*
+ * Labels the rows of a features dataset (built for d->when[row]) with the
+ * target's observed outcome over [when, when + horizon_days): y = 1 for the
+ * event (unable, unwilling), 0 otherwise, NAN when the row is outside the
+ * target's population or its window is not yet fully observed (ends after
+ * `observed_until`). Definitions in docs/scoring.md.
+ */
+ds_err ds_targets_label(struct ds_store *st, enum ds_target t, int horizon_days,
+                        ds_date observed_until, ds_dataset *d, struct ds_diag *diag);
+const char *ds_target_name(enum ds_target t); /* "ability", "willingness" */
+
+#endif
