@@ -123,7 +123,7 @@ ds_err ds_import_file(ds_store *st, const char *kind, const char *path,
  */
 typedef ds_err (*ds_csv_record_fn)(void *ctx, long record, long line, char **fields, int n,
                                    struct ds_diag *diag);
-ds_err ds_csv_read(const char *path, const char *encoding, uint64_t max_bytes,
-                   ds_csv_record_fn fn, void *ctx, struct ds_diag *diag);
+ds_err ds_csv_read(const char *path, const char *encoding, uint64_t max_bytes, ds_csv_record_fn fn,
+                   void *ctx, struct ds_diag *diag);
 
 #endif

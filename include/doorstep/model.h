@@ -36,9 +36,9 @@ typedef struct ds_dataset {
 	int nfeat;
 	struct ds_feature *feat; /* nfeat entries */
 	long nrows;
-	float *x;      /* nrows x nfeat, row-major; NAN = missing */
-	float *y;      /* 0/1 per row, or NULL when unlabelled */
-	ds_date *when; /* per row: the as-of date (out-of-time splits), or NULL */
+	float *x;       /* nrows x nfeat, row-major; NAN = missing */
+	float *y;       /* 0/1 per row, or NULL when unlabelled */
+	ds_date *when;  /* per row: the as-of date (out-of-time splits), or NULL */
 	char (*id)[40]; /* per row: a key (account id), or NULL */
 } ds_dataset;
 
@@ -107,12 +107,12 @@ const char *ds_metric_psi_band(double psi);
 #define DS_MAX_BINS 16
 
 struct ds_bin {
-	bool missing;       /* the bin of missing values */
-	float lo, hi;       /* numeric: lo <= x < hi (-INF / +INF at the ends) */
-	uint64_t cats;      /* categorical: bit c set = category c in the bin */
+	bool missing;        /* the bin of missing values */
+	float lo, hi;        /* numeric: lo <= x < hi (-INF / +INF at the ends) */
+	uint64_t cats;       /* categorical: bit c set = category c in the bin */
 	long n_event, n_non; /* training counts */
-	double woe;         /* ln(share of non-events / share of events), smoothed */
-	double points;      /* scorecard points for this attribute */
+	double woe;          /* ln(share of non-events / share of events), smoothed */
+	double points;       /* scorecard points for this attribute */
 };
 
 struct ds_binning {
@@ -176,6 +176,8 @@ ds_err ds_model_train(const ds_dataset *d, const long *rows, long nrows,
                       const struct ds_train_opts *o, ds_model **out, struct ds_diag *diag);
 void ds_model_free(ds_model *m);
 enum ds_model_family ds_model_family_of(const ds_model *m);
+/* The options the model was trained with. */
+const struct ds_train_opts *ds_model_options(const ds_model *m);
 
 /*
  * P(event) for the given rows of a dataset with the model's features (by
@@ -206,6 +208,14 @@ ds_err ds_model_explain(const ds_model *m, const ds_dataset *d, long row, double
                         double *points, double *shap, struct ds_reason out[DS_MAX_REASONS],
                         int *nout, struct ds_diag *diag);
 
+/*
+ * Margins, probabilities and reasons of many rows at once (the scoring
+ * run's path; rows NULL = all): out[k] holds nout[k] reasons of row k.
+ */
+ds_err ds_model_reasons(const ds_model *m, const ds_dataset *d, const long *rows, long nrows,
+                        double *p, struct ds_reason (*out)[DS_MAX_REASONS], int *nout,
+                        struct ds_diag *diag);
+
 int ds_model_nfeatures(const ds_model *m);
 const char *ds_model_feature_name(const ds_model *m, int i);
 /* Scorecard bins (NULL for trees, or a feature left out). */
@@ -215,6 +225,45 @@ const struct ds_binning *ds_model_binning(const ds_model *m, int i);
  * JSON document in *out (caller frees with ds_free). */
 ds_err ds_model_save(const ds_model *m, char **out, size_t *len, struct ds_diag *diag);
 ds_err ds_model_load(const char *json, size_t len, ds_model **out, struct ds_diag *diag);
+
+/* -------------------------------------------------------------- validation */
+
+#define DS_CALIB_BINS 10
+
+struct ds_fold_metrics {
+	long rows, events;
+	double auc, gini, ks, brier;
+};
+
+struct ds_validation {
+	enum ds_model_family family;
+	int folds;
+	long rows, events;             /* labelled development rows */
+	struct ds_fold_metrics cv;     /* out-of-fold predictions pooled */
+	double cv_auc_mean, cv_auc_sd; /* over the folds */
+	bool has_oot;                  /* the dataset has dates: the latest is held out */
+	ds_date oot_date;
+	struct ds_fold_metrics oot;
+	int ncalib; /* calibration of the out-of-fold predictions */
+	struct ds_calib_bin calib[DS_CALIB_BINS];
+	double psi; /* development vs scoring population; NAN if none */
+	long scoring_rows;
+	int nfeat;
+	double iv[DS_MODEL_MAX_FEATURES]; /* per dataset feature, binned on development */
+};
+
+/*
+ * Validates a family on a labelled dataset: k-fold cross-validation (fold =
+ * position among the development rows mod k, so runs are comparable),
+ * out-of-time when rows carry dates (development = rows before the latest
+ * date, which is held out; the model for it trains on all development
+ * rows), calibration, IV per feature, and the PSI of the predictions on
+ * `scoring` (or on the out-of-time rows when scoring is NULL) against the
+ * out-of-fold predictions.
+ */
+ds_err ds_model_validate(const ds_dataset *d, const struct ds_train_opts *o, int folds,
+                         const ds_dataset *scoring, struct ds_validation *out,
+                         struct ds_diag *diag);
 
 /* --------------------------------------------------- features and targets */
 
@@ -251,5 +300,74 @@ enum ds_target { DS_TARGET_ABILITY, DS_TARGET_WILLINGNESS };
 ds_err ds_targets_label(struct ds_store *st, enum ds_target t, int horizon_days,
                         ds_date observed_until, ds_dataset *d, struct ds_diag *diag);
 const char *ds_target_name(enum ds_target t); /* "ability", "willingness" */
+
+/*
+ * A target's training set: the features on `snapshots` dates `step_days`
+ * apart, the latest being the last whose outcome window is fully observed
+ * by `observed_until`, each labelled; rows outside the population are left
+ * out. Rows carry their date, so validation holds the latest out of time.
+ */
+ds_err ds_training_set(struct ds_store *st, enum ds_target t, ds_date observed_until, int snapshots,
+                       int step_days, ds_dataset **out, struct ds_diag *diag);
+
+/* ---------------------------------------------------------------- registry */
+
+/*
+ * Every trained model is kept in the store with its kind (the target it
+ * predicts: "ability", "willingness"), a version counting up per kind, the
+ * fingerprint of its training data, its parameters, its validation metrics
+ * and the serialised model; one champion per kind scores. Every write is
+ * audited.
+ */
+struct ds_model_entry {
+	long model_id;
+	char kind[32];
+	int version;
+	ds_time trained_at;
+	char fingerprint[65];
+	char family[16];
+	bool champion;
+};
+
+ds_err ds_registry_add(struct ds_store *st, const char *kind, const ds_model *m,
+                       const char *fingerprint, const char *metrics_json,
+                       struct ds_model_entry *out, struct ds_diag *diag);
+/* Makes model_id the champion of its kind (and no other model of it). */
+ds_err ds_registry_promote(struct ds_store *st, long model_id, struct ds_diag *diag);
+/* A model by id, or (model_id 0) the champion of `kind`; DS_ENOTFOUND when
+ * there is none. *metrics (may be NULL) is the stored JSON, ds_free'd by the
+ * caller. */
+ds_err ds_registry_get(struct ds_store *st, long model_id, const char *kind, ds_model **m,
+                       struct ds_model_entry *e, char **metrics, struct ds_diag *diag);
+/* Every model, by kind then version; *out is ds_free'd by the caller. */
+ds_err ds_registry_list(struct ds_store *st, struct ds_model_entry **out, int *n,
+                        struct ds_diag *diag);
+
+/* ----------------------------------------------------------------- scoring */
+
+struct ds_quadrant_cuts {
+	double ability, willingness; /* a score at or above the cut is "high" */
+};
+
+struct ds_score_run {
+	ds_date as_of;
+	long accounts;
+	long ability_model, willingness_model; /* model ids used */
+	long quadrant[4]; /* high/high, high ability low willingness, low/high, low/low */
+	double seconds_features, seconds_models, seconds_writing;
+};
+
+/* "able_willing", "able_unwilling", "unable_willing", "unable_unwilling". */
+const char *ds_quadrant_name(int q);
+int ds_quadrant_of(const struct ds_quadrant_cuts *cuts, double ability, double willingness);
+
+/*
+ * Scores every account delinquent on as_of with the champion of each kind:
+ * ability = 1 - P(unable), willingness = 1 - P(unwilling), the quadrant,
+ * and each score's reasons, written to the scores table for (account,
+ * as_of) in one transaction, naming the model ids used.
+ */
+ds_err ds_score_portfolio(struct ds_store *st, ds_date as_of, const struct ds_quadrant_cuts *cuts,
+                          struct ds_score_run *out, struct ds_diag *diag);
 
 #endif

@@ -38,6 +38,13 @@ static const struct ds_cfg_def defs[DS_CFG_COUNT_] = {
 	                       "random seed of the demo city" },
 	[DS_CFG_DEMO_BORROWERS] = { "demo", "borrowers", "DOORSTEP_DEMO_BORROWERS", "2000", true,
 	                            "borrowers in the demo city" },
+	[DS_CFG_MODEL_ABILITY_CUT] = { "model", "ability_cut_pct", "DOORSTEP_ABILITY_CUT", "50",
+	                               true,
+	                               "ability score (percent) at or above which it is high" },
+	[DS_CFG_MODEL_WILLINGNESS_CUT] = { "model", "willingness_cut_pct",
+	                                   "DOORSTEP_WILLINGNESS_CUT", "50", true,
+	                                   "willingness score (percent) at or above which it is "
+	                                   "high" },
 };
 
 const struct ds_cfg_def *ds_config_defs(void)

@@ -32,8 +32,7 @@ static void on_field(void *data, size_t len, void *ctx)
 		return;
 	}
 	t->off[t->nf++] = t->rec.len;
-	if (ds_buf_add(&t->rec, data ? data : "", data ? len : 0) ||
-	    ds_buf_add(&t->rec, "", 1))
+	if (ds_buf_add(&t->rec, data ? data : "", data ? len : 0) || ds_buf_add(&t->rec, "", 1))
 		t->over = true;
 }
 
@@ -66,8 +65,8 @@ static bool blank(const char *s, size_t n)
 	return true;
 }
 
-ds_err ds_csv_read(const char *path, const char *encoding, uint64_t max_bytes,
-                   ds_csv_record_fn fn, void *ctx, struct ds_diag *diag)
+ds_err ds_csv_read(const char *path, const char *encoding, uint64_t max_bytes, ds_csv_record_fn fn,
+                   void *ctx, struct ds_diag *diag)
 {
 	struct stat sb;
 	if (stat(path, &sb) == 0 && (uint64_t)sb.st_size > max_bytes)
@@ -98,8 +97,9 @@ ds_err ds_csv_read(const char *path, const char *encoding, uint64_t max_bytes,
 		}
 		if (e) {
 			t.err = ds_diag_set(diag, DS_EREJECT, path, lineno, NULL, "%s",
-			                    e == DS_ETOOBIG ? "line too long"
-			                                    : "not valid text in the file's encoding");
+			                    e == DS_ETOOBIG
+			                            ? "line too long"
+			                            : "not valid text in the file's encoding");
 			break;
 		}
 		if (!in_record) {

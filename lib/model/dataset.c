@@ -55,7 +55,8 @@ void ds_dataset_fingerprint(const ds_dataset *d, char out[65])
 	crypto_hash_sha256_update(&h, (const unsigned char *)shape, sizeof shape);
 	for (int f = 0; f < d->nfeat; f++) {
 		const struct ds_feature *ft = &d->feat[f];
-		crypto_hash_sha256_update(&h, (const unsigned char *)ft->name, strlen(ft->name) + 1);
+		crypto_hash_sha256_update(&h, (const unsigned char *)ft->name,
+		                          strlen(ft->name) + 1);
 		for (int c = 0; c < ft->ncat; c++)
 			crypto_hash_sha256_update(&h, (const unsigned char *)ft->cats[c],
 			                          strlen(ft->cats[c]) + 1);
@@ -94,8 +95,8 @@ struct reading {
 	int nfeat;
 	/* growing per-row storage */
 	long nrows, cap;
-	float *num;   /* nrows x nfeat: the number, or NAN */
-	int8_t *cat;  /* nrows x nfeat: the category index, -1 none */
+	float *num;  /* nrows x nfeat: the number, or NAN */
+	int8_t *cat; /* nrows x nfeat: the category index, -1 none */
 	float *y;
 	char (*id)[40];
 };
@@ -223,8 +224,7 @@ static ds_err grow(struct reading *r, struct ds_diag *diag, long line)
 	return DS_OK;
 }
 
-static ds_err on_row(void *ctx, long record, long line, char **fields, int n,
-                     struct ds_diag *diag)
+static ds_err on_row(void *ctx, long record, long line, char **fields, int n, struct ds_diag *diag)
 {
 	struct reading *r = ctx;
 	if (record == 0)
@@ -314,9 +314,10 @@ ds_err ds_dataset_read_csv(const char *path, const struct ds_csv_opts *o, ds_dat
 			}
 			for (long row = 0; row < r->nrows; row++) {
 				size_t cell = (size_t)row * (size_t)r->nfeat + (size_t)c->feature;
-				d->x[cell] = f->categorical
-				                     ? (r->cat[cell] >= 0 ? (float)r->cat[cell] : NAN)
-				                     : r->num[cell];
+				d->x[cell] =
+				        f->categorical
+				                ? (r->cat[cell] >= 0 ? (float)r->cat[cell] : NAN)
+				                : r->num[cell];
 			}
 		}
 		memcpy(d->y, r->y, (size_t)r->nrows * sizeof *d->y);
@@ -328,9 +329,10 @@ ds_err ds_dataset_read_csv(const char *path, const struct ds_csv_opts *o, ds_dat
 		for (long row = 0; row < r->nrows; row++)
 			pos += d->y[row] > 0.5f;
 		if (pos == 0 || pos == r->nrows)
-			err = ds_diag_set(diag, DS_EREJECT, path, 0, o->target,
-			                  "the target has a single class (%ld of %ld rows are events)",
-			                  pos, r->nrows);
+			err = ds_diag_set(
+			        diag, DS_EREJECT, path, 0, o->target,
+			        "the target has a single class (%ld of %ld rows are events)", pos,
+			        r->nrows);
 	}
 	ds_free(r->col);
 	ds_free(r->num);

@@ -1,0 +1,145 @@
+/*
+ * The daily scoring run: features of every delinquent account, both
+ * champions, quadrants and reasons, written back to the store.
+ */
+#include "doorstep/store.h"
+#include "model-int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const quadrants[4] = { "able_willing", "able_unwilling", "unable_willing",
+	                                  "unable_unwilling" };
+
+const char *ds_quadrant_name(int q)
+{
+	return q >= 0 && q < 4 ? quadrants[q] : "?";
+}
+
+int ds_quadrant_of(const struct ds_quadrant_cuts *cuts, double ability, double willingness)
+{
+	return (ability >= cuts->ability ? 0 : 2) + (willingness >= cuts->willingness ? 0 : 1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void add_reasons(struct ds_buf *b, const ds_model *m, const struct ds_reason *r, int n)
+{
+	ds_buf_adds(b, "[");
+	for (int k = 0; k < n; k++)
+		ds_buf_addf(b, "%s{\"feature\":\"%s\",\"weight\":%.4f}", k ? "," : "",
+		            ds_model_feature_name(m, r[k].feature), r[k].weight);
+	ds_buf_adds(b, "]");
+}
+
+ds_err ds_score_portfolio(ds_store *st, ds_date as_of, const struct ds_quadrant_cuts *cuts,
+                          struct ds_score_run *out, struct ds_diag *diag)
+{
+	memset(out, 0, sizeof *out);
+	out->as_of = as_of;
+	ds_model *ma = NULL, *mw = NULL;
+	struct ds_model_entry ea, ew;
+	ds_dataset *d = NULL;
+	double *pa = NULL, *pw = NULL;
+	struct ds_reason(*ra)[DS_MAX_REASONS] = NULL, (*rw)[DS_MAX_REASONS] = NULL;
+	int *na = NULL, *nw = NULL;
+	ds_err err;
+	if ((err = ds_registry_get(st, 0, "ability", &ma, &ea, NULL, diag)) ||
+	    (err = ds_registry_get(st, 0, "willingness", &mw, &ew, NULL, diag)))
+		goto done;
+	out->ability_model = ea.model_id;
+	out->willingness_model = ew.model_id;
+	double t0 = now();
+	if ((err = ds_features_build(st, as_of, &d, diag)))
+		goto done;
+	double t1 = now();
+	out->seconds_features = t1 - t0;
+	long n = d->nrows;
+	out->accounts = n;
+	pa = ds_malloc((size_t)n * sizeof *pa + 1);
+	pw = ds_malloc((size_t)n * sizeof *pw + 1);
+	ra = ds_malloc((size_t)n * sizeof *ra + 1);
+	rw = ds_malloc((size_t)n * sizeof *rw + 1);
+	na = ds_malloc((size_t)n * sizeof *na + 1);
+	nw = ds_malloc((size_t)n * sizeof *nw + 1);
+	if (!pa || !pw || !ra || !rw || !na || !nw) {
+		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+	if ((err = ds_model_reasons(ma, d, NULL, n, pa, ra, na, diag)) ||
+	    (err = ds_model_reasons(mw, d, NULL, n, pw, rw, nw, diag)))
+		goto done;
+	double t2 = now();
+	out->seconds_models = t2 - t1;
+	char day[11];
+	ds_date_format(as_of, day);
+	if ((err = ds_store_begin(st, diag)))
+		goto done;
+	ds_stmt *s;
+	bool row;
+	if (!(err = ds_store_prepare(st, "DELETE FROM scores WHERE score_date=?", &s, diag))) {
+		ds_stmt_bind_text(s, 1, day);
+		err = ds_stmt_step(s, &row, diag);
+		ds_stmt_done(s);
+	}
+	struct ds_buf b;
+	ds_buf_init(&b, 1 << 16);
+	for (long k = 0; !err && k < n; k++) {
+		double ability = 1 - pa[k], willingness = 1 - pw[k];
+		int q = ds_quadrant_of(cuts, ability, willingness);
+		out->quadrant[q]++;
+		b.len = 0;
+		ds_buf_adds(&b, "{\"ability\":");
+		add_reasons(&b, ma, ra[k], na[k]);
+		ds_buf_adds(&b, ",\"willingness\":");
+		add_reasons(&b, mw, rw[k], nw[k]);
+		ds_buf_adds(&b, "}");
+		if ((err = ds_store_prepare(st,
+		                            "INSERT INTO scores(account_id,score_date,ability,"
+		                            "willingness,ability_model_id,willingness_model_id,"
+		                            "quadrant,reasons) VALUES (?,?,?,?,?,?,?,?)",
+		                            &s, diag)))
+			break;
+		ds_stmt_bind_text(s, 1, d->id[k]);
+		ds_stmt_bind_text(s, 2, day);
+		ds_stmt_bind_real(s, 3, ability);
+		ds_stmt_bind_real(s, 4, willingness);
+		ds_stmt_bind_int(s, 5, ea.model_id);
+		ds_stmt_bind_int(s, 6, ew.model_id);
+		ds_stmt_bind_text(s, 7, quadrants[q]);
+		ds_stmt_bind_text(s, 8, b.p ? b.p : "{}");
+		err = ds_stmt_step(s, &row, diag);
+		ds_stmt_done(s);
+	}
+	ds_buf_free(&b);
+	if (!err) {
+		char detail[256];
+		snprintf(detail, sizeof detail,
+		         "{\"accounts\":%ld,\"ability_model\":%ld,\"willingness_model\":%ld}", n,
+		         ea.model_id, ew.model_id);
+		err = ds_store_audit(st, "model.score", "scores", day, detail, diag);
+	}
+	if (!err)
+		err = ds_store_commit(st, diag);
+	else
+		ds_store_rollback(st);
+	out->seconds_writing = now() - t2;
+done:
+	ds_model_free(ma);
+	ds_model_free(mw);
+	ds_dataset_free(d);
+	ds_free(pa);
+	ds_free(pw);
+	ds_free(ra);
+	ds_free(rw);
+	ds_free(na);
+	ds_free(nw);
+	return err;
+}

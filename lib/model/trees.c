@@ -1,0 +1,243 @@
+/*
+ * Gradient-boosted trees through XGBoost's C API: binary:logistic with
+ * tree_method=hist and a pinned seed, monotone constraints from the
+ * features, categorical features one-hot (so SHAP values of a feature are
+ * the sum over its columns), and TreeSHAP contributions for reasons.
+ */
+#include "model-int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xgboost/c_api.h>
+
+static ds_err xgb_fail(struct ds_diag *diag, const char *what)
+{
+	return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL, "XGBoost %s: %s", what,
+	                   XGBGetLastError());
+}
+
+/* Columns: one per numeric feature, one per category of a categorical. */
+static ds_err make_columns(ds_model *m, struct ds_diag *diag)
+{
+	int n = 0;
+	for (int i = 0; i < m->nfeat; i++)
+		n += m->feat[i].categorical ? (m->feat[i].ncat ? m->feat[i].ncat : 1) : 1;
+	m->col_feature = ds_malloc((size_t)n * sizeof *m->col_feature + 1);
+	m->col_cat = ds_malloc((size_t)n * sizeof *m->col_cat + 1);
+	if (!m->col_feature || !m->col_cat)
+		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	m->ncols = 0;
+	for (int i = 0; i < m->nfeat; i++) {
+		int k = m->feat[i].categorical ? (m->feat[i].ncat ? m->feat[i].ncat : 1) : 1;
+		for (int c = 0; c < k; c++) {
+			m->col_feature[m->ncols] = i;
+			m->col_cat[m->ncols++] = m->feat[i].categorical ? c : -1;
+		}
+	}
+	return DS_OK;
+}
+
+/* The model's columns for the given rows, row-major (NAN missing). */
+static float *matrix(const ds_model *m, const struct feature_map *map, const ds_dataset *d,
+                     const long *rows, long n)
+{
+	float *x = ds_malloc((size_t)n * (size_t)m->ncols * sizeof *x + 1);
+	if (!x)
+		return NULL;
+	for (long k = 0; k < n; k++) {
+		float *out = x + (size_t)k * (size_t)m->ncols;
+		for (int c = 0; c < m->ncols; c++) {
+			float v = model_value(m, map, d, rows[k], m->col_feature[c]);
+			/* a missing category leaves every column of it missing; an
+			 * unseen one is none of the known categories */
+			out[c] = m->col_cat[c] < 0 ? v
+			         : isnan(v)        ? NAN
+			                           : (float)((int)v == m->col_cat[c]);
+		}
+	}
+	return x;
+}
+
+static ds_err set_params(ds_model *m, struct ds_diag *diag)
+{
+	const struct ds_train_opts *o = &m->opts;
+	char v[64];
+	struct ds_buf mono;
+	ds_buf_init(&mono, 1 << 16);
+	ds_buf_adds(&mono, "(");
+	for (int c = 0; c < m->ncols; c++)
+		ds_buf_addf(&mono, "%s%d", c ? "," : "",
+		            m->col_cat[c] < 0 ? m->feat[m->col_feature[c]].monotone : 0);
+	ds_buf_adds(&mono, ")");
+	struct {
+		const char *k;
+		char v[64];
+	} p[] = {
+		{ "objective", "binary:logistic" },
+		{ "tree_method", "hist" },
+		{ "eval_metric", "logloss" },
+		{ "verbosity", "0" },
+	};
+	bool ok = true;
+	for (size_t i = 0; ok && i < sizeof p / sizeof p[0]; i++)
+		ok = XGBoosterSetParam(m->booster, p[i].k, p[i].v) == 0;
+	snprintf(v, sizeof v, "%llu", (unsigned long long)(o->seed % 2147483647));
+	ok = ok && XGBoosterSetParam(m->booster, "seed", v) == 0;
+	snprintf(v, sizeof v, "%d", o->depth);
+	ok = ok && XGBoosterSetParam(m->booster, "max_depth", v) == 0;
+	snprintf(v, sizeof v, "%.17g", o->eta);
+	ok = ok && XGBoosterSetParam(m->booster, "eta", v) == 0;
+	snprintf(v, sizeof v, "%.17g", o->subsample);
+	ok = ok && XGBoosterSetParam(m->booster, "subsample", v) == 0;
+	snprintf(v, sizeof v, "%d", o->threads);
+	ok = ok && XGBoosterSetParam(m->booster, "nthread", v) == 0;
+	ok = ok && mono.p && XGBoosterSetParam(m->booster, "monotone_constraints", mono.p) == 0;
+	ds_buf_free(&mono);
+	return ok ? DS_OK : xgb_fail(diag, "parameters");
+}
+
+ds_err trees_train(ds_model *m, const ds_dataset *d, const long *rows, long n, struct ds_diag *diag)
+{
+	ds_err err = make_columns(m, diag);
+	if (err)
+		return err;
+	struct feature_map *map = ds_malloc(sizeof *map);
+	long *list = ds_malloc((size_t)n * sizeof *list + 1);
+	float *y = ds_malloc((size_t)n * sizeof *y + 1);
+	float *x = NULL;
+	DMatrixHandle dm = NULL;
+	if (!map || !list || !y) {
+		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+	/* only labelled rows train */
+	long k = 0;
+	for (long i = 0; i < n; i++) {
+		long r = rows ? rows[i] : i;
+		if (!isnan(d->y[r])) {
+			y[k] = d->y[r];
+			list[k++] = r;
+		}
+	}
+	if ((err = model_map(m, d, map, diag)))
+		goto done;
+	if (!(x = matrix(m, map, d, list, k))) {
+		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+	if (XGDMatrixCreateFromMat(x, (bst_ulong)k, (bst_ulong)m->ncols, NAN, &dm) ||
+	    XGDMatrixSetFloatInfo(dm, "label", y, (bst_ulong)k) ||
+	    XGBoosterCreate(&dm, 1, &m->booster)) {
+		err = xgb_fail(diag, "training data");
+		goto done;
+	}
+	if ((err = set_params(m, diag)))
+		goto done;
+	for (int it = 0; it < m->opts.rounds; it++)
+		if (XGBoosterUpdateOneIter(m->booster, it, dm)) {
+			err = xgb_fail(diag, "training");
+			goto done;
+		}
+done:
+	if (dm)
+		XGDMatrixFree(dm);
+	ds_free(x);
+	ds_free(y);
+	ds_free(list);
+	ds_free(map);
+	return err;
+}
+
+ds_err trees_margin(const ds_model *m, const struct feature_map *map, const ds_dataset *d,
+                    const long *rows, long n, double *margin, double *shap, struct ds_diag *diag)
+{
+	float *x = matrix(m, map, d, rows, n);
+	if (!x)
+		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	ds_model *mm = (ds_model *)m; /* the lock is the only thing touched */
+	DMatrixHandle dm = NULL;
+	ds_err err = DS_OK;
+	pthread_mutex_lock(&mm->lock);
+	/* type 1: the margin; type 2: SHAP contributions, the bias last */
+	const char *cfg = shap ? "{\"type\":2,\"training\":false,\"iteration_begin\":0,"
+	                         "\"iteration_end\":0,\"strict_shape\":false}"
+	                       : "{\"type\":1,\"training\":false,\"iteration_begin\":0,"
+	                         "\"iteration_end\":0,\"strict_shape\":false}";
+	bst_ulong const *shape;
+	bst_ulong dim;
+	const float *res;
+	if (XGDMatrixCreateFromMat(x, (bst_ulong)n, (bst_ulong)m->ncols, NAN, &dm) ||
+	    XGBoosterPredictFromDMatrix(m->booster, dm, cfg, &shape, &dim, &res)) {
+		err = xgb_fail(diag, "prediction");
+	} else if (!shap) {
+		for (long k = 0; k < n; k++)
+			margin[k] = res[k];
+	} else {
+		/* fold one-hot columns back into their feature; the bias last */
+		for (long k = 0; k < n; k++) {
+			double *out = shap + (size_t)k * (size_t)(m->nfeat + 1);
+			const float *in = res + (size_t)k * (size_t)(m->ncols + 1);
+			for (int i = 0; i <= m->nfeat; i++)
+				out[i] = 0;
+			double sum = 0;
+			for (int c = 0; c <= m->ncols; c++) {
+				out[c < m->ncols ? m->col_feature[c] : m->nfeat] += in[c];
+				sum += in[c];
+			}
+			margin[k] = sum;
+		}
+	}
+	pthread_mutex_unlock(&mm->lock);
+	if (dm)
+		XGDMatrixFree(dm);
+	ds_free(x);
+	return err;
+}
+
+ds_err trees_save(const ds_model *m, json_t **out, struct ds_diag *diag)
+{
+	bst_ulong len;
+	const char *buf;
+	ds_model *mm = (ds_model *)m;
+	pthread_mutex_lock(&mm->lock);
+	int rc = XGBoosterSaveModelToBuffer(m->booster, "{\"format\":\"json\"}", &len, &buf);
+	json_error_t je;
+	*out = rc ? NULL : json_loadb(buf, (size_t)len, 0, &je);
+	pthread_mutex_unlock(&mm->lock);
+	if (rc)
+		return xgb_fail(diag, "saving");
+	return *out ? DS_OK : ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL, "XGBoost saved no JSON");
+}
+
+ds_err trees_load(ds_model *m, json_t *j, struct ds_diag *diag)
+{
+	if (!json_is_object(j))
+		return ds_diag_set(diag, DS_EINVAL, NULL, 0, "trees",
+		                   "not a doorstep model: no trees");
+	ds_err err = make_columns(m, diag);
+	if (err)
+		return err;
+	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!text)
+		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	int rc = XGBoosterCreate(NULL, 0, &m->booster) ||
+	         XGBoosterLoadModelFromBuffer(m->booster, text, strlen(text));
+	free(text);
+	if (rc)
+		return xgb_fail(diag, "loading");
+	bst_ulong nf = 0;
+	if (XGBoosterGetNumFeature(m->booster, &nf) || (int)nf != m->ncols)
+		return ds_diag_set(diag, DS_EINVAL, NULL, 0, "trees",
+		                   "the trees read %llu columns where the features make %d",
+		                   (unsigned long long)nf, m->ncols);
+	return DS_OK;
+}
+
+void trees_free(ds_model *m)
+{
+	if (m->booster)
+		XGBoosterFree(m->booster);
+	m->booster = NULL;
+}
