@@ -365,7 +365,7 @@ ds_err ds_world_write_truth(const ds_world *w, const char *path, struct ds_diag 
 	fputs("account_id,dpd,overdue", f);
 	for (int t = 0; t < DS_T_COUNT; t++)
 		fprintf(f, ",%s", ds_treatment_name((ds_treatment)t));
-	fputs(",visit_complaint_chance\n", f);
+	fputs(",visit_complaint_chance,capacity,type,attitude\n", f);
 	for (long i = 0; i < w->na; i++) {
 		const struct sim_account *a = &w->a[i];
 		ds_fen overdue = sim_overdue(a, w->as_of);
@@ -383,7 +383,9 @@ ds_err ds_world_write_truth(const ds_world *w, const char *path, struct ds_diag 
 		        w->p.complaint[DS_T_VISIT] *
 		        (b->attitude == AT_HOSTILE ? w->p.hostile_complaint : 1) *
 		        (b->type == TY_DISPUTE || b->type == TY_FRAUD ? w->p.dispute_complaint : 1);
-		fprintf(f, ",%.4f\n", c > 1 ? 1 : c);
+		static const char *const attitudes[] = { "cooperative", "neutral", "hostile" };
+		fprintf(f, ",%.4f,%.4f,%s,%s\n", c > 1 ? 1 : c, b->capacity, sim_type_names[b->type],
+		        attitudes[b->attitude]);
 	}
 	return close_file(f, path, diag);
 }

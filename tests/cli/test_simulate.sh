@@ -53,7 +53,7 @@ for k in $FILES; do
 done
 assert_query "9|9|0" "SELECT count(*), sum(status = 'committed'), sum(rows_rejected)
 	FROM import_batches"
-assert_eq "account_id,dpd,overdue,none,sms,call,letter,visit,plan,legal,visit_complaint_chance" \
+assert_eq "account_id,dpd,overdue,none,sms,call,letter,visit,plan,legal,visit_complaint_chance,capacity,type,attitude" \
 	"$(head -n 1 truth.csv)" "truth file header"
 # Every overdue account once, with its overdue amount (third column).
 truth_count=$(awk 'NR > 1' truth.csv | wc -l | tr -d ' ')
