@@ -277,7 +277,8 @@ struct ds_store;
  * = as_of; unlabelled. The feature list and each feature's meaning and
  * monotone direction are in docs/scoring.md (ds_features_list).
  */
-ds_err ds_features_build(struct ds_store *st, ds_date as_of, ds_dataset **out,
+#define DS_FEATURES_ALL_OPEN 1u /* every open account, not only the delinquent */
+ds_err ds_features_build(struct ds_store *st, ds_date as_of, unsigned flags, ds_dataset **out,
                          struct ds_diag *diag);
 
 struct ds_feature_doc {
@@ -362,12 +363,14 @@ const char *ds_quadrant_name(int q);
 int ds_quadrant_of(const struct ds_quadrant_cuts *cuts, double ability, double willingness);
 
 /*
- * Scores every account delinquent on as_of with the champion of each kind:
+ * Scores every account delinquent on as_of (every open account with
+ * DS_FEATURES_ALL_OPEN) with the champion of each kind:
  * ability = 1 - P(unable), willingness = 1 - P(unwilling), the quadrant,
  * and each score's reasons, written to the scores table for (account,
  * as_of) in one transaction, naming the model ids used.
  */
-ds_err ds_score_portfolio(struct ds_store *st, ds_date as_of, const struct ds_quadrant_cuts *cuts,
-                          struct ds_score_run *out, struct ds_diag *diag);
+ds_err ds_score_portfolio(struct ds_store *st, ds_date as_of, unsigned flags,
+                          const struct ds_quadrant_cuts *cuts, struct ds_score_run *out,
+                          struct ds_diag *diag);
 
 #endif

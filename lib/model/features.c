@@ -1,17 +1,1442 @@
-/* Features from the store (being written). */
+/*
+ * The features of every account delinquent on a date, from what the store
+ * had observed before that date (docs/scoring.md, "Features").
+ *
+ * Each table is read once, by one SELECT, and merged in memory: the cost
+ * grows with the size of the tables, never with a query per account. The
+ * installments are read in their key order (account, seq), which is account
+ * order, and walked alongside the sorted accounts. Payments and contacts are
+ * keyed by their own ids, so they are read in stored order and each row
+ * finds its account through a hash of the ids: reading them through their
+ * (account_id, ...) index instead costs a lookup of the table's B-tree per
+ * row, four to five times the whole scan.
+ *
+ * Payments are the largest table and have to be read before the schedules
+ * can say who is delinquent, so per account they are kept only as sums
+ * between the few dates the features look back to (a month end, 30 days
+ * ago) plus the last 90 days' rows themselves.
+ */
 #include "doorstep/model.h"
+#include "doorstep/portfolio.h"
 #include "doorstep/store.h"
 
-ds_err ds_features_build(struct ds_store *st, ds_date as_of, ds_dataset **out, struct ds_diag *diag)
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ the list */
+
+enum {
+	F_DPD,
+	F_OVERDUE,
+	F_BALANCE,
+	F_INSTALLMENT,
+	F_MISSED,
+	F_INCOME,
+	F_BURDEN,
+	F_PAID_RATIO,
+	F_DAYS_SINCE_PAYMENT,
+	F_PAYMENTS,
+	F_PARTIAL,
+	F_DPD_30D_AGO,
+	F_DPD_TREND,
+	F_MAX_DPD,
+	F_CALLS,
+	F_CALL_REACH,
+	F_SMS,
+	F_VISITS,
+	F_VISIT_MET,
+	F_PROMISES,
+	F_PROMISE_KEPT,
+	F_REFUSALS,
+	F_INVALID_NUMBER,
+	F_DAYS_SINCE_REACHED,
+	F_SITUATION,
+	F_ATTITUDE,
+	F_PRODUCT,
+	F_MONTHS_ON_BOOK,
+	F_AGE,
+	F_RATE,
+	F_COMMUNITY,
+	NFEAT
+};
+
+static const struct ds_feature_doc docs[NFEAT] = {
+	[F_DPD] = { "dpd", "逾期天数", "days past due" },
+	[F_OVERDUE] = { "overdue_yuan", "逾期金额（元）", "overdue amount (yuan)" },
+	[F_BALANCE] = { "balance_yuan", "贷款余额（元）", "outstanding balance (yuan)" },
+	[F_INSTALLMENT] = { "installment_yuan", "每期应还金额（元）", "installment amount (yuan)" },
+	[F_MISSED] = { "missed_installments", "逾期期数", "installments overdue" },
+	[F_INCOME] = { "income_yuan", "月收入（元）", "monthly income (yuan)" },
+	[F_BURDEN] = { "debt_burden", "月供占收入比例", "installment as a share of income" },
+	[F_PAID_RATIO] = { "paid_ratio_90d", "近90天还款占应还比例",
+	                   "share of the amount due paid in the last 90 days" },
+	[F_DAYS_SINCE_PAYMENT] = { "days_since_payment", "距上次还款天数",
+	                           "days since the last payment" },
+	[F_PAYMENTS] = { "payments_90d", "近90天还款笔数", "payments in the last 90 days" },
+	[F_PARTIAL] = { "partial_payments_90d", "近90天不足一期的还款笔数",
+	                "payments short of an installment in the last 90 days" },
+	[F_DPD_30D_AGO] = { "dpd_30d_ago", "30天前逾期天数", "days past due 30 days ago" },
+	[F_DPD_TREND] = { "dpd_trend", "逾期天数30天内的变化",
+	                  "change in days past due over 30 days" },
+	[F_MAX_DPD] = { "max_dpd_365d", "近一年月末最高逾期天数",
+	                "highest days past due at a month end in the last year" },
+	[F_CALLS] = { "calls_90d", "近90天催收电话次数", "calls in the last 90 days" },
+	[F_CALL_REACH] = { "call_reach_rate_90d", "近90天电话接通率",
+	                   "share of calls answered in the last 90 days" },
+	[F_SMS] = { "sms_90d", "近90天短信次数", "text messages in the last 90 days" },
+	[F_VISITS] = { "visits_90d", "近90天上门次数", "visits in the last 90 days" },
+	[F_VISIT_MET] = { "visit_met_rate_90d", "近90天上门见到本人比例",
+	                  "share of visits that met the borrower in the last 90 days" },
+	[F_PROMISES] = { "promises_90d", "近90天承诺还款次数",
+	                 "promises to pay in the last 90 days" },
+	[F_PROMISE_KEPT] = { "promise_kept_rate", "承诺还款兑现率", "share of promises kept" },
+	[F_REFUSALS] = { "refusals_90d", "近90天拒绝还款或提出异议次数",
+	                 "refusals and disputes in the last 90 days" },
+	[F_INVALID_NUMBER] = { "invalid_number", "电话号码无效", "phone number invalid" },
+	[F_DAYS_SINCE_REACHED] = { "days_since_reached", "距上次联系到本人天数",
+	                           "days since the borrower was last reached" },
+	[F_SITUATION] = { "last_visit_situation", "最近一次上门了解的情况",
+	                  "situation found at the last visit" },
+	[F_ATTITUDE] = { "last_visit_attitude", "最近一次上门时的态度",
+	                 "attitude at the last visit" },
+	[F_PRODUCT] = { "product", "贷款产品", "loan product" },
+	[F_MONTHS_ON_BOOK] = { "months_on_book", "开户月数", "months since the account opened" },
+	[F_AGE] = { "age_years", "年龄", "age" },
+	[F_RATE] = { "rate_pct", "年利率（%）", "annual interest rate (%)" },
+	[F_COMMUNITY] = { "community_delinquency", "所在社区逾期率",
+	                  "share of accounts past due in the community" },
+};
+
+/* +1: the failure (unable or unwilling to pay) grows more likely as the
+ * value grows; -1: less likely; 0 where the direction is not clear enough
+ * to impose on a model. */
+static const signed char directions[NFEAT] = {
+	[F_INCOME] = -1,    [F_BURDEN] = +1,  [F_PAID_RATIO] = -1, [F_DAYS_SINCE_PAYMENT] = +1,
+	[F_DPD_TREND] = +1, [F_MAX_DPD] = +1, [F_CALL_REACH] = -1, [F_PROMISE_KEPT] = -1,
+	[F_REFUSALS] = +1,
+};
+
+/*
+ * Category lists are fixed here, never learnt from the data of one date: a
+ * model trained on one date must find the same index for the same category
+ * on any other. New categories go at the end.
+ */
+static const char *const products[] = { "credit_card", "consumer_loan", "small_business_loan",
+	                                "mortgage",    "auto_loan",     NULL };
+/* "none": no visit yet; "not_recorded": the visit left the column empty;
+ * "other": a value outside the list. */
+static const char *const situations[] = {
+	"none",    "not_recorded",        "employed",        "self_employed",    "unemployed",
+	"illness", "business_difficulty", "family_hardship", "not_living_there", "other",
+	NULL
+};
+static const char *const attitudes[] = { "none",    "not_recorded", "cooperative", "neutral",
+	                                 "evasive", "hostile",      "other",       NULL };
+
+#define CAT_NONE         0
+#define CAT_NOT_RECORDED 1
+
+static const char *const *categories(int f)
 {
-	(void)st;
-	(void)as_of;
-	(void)out;
-	return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL, "not yet");
+	switch (f) {
+	case F_SITUATION:
+		return situations;
+	case F_ATTITUDE:
+		return attitudes;
+	case F_PRODUCT:
+		return products;
+	default:
+		return NULL;
+	}
 }
 
 const struct ds_feature_doc *ds_features_list(int *count)
 {
-	*count = 0;
-	return NULL;
+	if (count)
+		*count = NFEAT;
+	return docs;
+}
+
+/* Index of s in a NULL-terminated list, or -1. */
+static int list_index(const char *const *list, const char *s)
+{
+	for (int i = 0; list[i]; i++)
+		if (strcmp(list[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/* The category of a visit's free-text column. */
+static int visit_category(const char *const *list, const char *s)
+{
+	if (!s[0])
+		return CAT_NOT_RECORDED;
+	int c = list_index(list, s);
+	/* "none" and "not_recorded" describe the absence of a value: a column
+	 * holding those words is an unknown value like any other */
+	return c > CAT_NOT_RECORDED ? c : list_index(list, "other");
+}
+
+/* ------------------------------------------------------- small helpers */
+
+#define NO_DATE   INT32_MIN
+#define DAY_S     86400
+#define WINDOW    90 /* days of the "_90d" features */
+#define LOOK_BACK 30 /* days of dpd_30d_ago */
+#define MONTHS    12 /* month ends of max_dpd_365d */
+#define KEEP_DAYS 7  /* a promise is kept by a payment within this many days */
+
+/* p with room for `need` items (doubling), or NULL when out of memory (p is
+ * then untouched). */
+static void *grown(void *p, long *cap, long need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	long n = *cap ? *cap : 256;
+	while (n < need)
+		n *= 2;
+	void *q = ds_realloc(p, (size_t)n * size);
+	if (q)
+		*cap = n;
+	return q;
+}
+
+static ds_date date_or(ds_stmt *s, int col, ds_date dflt)
+{
+	ds_date d;
+	if (ds_stmt_is_null(s, col) || ds_date_parse(ds_stmt_text(s, col), &d))
+		return dflt;
+	return d;
+}
+
+/*
+ * Value and due dates repeat from row to row and across accounts: a small
+ * cache of parsed dates spares most of the parsing of millions of rows.
+ * The key is the eight digits of YYYY-MM-DD; 0 is an empty entry.
+ */
+#define DATE_CACHE 2048
+
+struct date_cache {
+	uint64_t key[DATE_CACHE];
+	ds_date val[DATE_CACHE];
+};
+
+static ds_date cached_date(struct date_cache *c, ds_stmt *s, int col, ds_date dflt)
+{
+	const char *t = ds_stmt_text(s, col);
+	if (strnlen(t, 11) != 10 || t[4] != '-' || t[7] != '-')
+		return date_or(s, col, dflt);
+	uint64_t key = 0;
+	memcpy(&key, t, 4);
+	memcpy((char *)&key + 4, t + 5, 2);
+	memcpy((char *)&key + 6, t + 8, 2);
+	size_t k = (size_t)(ds_mix64(key) & (DATE_CACHE - 1));
+	if (c->key[k] == key)
+		return c->val[k];
+	ds_date d;
+	if (ds_date_parse(t, &d))
+		return dflt;
+	c->key[k] = key;
+	c->val[k] = d;
+	return d;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/*
+ * Interned strings with a hash index: account ids (looked up for every
+ * payment and contact row), borrower and community ids. An id of up to 23
+ * bytes sits in its slot, so a lookup touches one cache line; longer ones
+ * are compared in the arena. Offsets, not pointers, into the arena, so that
+ * it can grow.
+ */
+#define KEY_INLINE 24
+
+struct slot {
+	char key[KEY_INLINE];
+	int32_t idx;   /* -1: empty */
+	int32_t spill; /* the id is longer than key holds */
+};
+
+struct strmap {
+	char *arena;
+	long len, cap;
+	uint32_t *off;
+	long n, ncap;
+	struct slot *slot;
+	size_t nslots; /* a power of two */
+};
+
+static uint64_t hash_str(const char *s, size_t *len)
+{
+	uint64_t h = 1469598103934665603ull;
+	const char *p = s;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	*len = (size_t)(p - s);
+	return ds_mix64(h);
+}
+
+static const char *strmap_at(const struct strmap *m, long i)
+{
+	return m->arena + m->off[i];
+}
+
+static long strmap_find_h(const struct strmap *m, const char *s, size_t len, uint64_t h)
+{
+	if (!m->nslots)
+		return -1;
+	for (size_t k = h & (m->nslots - 1);; k = (k + 1) & (m->nslots - 1)) {
+		const struct slot *sl = &m->slot[k];
+		if (sl->idx < 0)
+			return -1;
+		if (sl->spill ? len >= KEY_INLINE && strcmp(strmap_at(m, sl->idx), s) == 0
+		              : len < KEY_INLINE && memcmp(sl->key, s, len + 1) == 0)
+			return sl->idx;
+	}
+}
+
+static long strmap_find(const struct strmap *m, const char *s)
+{
+	size_t len;
+	uint64_t h = hash_str(s, &len);
+	return strmap_find_h(m, s, len, h);
+}
+
+static void slot_put(struct slot *slots, size_t nslots, const char *s, long i)
+{
+	size_t len;
+	size_t k = hash_str(s, &len) & (nslots - 1);
+	while (slots[k].idx >= 0)
+		k = (k + 1) & (nslots - 1);
+	struct slot *sl = &slots[k];
+	sl->idx = (int32_t)i;
+	sl->spill = len >= KEY_INLINE;
+	if (!sl->spill)
+		memcpy(sl->key, s, len + 1);
+}
+
+static ds_err strmap_rehash(struct strmap *m, size_t nslots)
+{
+	struct slot *slot = ds_malloc(nslots * sizeof *slot);
+	if (!slot)
+		return DS_ENOMEM;
+	for (size_t k = 0; k < nslots; k++)
+		slot[k].idx = -1;
+	for (long i = 0; i < m->n; i++)
+		slot_put(slot, nslots, strmap_at(m, i), i);
+	ds_free(m->slot);
+	m->slot = slot;
+	m->nslots = nslots;
+	return DS_OK;
+}
+
+/* Appends s to the arena without indexing it. */
+static ds_err strmap_push(struct strmap *m, const char *s, long *idx)
+{
+	long n = (long)strlen(s) + 1;
+	if (m->len + n > (long)UINT32_MAX || m->n >= INT32_MAX / 2)
+		return DS_ETOOBIG;
+	char *arena = grown(m->arena, &m->cap, m->len + n, 1);
+	if (!arena)
+		return DS_ENOMEM;
+	m->arena = arena;
+	uint32_t *off = grown(m->off, &m->ncap, m->n + 1, sizeof *off);
+	if (!off)
+		return DS_ENOMEM;
+	m->off = off;
+	memcpy(m->arena + m->len, s, (size_t)n);
+	m->off[m->n] = (uint32_t)m->len;
+	m->len += n;
+	*idx = m->n++;
+	return DS_OK;
+}
+
+/*
+ * Indexes every string pushed, at the final size: for the ids of a key
+ * column (unique), pushed while reading and indexed once, rather than
+ * rehashed each time the table doubles.
+ */
+static ds_err strmap_index(struct strmap *m)
+{
+	size_t nslots = 1024;
+	while (nslots < (size_t)m->n * 2)
+		nslots *= 2;
+	return strmap_rehash(m, nslots);
+}
+
+/* The index of s, added when new. */
+static ds_err strmap_add(struct strmap *m, const char *s, long *idx)
+{
+	long i = strmap_find(m, s);
+	if (i >= 0) {
+		*idx = i;
+		return DS_OK;
+	}
+	/* at most half full: probes stay short */
+	if ((size_t)(m->n + 1) * 2 > m->nslots &&
+	    strmap_rehash(m, m->nslots ? m->nslots * 2 : 1024))
+		return DS_ENOMEM;
+	ds_err err = strmap_push(m, s, idx);
+	if (!err)
+		slot_put(m->slot, m->nslots, s, *idx);
+	return err;
+}
+
+static void strmap_free(struct strmap *m)
+{
+	ds_free(m->arena);
+	ds_free(m->off);
+	ds_free(m->slot);
+	memset(m, 0, sizeof *m);
+}
+
+/* ------------------------------------------------------------ the build */
+
+struct acct {
+	int32_t community; /* -1 none */
+	int32_t zone;
+	int32_t row; /* dataset row, -1 when not delinquent */
+	int8_t product;
+	ds_date rep_since, rep_date, open, birth;
+	int32_t rate_bp; /* -1 unknown */
+	ds_fen balance, income /* -1 unknown */, rep_overdue;
+};
+
+#define MAX_CUTS (MONTHS + 2)
+
+/*
+ * What the payments leave per account: sums between the cut dates, and
+ * what the reported figures and days_since_payment need. Two cache lines,
+ * so that a payment row costs one or two misses however large the table.
+ */
+struct paid {
+	ds_fen sum[MAX_CUTS]; /* payments in (cuts[j-1], cuts[j]] */
+	ds_fen after_rep;     /* payments after the reported date */
+	ds_date rep_date;     /* a copy of the account's, at hand */
+	ds_date last;         /* the latest value date, NO_DATE: never */
+};
+
+/* A payment of the last 90 days. */
+struct recent {
+	int32_t acct;
+	ds_date date;
+	ds_fen amount;
+};
+
+/* What a delinquent account's row still needs once the schedule is read. */
+struct row {
+	int32_t acct;
+	ds_fen inst;  /* latest installment, 0 when unknown */
+	ds_fen due90; /* falling due in the 90 days before as_of */
+	int calls, calls_reached, sms, visits, visits_met, promises, refusals;
+	ds_time last_call, last_reach, last_visit; /* INT64_MIN: none */
+	bool last_call_invalid;
+	int8_t situation, attitude;
+};
+
+struct promise {
+	int32_t row;
+	ds_date day; /* local date it was made */
+};
+
+struct zone {
+	char *name;
+	ds_time cut;   /* the first instant of as_of there */
+	ds_time start; /* the first instant of as_of - 90 there */
+};
+
+struct borrower {
+	int32_t community; /* -1 none */
+	ds_date birth;
+	ds_fen income; /* -1 unknown */
+};
+
+struct build {
+	ds_store *st;
+	ds_date as_of;
+	bool all_open; /* a row for every open account, not only the delinquent */
+	struct ds_diag *diag;
+	struct strmap ids; /* account id -> index in acc, in id order */
+	struct acct *acc;
+	long nacc, acap;
+	struct strmap comms;
+	long *comm_open, *comm_late;
+	struct zone *zones;
+	long nzones, zcap;
+	ds_time max_cut;
+	/* payment sums per account between the cut dates */
+	ds_date cuts[MAX_CUTS];
+	bool month_end[MAX_CUTS];
+	int ncuts, cut30;
+	struct paid *paid; /* nacc of them, aligned to a cache line */
+	void *paid_mem;
+	struct recent *recent;
+	long nrecent, rcap;
+	/* the rows */
+	struct row *rows;
+	float *x;
+	long nrows, rowcap, xcap;
+	struct promise *prom;
+	long nprom, pcap;
+	struct date_cache dates;
+};
+
+static ds_err oom(struct build *b)
+{
+	return ds_diag_set(b->diag, DS_ENOMEM, NULL, 0, NULL, "out of memory building features");
+}
+
+static long zone_of(struct build *b, const char *name)
+{
+	for (long z = b->nzones - 1; z >= 0; z--)
+		if (strcmp(b->zones[z].name, name) == 0)
+			return z;
+	struct zone *zs = grown(b->zones, &b->zcap, b->nzones + 1, sizeof *zs);
+	if (!zs)
+		return -1;
+	b->zones = zs;
+	if (!(b->zones[b->nzones].name = ds_strdup(name)))
+		return -1;
+	return b->nzones++;
+}
+
+/* Branches: each one's zone. Few rows; looked up by a linear search. */
+struct branches {
+	char **id;
+	int32_t *zone;
+	long n, cap, zcap;
+};
+
+static ds_err load_branches(struct build *b, struct branches *br)
+{
+	ds_stmt *s;
+	ds_err err =
+	        ds_store_prepare(b->st, "SELECT branch_id, timezone FROM branches", &s, b->diag);
+	if (err)
+		return err;
+	bool more;
+	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
+		char **id = grown(br->id, &br->cap, br->n + 1, sizeof *id);
+		if (id)
+			br->id = id;
+		int32_t *zone = grown(br->zone, &br->zcap, br->n + 1, sizeof *zone);
+		if (zone)
+			br->zone = zone;
+		long z = id && zone ? zone_of(b, ds_stmt_text(s, 1)) : -1;
+		if (z < 0 || !(br->id[br->n] = ds_strdup(ds_stmt_text(s, 0)))) {
+			err = oom(b);
+			break;
+		}
+		br->zone[br->n++] = (int32_t)z;
+	}
+	ds_stmt_done(s);
+	return err;
+}
+
+/* Borrowers: what the features use of them, by id. */
+static ds_err load_borrowers(struct build *b, struct strmap *ids, struct borrower **out)
+{
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(b->st,
+	                              "SELECT borrower_id, monthly_income_fen, birth_date,"
+	                              " coalesce(community_id, '') FROM borrowers",
+	                              &s, b->diag);
+	if (err)
+		return err;
+	bool more;
+	long cap = 0;
+	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
+		long i, comm = -1;
+		const char *cid = ds_stmt_text(s, 3);
+		if ((err = strmap_push(ids, ds_stmt_text(s, 0), &i)) ||
+		    (cid[0] && (err = strmap_add(&b->comms, cid, &comm))))
+			break;
+		struct borrower *bw = grown(*out, &cap, i + 1, sizeof *bw);
+		if (!bw) {
+			err = DS_ENOMEM;
+			break;
+		}
+		*out = bw;
+		bw[i] = (struct borrower){ (int32_t)comm, date_or(s, 2, NO_DATE),
+			                   ds_stmt_is_null(s, 1) ? -1 : ds_stmt_int(s, 1) };
+	}
+	ds_stmt_done(s);
+	if (!err)
+		err = strmap_index(ids);
+	return err == DS_ENOMEM || err == DS_ETOOBIG ? oom(b) : err;
+}
+
+/*
+ * The open accounts, in id order. Borrowers and branches are read on their
+ * own and joined here: a join in SQL searches two indexes per account.
+ */
+static ds_err load_accounts(struct build *b)
+{
+	struct branches br = { 0 };
+	struct strmap bids = { 0 };
+	struct borrower *bor = NULL;
+	ds_stmt *s = NULL;
+	ds_err err;
+	if ((err = load_branches(b, &br)) || (err = load_borrowers(b, &bids, &bor)) ||
+	    (err = ds_store_prepare(
+	             b->st,
+	             "SELECT account_id, borrower_id, branch_id, product, balance_fen,"
+	             " overdue_fen, overdue_since_date, reported_date, rate_bp, open_date"
+	             " FROM accounts WHERE status = 'active' OR status = 'legal'"
+	             " ORDER BY account_id",
+	             &s, b->diag)))
+		goto done;
+	bool more;
+	long branch = -1;
+	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
+		const char *id = ds_stmt_text(s, 0), *bid = ds_stmt_text(s, 2);
+		long i, w = strmap_find(&bids, ds_stmt_text(s, 1));
+		if (branch < 0 || strcmp(br.id[branch], bid) != 0)
+			for (branch = br.n - 1; branch >= 0 && strcmp(br.id[branch], bid) != 0;)
+				branch--;
+		if (w < 0 || branch < 0) {
+			err = ds_diag_set(
+			        b->diag, DS_ESTORE, NULL, 0, w < 0 ? "borrower_id" : "branch_id",
+			        "account %s: its %s %s is not in the store", id,
+			        w < 0 ? "borrower" : "branch", w < 0 ? ds_stmt_text(s, 1) : bid);
+			break;
+		}
+		if ((err = strmap_push(&b->ids, id, &i)))
+			break;
+		struct acct *acc = grown(b->acc, &b->acap, i + 1, sizeof *acc);
+		if (!acc) {
+			err = DS_ENOMEM;
+			break;
+		}
+		b->acc = acc;
+		struct acct *a = &b->acc[b->nacc++];
+		memset(a, 0, sizeof *a);
+		a->community = bor[w].community;
+		a->zone = br.zone[branch];
+		a->row = -1;
+		a->product = (int8_t)list_index(products, ds_stmt_text(s, 3));
+		a->balance = ds_stmt_int(s, 4);
+		a->rep_overdue = ds_stmt_int(s, 5);
+		/* the reported figures as delinquency.c reads them: a missing
+		 * date counts as day 0 */
+		a->rep_since = date_or(s, 6, 0);
+		a->rep_date = date_or(s, 7, 0);
+		a->rate_bp = ds_stmt_is_null(s, 8) ? -1 : (int32_t)ds_stmt_int(s, 8);
+		a->open = date_or(s, 9, NO_DATE);
+		a->income = bor[w].income;
+		a->birth = bor[w].birth;
+	}
+	if (!err)
+		err = strmap_index(&b->ids);
+done:
+	ds_stmt_done(s);
+	for (long k = 0; k < br.n; k++)
+		ds_free(br.id[k]);
+	ds_free(br.id);
+	ds_free(br.zone);
+	strmap_free(&bids);
+	ds_free(bor);
+	if (err == DS_ENOMEM || err == DS_ETOOBIG)
+		return oom(b);
+	if (err)
+		return err;
+	/* the cut-off, and the start of the 90 days, in each branch's zone */
+	b->max_cut = INT64_MIN;
+	int y, m, d;
+	for (long z = 0; z < b->nzones; z++) {
+		struct zone *zn = &b->zones[z];
+		ds_date_to_ymd(b->as_of, &y, &m, &d);
+		err = ds_tz_from_local(zn->name, y, m, d, 0, 0, 0, &zn->cut);
+		ds_date_to_ymd(b->as_of - WINDOW, &y, &m, &d);
+		if (!err)
+			err = ds_tz_from_local(zn->name, y, m, d, 0, 0, 0, &zn->start);
+		if (err)
+			return ds_diag_set(b->diag, err, NULL, 0, "timezone",
+			                   "branch time zone %s: cannot find the start of the day",
+			                   zn->name);
+		if (zn->cut > b->max_cut)
+			b->max_cut = zn->cut;
+	}
+	long nc = b->comms.n;
+	b->comm_open = ds_calloc((size_t)nc + 1, sizeof *b->comm_open);
+	b->comm_late = ds_calloc((size_t)nc + 1, sizeof *b->comm_late);
+	return b->comm_open && b->comm_late ? DS_OK : oom(b);
+}
+
+static int by_date(const void *p, const void *q)
+{
+	ds_date x = *(const ds_date *)p, y = *(const ds_date *)q;
+	return (x > y) - (x < y);
+}
+
+/*
+ * The dates the payments are summed up to: the last 12 month ends before
+ * as_of, as_of - 30, and as_of - 1 (every payment the features may see).
+ */
+static void set_cuts(struct build *b)
+{
+	int y, m, d, n = 0;
+	ds_date_to_ymd(b->as_of, &y, &m, &d);
+	ds_date first_of_month = ds_date_from_ymd(y, m, 1);
+	for (int k = 1; k <= MONTHS; k++)
+		b->cuts[n++] = ds_date_add_months(first_of_month, -(k - 1)) - 1;
+	b->cuts[n++] = b->as_of - LOOK_BACK;
+	b->cuts[n++] = b->as_of - 1;
+	qsort(b->cuts, (size_t)n, sizeof b->cuts[0], by_date);
+	int u = 0;
+	for (int i = 0; i < n; i++)
+		if (u == 0 || b->cuts[u - 1] != b->cuts[i])
+			b->cuts[u++] = b->cuts[i];
+	b->ncuts = u;
+	for (int i = 0; i < u; i++) {
+		int yy, mm, dd;
+		ds_date_to_ymd(b->cuts[i], &yy, &mm, &dd);
+		/* as_of - 30 and as_of - 1 may be month ends too: the same
+		 * month ends as those counted back from as_of's month */
+		b->month_end[i] = dd == ds_days_in_month(yy, mm);
+		if (b->cuts[i] == b->as_of - LOOK_BACK)
+			b->cut30 = i;
+	}
+}
+
+/* The interval a date falls in: the first cut on or after it. */
+static int cut_of(const struct build *b, ds_date v)
+{
+	int lo = 0, hi = b->ncuts - 1;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (b->cuts[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * A batch of payment rows. Payments come in the order of their ids, which
+ * for a bank is about the order of time, so consecutive rows belong to
+ * accounts far apart in memory: the batch lets the slots and sums of many
+ * rows load at once instead of one miss after the other.
+ */
+#define BATCH 32
+
+struct pending {
+	uint64_t h;
+	size_t len;
+	long acct;
+	ds_date date;
+	ds_fen amount;
+	char id[KEY_INLINE];
+};
+
+static ds_err add_payment(struct build *b, long i, ds_date v, ds_fen amount)
+{
+	struct paid *p = &b->paid[i];
+	p->sum[cut_of(b, v)] += amount;
+	if (v > p->rep_date)
+		p->after_rep += amount;
+	if (v > p->last)
+		p->last = v;
+	if (v >= b->as_of - WINDOW) {
+		struct recent *rc = grown(b->recent, &b->rcap, b->nrecent + 1, sizeof *rc);
+		if (!rc)
+			return oom(b);
+		b->recent = rc;
+		b->recent[b->nrecent++] = (struct recent){ (int32_t)i, v, amount };
+	}
+	return DS_OK;
+}
+
+static ds_err flush_payments(struct build *b, struct pending *q, int n)
+{
+	const struct strmap *m = &b->ids;
+	for (int k = 0; k < n && m->nslots; k++)
+		__builtin_prefetch(&m->slot[q[k].h & (m->nslots - 1)]);
+	for (int k = 0; k < n; k++) {
+		q[k].acct = strmap_find_h(m, q[k].id, q[k].len, q[k].h);
+		if (q[k].acct >= 0) {
+			__builtin_prefetch(&b->paid[q[k].acct], 1);
+			__builtin_prefetch((const char *)&b->paid[q[k].acct] + 64, 1);
+		}
+	}
+	ds_err err = DS_OK;
+	for (int k = 0; k < n && !err; k++)
+		if (q[k].acct >= 0)
+			err = add_payment(b, q[k].acct, q[k].date, q[k].amount);
+	return err;
+}
+
+static ds_err load_payments(struct build *b)
+{
+	set_cuts(b);
+	/* aligned to a cache line, so each account's sums span two */
+	b->paid_mem = ds_malloc((size_t)b->nacc * sizeof *b->paid + 64);
+	if (!b->paid_mem)
+		return oom(b);
+	b->paid = (struct paid *)(((uintptr_t)b->paid_mem + 63) & ~(uintptr_t)63);
+	for (long i = 0; i < b->nacc; i++) {
+		struct paid *p = &b->paid[i];
+		memset(p, 0, sizeof *p);
+		p->rep_date = b->acc[i].rep_date;
+		p->last = NO_DATE;
+	}
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(b->st,
+	                              "SELECT account_id, value_date, amount_fen FROM payments"
+	                              " WHERE value_date < ?",
+	                              &s, b->diag);
+	if (err)
+		return err;
+	char day[11];
+	ds_date_format(b->as_of, day);
+	ds_stmt_bind_text(s, 1, day);
+	struct pending q[BATCH];
+	int n = 0;
+	bool more;
+	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
+		const char *id = ds_stmt_text(s, 0);
+		struct pending *e = &q[n];
+		e->h = hash_str(id, &e->len);
+		e->date = cached_date(&b->dates, s, 1, 0);
+		e->amount = ds_stmt_int(s, 2);
+		if (e->len >= KEY_INLINE) {
+			/* too long to queue: at once */
+			long i = strmap_find_h(&b->ids, id, e->len, e->h);
+			if (i >= 0 && (err = add_payment(b, i, e->date, e->amount)))
+				break;
+			continue;
+		}
+		memcpy(e->id, id, e->len + 1);
+		if (++n == BATCH) {
+			if ((err = flush_payments(b, q, n)))
+				break;
+			n = 0;
+		}
+	}
+	if (!err)
+		err = flush_payments(b, q, n);
+	ds_stmt_done(s);
+	return err;
+}
+
+/*
+ * Delinquency on `day` counting the payments up to `last` (a sum; the
+ * schedule is settled oldest first whatever the payments' dates, so one
+ * payment of the sum is the same) and, for an account without a schedule,
+ * those of them after its reported date.
+ */
+static void dpd_at(const struct acct *a, const struct ds_due *sched, size_t n, ds_date day,
+                   ds_date last, ds_fen paid, ds_fen paid_after_rep, struct ds_dpd *out)
+{
+	if (n > 0) {
+		struct ds_paid p = { last, paid };
+		ds_dpd_compute(sched, n, &p, 1, day, out);
+	} else {
+		struct ds_paid p = { last, paid_after_rep };
+		ds_dpd_from_reported(a->rep_overdue, a->rep_since, a->rep_date, &p,
+		                     paid_after_rep > 0, day, out);
+	}
+}
+
+static int by_due(const void *p, const void *q)
+{
+	ds_date x = ((const struct ds_due *)p)->due, y = ((const struct ds_due *)q)->due;
+	return (x > y) - (x < y);
+}
+
+static float yuan(ds_fen fen)
+{
+	return (float)((double)fen / 100.0);
+}
+
+/* Whole months from `from` to `to`, months ending as the schedules do. */
+static int months_between(ds_date from, ds_date to)
+{
+	int y1, m1, d1, y2, m2, d2;
+	ds_date_to_ymd(from, &y1, &m1, &d1);
+	ds_date_to_ymd(to, &y2, &m2, &d2);
+	int n = (y2 - y1) * 12 + (m2 - m1);
+	if (ds_date_add_months(from, n) > to)
+		n--;
+	return n;
+}
+
+static int years_between(ds_date from, ds_date to)
+{
+	int y1, m1, d1, y2, m2, d2;
+	ds_date_to_ymd(from, &y1, &m1, &d1);
+	ds_date_to_ymd(to, &y2, &m2, &d2);
+	return y2 - y1 - (m2 < m1 || (m2 == m1 && d2 < d1));
+}
+
+/* One account with its schedule: its delinquency, and a row if past due. */
+static ds_err account_done(struct build *b, long i, struct ds_due *sched, size_t n)
+{
+	struct acct *a = &b->acc[i];
+	const struct paid *pd = &b->paid[i];
+	const ds_fen *paid = pd->sum;
+	ds_fen total = 0;
+	for (int j = 0; j < b->ncuts; j++)
+		total += paid[j];
+	bool sorted = true;
+	for (size_t k = 1; k < n && sorted; k++)
+		sorted = sched[k - 1].due <= sched[k].due;
+	/* installment numbers normally follow due dates; do not rely on it */
+	if (!sorted)
+		qsort(sched, n, sizeof *sched, by_due);
+	struct ds_dpd now;
+	dpd_at(a, sched, n, b->as_of, b->as_of - 1, total, pd->after_rep, &now);
+	if (a->community >= 0) {
+		b->comm_open[a->community]++;
+		b->comm_late[a->community] += now.dpd > 0;
+	}
+	if (now.dpd <= 0 && !b->all_open)
+		return DS_OK;
+	/* delinquent: the past, from the sums up to each cut */
+	int dpd30 = 0, maxdpd = 0;
+	ds_fen upto = total, after = pd->after_rep;
+	for (int j = b->ncuts - 1; j >= 0; j--) {
+		/* upto: payments up to cuts[j]; after: those also after the
+		 * reported date */
+		if (j < b->ncuts - 1) {
+			upto -= paid[j + 1];
+			after -= paid[j + 1];
+		}
+		if (!b->month_end[j] && j != b->cut30)
+			continue;
+		struct ds_dpd past;
+		ds_fen after_j = b->cuts[j] > a->rep_date ? after : 0;
+		dpd_at(a, sched, n, b->cuts[j], b->cuts[j], upto, after_j, &past);
+		if (j == b->cut30)
+			dpd30 = past.dpd;
+		if (b->month_end[j] && past.dpd > maxdpd)
+			maxdpd = past.dpd;
+	}
+	ds_fen inst = 0, due90 = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (sched[k].due >= b->as_of)
+			break;
+		inst = sched[k].amount;
+		if (sched[k].due >= b->as_of - WINDOW)
+			due90 += sched[k].amount;
+	}
+	if (n > 0 && sched[0].due >= b->as_of)
+		inst = sched[0].amount; /* nothing has fallen due yet */
+	struct row *rows = grown(b->rows, &b->rowcap, b->nrows + 1, sizeof *rows);
+	if (!rows)
+		return oom(b);
+	b->rows = rows;
+	float *x = grown(b->x, &b->xcap, (b->nrows + 1) * NFEAT, sizeof *x);
+	if (!x)
+		return oom(b);
+	b->x = x;
+	struct row *r = &b->rows[b->nrows];
+	memset(r, 0, sizeof *r);
+	r->acct = (int32_t)i;
+	r->inst = inst;
+	r->due90 = due90;
+	r->last_call = r->last_reach = r->last_visit = INT64_MIN;
+	r->situation = r->attitude = CAT_NONE;
+	float *f = x + b->nrows * NFEAT;
+	for (int k = 0; k < NFEAT; k++)
+		f[k] = NAN;
+	f[F_DPD] = (float)now.dpd;
+	f[F_OVERDUE] = yuan(now.overdue_fen);
+	f[F_BALANCE] = yuan(a->balance);
+	if (inst > 0) {
+		f[F_INSTALLMENT] = yuan(inst);
+		f[F_MISSED] = (float)((double)now.overdue_fen / (double)inst);
+	}
+	if (a->income >= 0)
+		f[F_INCOME] = yuan(a->income);
+	if (a->income > 0 && inst > 0)
+		f[F_BURDEN] = (float)((double)inst / (double)a->income);
+	if (pd->last != NO_DATE)
+		f[F_DAYS_SINCE_PAYMENT] = (float)(b->as_of - pd->last);
+	f[F_DPD_30D_AGO] = (float)dpd30;
+	f[F_DPD_TREND] = (float)(now.dpd - dpd30);
+	f[F_MAX_DPD] = (float)maxdpd;
+	if (a->product >= 0)
+		f[F_PRODUCT] = (float)a->product;
+	if (a->open != NO_DATE)
+		f[F_MONTHS_ON_BOOK] = (float)months_between(a->open, b->as_of);
+	if (a->birth != NO_DATE)
+		f[F_AGE] = (float)years_between(a->birth, b->as_of);
+	if (a->rate_bp >= 0)
+		f[F_RATE] = (float)((double)a->rate_bp / 100.0);
+	a->row = (int32_t)b->nrows++;
+	return DS_OK;
+}
+
+/*
+ * The schedules in key order, walked alongside the accounts (both sorted
+ * by id, byte-wise: SQLite's BINARY collation and strcmp agree).
+ */
+static ds_err load_installments(struct build *b)
+{
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(b->st,
+	                              "SELECT account_id, due_date, amount_fen FROM installments"
+	                              " ORDER BY account_id, seq",
+	                              &s, b->diag);
+	if (err)
+		return err;
+	struct ds_due *sched = NULL;
+	long n = 0, cap = 0;
+	bool more;
+	err = ds_stmt_step(s, &more, b->diag);
+	for (long i = 0; !err && i < b->nacc; i++) {
+		const char *id = strmap_at(&b->ids, i);
+		n = 0;
+		while (more) {
+			int cmp = strcmp(ds_stmt_text(s, 0), id);
+			if (cmp > 0)
+				break;
+			if (cmp == 0) {
+				struct ds_due *sc = grown(sched, &cap, n + 1, sizeof *sc);
+				if (!sc) {
+					err = oom(b);
+					break;
+				}
+				sched = sc;
+				sched[n++] = (struct ds_due){ cached_date(&b->dates, s, 1, 0),
+					                      ds_stmt_int(s, 2) };
+			}
+			if ((err = ds_stmt_step(s, &more, b->diag)))
+				break;
+		}
+		if (!err)
+			err = account_done(b, i, sched, (size_t)n);
+	}
+	ds_stmt_done(s);
+	ds_free(sched);
+	/* the sums have served */
+	ds_free(b->paid_mem);
+	b->paid_mem = NULL;
+	b->paid = NULL;
+	return err;
+}
+
+/* --------------------------------------------------- contacts and visits */
+
+enum outcome {
+	O_OTHER,
+	O_CONNECTED,
+	O_PROMISE,
+	O_MET_BORROWER,
+	O_REFUSED,
+	O_DISPUTE,
+	O_INVALID_NUMBER,
+};
+
+static enum outcome outcome_of(const char *s)
+{
+	switch (s[0]) {
+	case 'c':
+		return strcmp(s, "connected") == 0 ? O_CONNECTED : O_OTHER;
+	case 'p':
+		return strcmp(s, "promise") == 0 ? O_PROMISE : O_OTHER;
+	case 'm':
+		return strcmp(s, "met_borrower") == 0 ? O_MET_BORROWER : O_OTHER;
+	case 'r':
+		return strcmp(s, "refused") == 0 ? O_REFUSED : O_OTHER;
+	case 'd':
+		return strcmp(s, "dispute") == 0 ? O_DISPUTE : O_OTHER;
+	case 'i':
+		return strcmp(s, "invalid_number") == 0 ? O_INVALID_NUMBER : O_OTHER;
+	default:
+		return O_OTHER;
+	}
+}
+
+/* The local date of an instant before the cut-off: whole days back from it. */
+static ds_date local_day(const struct build *b, const struct zone *z, ds_time t)
+{
+	return b->as_of + (ds_date)floor_div(t - z->cut, DAY_S);
+}
+
+static ds_err add_promise(struct build *b, long row, ds_date day)
+{
+	struct promise *pr = grown(b->prom, &b->pcap, b->nprom + 1, sizeof *pr);
+	if (!pr)
+		return oom(b);
+	b->prom = pr;
+	b->prom[b->nprom++] = (struct promise){ (int32_t)row, day };
+	return DS_OK;
+}
+
+/* The row of an account id (*acct its account), or -1 when it is not a
+ * delinquent account. */
+static long row_of(const struct build *b, const char *id, long *acct)
+{
+	*acct = strmap_find(&b->ids, id);
+	return *acct >= 0 ? b->acc[*acct].row : -1;
+}
+
+enum channel { CH_OTHER, CH_CALL, CH_SMS, CH_VISIT };
+
+/* A contact row waiting in a batch, as the payments do (flush_payments). */
+struct contact {
+	uint64_t h;
+	size_t len;
+	long acct, row;
+	ds_time at;
+	enum channel ch;
+	enum outcome o;
+	char id[KEY_INLINE];
+};
+
+static ds_err add_contact(struct build *b, const struct contact *c)
+{
+	struct row *w = &b->rows[c->row];
+	const struct zone *z = &b->zones[b->acc[c->acct].zone];
+	if (c->at >= z->cut)
+		return DS_OK; /* on or after as_of there */
+	enum outcome o = c->o;
+	bool reached = o == O_CONNECTED || o == O_PROMISE || o == O_MET_BORROWER;
+	if (c->ch == CH_CALL && c->at >= w->last_call) {
+		w->last_call = c->at;
+		w->last_call_invalid = o == O_INVALID_NUMBER;
+	}
+	if (reached && c->at > w->last_reach)
+		w->last_reach = c->at;
+	if (c->at < z->start)
+		return DS_OK;
+	switch (c->ch) {
+	case CH_CALL:
+		w->calls++;
+		w->calls_reached += o == O_CONNECTED || o == O_PROMISE;
+		break;
+	case CH_SMS:
+		w->sms++;
+		break;
+	case CH_VISIT:
+		w->visits++;
+		w->visits_met += o == O_MET_BORROWER;
+		break;
+	case CH_OTHER:
+		break;
+	}
+	w->refusals += o == O_REFUSED || o == O_DISPUTE;
+	if (o != O_PROMISE)
+		return DS_OK;
+	w->promises++;
+	return add_promise(b, c->row, local_day(b, z, c->at));
+}
+
+static ds_err flush_contacts(struct build *b, struct contact *q, int n)
+{
+	const struct strmap *m = &b->ids;
+	for (int k = 0; k < n && m->nslots; k++)
+		__builtin_prefetch(&m->slot[q[k].h & (m->nslots - 1)]);
+	for (int k = 0; k < n; k++) {
+		q[k].acct = strmap_find_h(m, q[k].id, q[k].len, q[k].h);
+		if (q[k].acct >= 0)
+			__builtin_prefetch(&b->acc[q[k].acct]);
+	}
+	for (int k = 0; k < n; k++) {
+		q[k].row = q[k].acct >= 0 ? b->acc[q[k].acct].row : -1;
+		if (q[k].row >= 0)
+			__builtin_prefetch(&b->rows[q[k].row], 1);
+	}
+	ds_err err = DS_OK;
+	for (int k = 0; k < n && !err; k++)
+		if (q[k].row >= 0)
+			err = add_contact(b, &q[k]);
+	return err;
+}
+
+static enum channel channel_of(const char *s)
+{
+	if (strcmp(s, "call") == 0)
+		return CH_CALL;
+	if (strcmp(s, "sms") == 0)
+		return CH_SMS;
+	return strcmp(s, "visit") == 0 ? CH_VISIT : CH_OTHER;
+}
+
+static ds_err load_contacts(struct build *b)
+{
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(b->st,
+	                              "SELECT account_id, started_at, channel, outcome"
+	                              " FROM contacts WHERE started_at < ?",
+	                              &s, b->diag);
+	if (err)
+		return err;
+	ds_stmt_bind_int(s, 1, b->max_cut);
+	struct contact q[BATCH];
+	int n = 0;
+	bool more;
+	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
+		const char *id = ds_stmt_text(s, 0);
+		struct contact *c = &q[n];
+		c->h = hash_str(id, &c->len);
+		c->at = ds_stmt_int(s, 1);
+		c->ch = channel_of(ds_stmt_text(s, 2));
+		c->o = outcome_of(ds_stmt_text(s, 3));
+		if (c->len >= KEY_INLINE) {
+			/* too long to queue: at once */
+			c->acct = strmap_find_h(&b->ids, id, c->len, c->h);
+			c->row = c->acct >= 0 ? b->acc[c->acct].row : -1;
+			if (c->row >= 0 && (err = add_contact(b, c)))
+				break;
+			continue;
+		}
+		memcpy(c->id, id, c->len + 1);
+		if (++n == BATCH) {
+			if ((err = flush_contacts(b, q, n)))
+				break;
+			n = 0;
+		}
+	}
+	if (!err)
+		err = flush_contacts(b, q, n);
+	ds_stmt_done(s);
+	return err;
+}
+
+/* The visits table: what the collector found at the latest visit. */
+static ds_err load_visits(struct build *b)
+{
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(b->st,
+	                              "SELECT account_id, checked_in_at, coalesce(situation, ''),"
+	                              " coalesce(attitude, '') FROM visits"
+	                              " WHERE checked_in_at IS NOT NULL AND checked_in_at < ?",
+	                              &s, b->diag);
+	if (err)
+		return err;
+	ds_stmt_bind_int(s, 1, b->max_cut);
+	bool more;
+	long last;
+	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
+		long r = row_of(b, ds_stmt_text(s, 0), &last);
+		if (r < 0)
+			continue;
+		struct row *w = &b->rows[r];
+		ds_time at = ds_stmt_int(s, 1);
+		if (at >= b->zones[b->acc[last].zone].cut || at < w->last_visit)
+			continue;
+		w->last_visit = at;
+		w->situation = (int8_t)visit_category(situations, ds_stmt_text(s, 2));
+		w->attitude = (int8_t)visit_category(attitudes, ds_stmt_text(s, 3));
+	}
+	ds_stmt_done(s);
+	return err;
+}
+
+/* Promises recorded in the promises table (field work), besides contacts. */
+static ds_err load_promises(struct build *b)
+{
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(b->st,
+	                              "SELECT account_id, created_at FROM promises"
+	                              " WHERE created_at < ?",
+	                              &s, b->diag);
+	if (err)
+		return err;
+	ds_stmt_bind_int(s, 1, b->max_cut);
+	bool more;
+	long last;
+	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
+		long r = row_of(b, ds_stmt_text(s, 0), &last);
+		if (r < 0)
+			continue;
+		const struct zone *z = &b->zones[b->acc[last].zone];
+		ds_time at = ds_stmt_int(s, 1);
+		if (at < z->start || at >= z->cut)
+			continue;
+		b->rows[r].promises++;
+		if ((err = add_promise(b, r, local_day(b, z, at))))
+			break;
+	}
+	ds_stmt_done(s);
+	return err;
+}
+
+/* ------------------------------------------------------------ the rest */
+
+static int by_row_day(const void *p, const void *q)
+{
+	const struct promise *x = p, *y = q;
+	if (x->row != y->row)
+		return (x->row > y->row) - (x->row < y->row);
+	return (x->day > y->day) - (x->day < y->day);
+}
+
+/* Whether some date of the sorted dates[0..n) is in [from, to]. */
+static bool any_between(const ds_date *dates, long n, ds_date from, ds_date to)
+{
+	for (long k = 0; k < n && dates[k] <= to; k++)
+		if (dates[k] >= from)
+			return true;
+	return false;
+}
+
+/* The features from the last 90 days' payments, promises and contacts. */
+static ds_err finish_rows(struct build *b)
+{
+	/* the recent payments of delinquent accounts, grouped by row */
+	long *first = ds_calloc((size_t)b->nrows + 2, sizeof *first);
+	long n = 0;
+	for (long k = 0; first && k < b->nrecent; k++) {
+		int32_t r = b->acc[b->recent[k].acct].row;
+		if (r >= 0) {
+			first[r + 2]++;
+			n++;
+		}
+	}
+	ds_date *dates = first ? ds_malloc((size_t)n * sizeof *dates + 1) : NULL;
+	ds_fen *amounts = dates ? ds_malloc((size_t)n * sizeof *amounts + 1) : NULL;
+	if (!amounts) {
+		ds_free(first);
+		ds_free(dates);
+		return oom(b);
+	}
+	for (long r = 0; r < b->nrows; r++)
+		first[r + 2] += first[r + 1];
+	for (long k = 0; k < b->nrecent; k++) {
+		int32_t r = b->acc[b->recent[k].acct].row;
+		if (r >= 0) {
+			long at = first[r + 1]++;
+			dates[at] = b->recent[k].date;
+			amounts[at] = b->recent[k].amount;
+		}
+	}
+	/* now first[r] .. first[r + 1] is row r's */
+	if (b->nprom)
+		qsort(b->prom, (size_t)b->nprom, sizeof *b->prom, by_row_day);
+	long p = 0;
+	for (long r = 0; r < b->nrows; r++) {
+		struct row *w = &b->rows[r];
+		const struct acct *a = &b->acc[w->acct];
+		float *f = b->x + r * NFEAT;
+		long lo = first[r], cnt = first[r + 1] - first[r];
+		ds_fen sum = 0;
+		int partial = 0;
+		for (long k = lo; k < lo + cnt; k++) {
+			sum += amounts[k];
+			partial += amounts[k] < w->inst;
+		}
+		if (cnt > 1)
+			qsort(dates + lo, (size_t)cnt, sizeof *dates, by_date);
+		f[F_PAYMENTS] = (float)cnt;
+		if (w->inst > 0)
+			f[F_PARTIAL] = (float)partial;
+		if (w->due90 > 0) {
+			double ratio = (double)sum / (double)w->due90;
+			f[F_PAID_RATIO] = (float)(ratio > 2 ? 2 : ratio);
+		}
+		/* promises: kept by a payment within 7 days; one whose 7 days
+		 * are not over yet and not kept so far is left out */
+		int kept = 0, judged = 0;
+		for (; p < b->nprom && b->prom[p].row == r; p++) {
+			ds_date day = b->prom[p].day;
+			if (any_between(dates + lo, cnt, day, day + KEEP_DAYS)) {
+				kept++;
+				judged++;
+			} else if (day + KEEP_DAYS < b->as_of) {
+				judged++;
+			}
+		}
+		f[F_CALLS] = (float)w->calls;
+		if (w->calls > 0)
+			f[F_CALL_REACH] = (float)w->calls_reached / (float)w->calls;
+		f[F_SMS] = (float)w->sms;
+		f[F_VISITS] = (float)w->visits;
+		if (w->visits > 0)
+			f[F_VISIT_MET] = (float)w->visits_met / (float)w->visits;
+		f[F_PROMISES] = (float)w->promises;
+		if (judged > 0)
+			f[F_PROMISE_KEPT] = (float)kept / (float)judged;
+		f[F_REFUSALS] = (float)w->refusals;
+		f[F_INVALID_NUMBER] = w->last_call_invalid ? 1.0f : 0.0f;
+		if (w->last_reach != INT64_MIN)
+			f[F_DAYS_SINCE_REACHED] =
+			        (float)(b->as_of - local_day(b, &b->zones[a->zone], w->last_reach));
+		f[F_SITUATION] = (float)w->situation;
+		f[F_ATTITUDE] = (float)w->attitude;
+		if (a->community >= 0)
+			f[F_COMMUNITY] = (float)((double)b->comm_late[a->community] /
+			                         (double)b->comm_open[a->community]);
+	}
+	ds_free(first);
+	ds_free(dates);
+	ds_free(amounts);
+	return DS_OK;
+}
+
+static ds_err make_dataset(struct build *b, ds_dataset **out)
+{
+	ds_dataset *d;
+	if (ds_dataset_new(NFEAT, b->nrows, false, &d))
+		return oom(b);
+	d->when = ds_calloc((size_t)b->nrows + 1, sizeof *d->when);
+	d->id = ds_calloc((size_t)b->nrows + 1, sizeof *d->id);
+	if (!d->when || !d->id) {
+		ds_dataset_free(d);
+		return oom(b);
+	}
+	for (int k = 0; k < NFEAT; k++) {
+		struct ds_feature *ft = &d->feat[k];
+		ds_strlcpy(ft->name, docs[k].name, sizeof ft->name);
+		const char *const *cats = categories(k);
+		ft->categorical = cats != NULL;
+		ft->monotone = cats ? 0 : directions[k];
+		for (int c = 0; cats && cats[c]; c++)
+			ds_strlcpy(ft->cats[ft->ncat++], cats[c], sizeof ft->cats[0]);
+	}
+	if (b->nrows)
+		memcpy(d->x, b->x, (size_t)b->nrows * NFEAT * sizeof *d->x);
+	for (long r = 0; r < b->nrows; r++) {
+		const char *id = strmap_at(&b->ids, b->rows[r].acct);
+		if (strlen(id) >= sizeof d->id[r]) {
+			ds_dataset_free(d);
+			return ds_diag_set(b->diag, DS_ETOOBIG, NULL, 0, "account_id",
+			                   "account %s: ids of over %zu characters do not fit a "
+			                   "dataset's row key",
+			                   id, sizeof d->id[r] - 1);
+		}
+		ds_strlcpy(d->id[r], id, sizeof d->id[r]);
+		d->when[r] = b->as_of;
+	}
+	*out = d;
+	return DS_OK;
+}
+
+ds_err ds_features_build(struct ds_store *st, ds_date as_of, unsigned flags, ds_dataset **out,
+                         struct ds_diag *diag)
+{
+	struct build b;
+	memset(&b, 0, sizeof b);
+	b.st = st;
+	b.as_of = as_of;
+	b.all_open = flags & DS_FEATURES_ALL_OPEN;
+	b.diag = diag;
+	ds_err err;
+	if (!(err = load_accounts(&b)) && !(err = load_payments(&b)) &&
+	    !(err = load_installments(&b)) && !(err = load_contacts(&b)) &&
+	    !(err = load_visits(&b)) && !(err = load_promises(&b)) && !(err = finish_rows(&b)))
+		err = make_dataset(&b, out);
+	strmap_free(&b.ids);
+	strmap_free(&b.comms);
+	for (long z = 0; z < b.nzones; z++)
+		ds_free(b.zones[z].name);
+	ds_free(b.zones);
+	ds_free(b.acc);
+	ds_free(b.comm_open);
+	ds_free(b.comm_late);
+	ds_free(b.paid_mem);
+	ds_free(b.recent);
+	ds_free(b.rows);
+	ds_free(b.x);
+	ds_free(b.prom);
+	return err;
 }

@@ -39,8 +39,9 @@ static void add_reasons(struct ds_buf *b, const ds_model *m, const struct ds_rea
 	ds_buf_adds(b, "]");
 }
 
-ds_err ds_score_portfolio(ds_store *st, ds_date as_of, const struct ds_quadrant_cuts *cuts,
-                          struct ds_score_run *out, struct ds_diag *diag)
+ds_err ds_score_portfolio(ds_store *st, ds_date as_of, unsigned flags,
+                          const struct ds_quadrant_cuts *cuts, struct ds_score_run *out,
+                          struct ds_diag *diag)
 {
 	memset(out, 0, sizeof *out);
 	out->as_of = as_of;
@@ -57,7 +58,7 @@ ds_err ds_score_portfolio(ds_store *st, ds_date as_of, const struct ds_quadrant_
 	out->ability_model = ea.model_id;
 	out->willingness_model = ew.model_id;
 	double t0 = now();
-	if ((err = ds_features_build(st, as_of, &d, diag)))
+	if ((err = ds_features_build(st, as_of, flags, &d, diag)))
 		goto done;
 	double t1 = now();
 	out->seconds_features = t1 - t0;

@@ -58,7 +58,7 @@ ds_err ds_training_set(ds_store *st, enum ds_target t, ds_date observed_until, i
 	for (int i = snapshots - 1; i >= 0 && !err; i--) {
 		ds_dataset *snap;
 		ds_date day = last - (ds_date)i * step_days;
-		if ((err = ds_features_build(st, day, &snap, diag)))
+		if ((err = ds_features_build(st, day, 0, &snap, diag)))
 			break;
 		/* the label needs y; a features dataset comes unlabelled */
 		if (!snap->y && !(snap->y = ds_calloc((size_t)snap->nrows + 1, sizeof *snap->y)))

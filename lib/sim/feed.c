@@ -384,8 +384,8 @@ ds_err ds_world_write_truth(const ds_world *w, const char *path, struct ds_diag 
 		        (b->attitude == AT_HOSTILE ? w->p.hostile_complaint : 1) *
 		        (b->type == TY_DISPUTE || b->type == TY_FRAUD ? w->p.dispute_complaint : 1);
 		static const char *const attitudes[] = { "cooperative", "neutral", "hostile" };
-		fprintf(f, ",%.4f,%.4f,%s,%s\n", c > 1 ? 1 : c, b->capacity, sim_type_names[b->type],
-		        attitudes[b->attitude]);
+		fprintf(f, ",%.4f,%.4f,%s,%s\n", c > 1 ? 1 : c, b->capacity,
+		        sim_type_names[b->type], attitudes[b->attitude]);
 	}
 	return close_file(f, path, diag);
 }

@@ -69,6 +69,13 @@ void cli_print_json(json_t *v);
 void cli_progress(struct cli *c, const char *label, uint64_t done, uint64_t total);
 void cli_progress_end(struct cli *c);
 
+/*
+ * Trains both targets' models from the store (default settings, the first
+ * of each kind becoming champion) and scores the delinquent accounts on
+ * as_of, printing no reports (the demo's last step). Returns an exit code.
+ */
+int cli_model_bootstrap(struct cli *c, ds_date as_of);
+
 #endif
 
 /*

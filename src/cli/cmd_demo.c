@@ -79,12 +79,18 @@ static int run(struct cli *c, int argc, char **argv)
 		rc = cli_import(c, st, files[i].kind, one, 1, NULL, "utf-8", NULL);
 	}
 	ds_store_close(st);
+	char day[11];
+	ds_date_format(as_of, day);
+	/* ability and willingness: both models trained on the city's year,
+	 * then every delinquent account scored */
+	if (!rc && !was_quiet)
+		fprintf(stderr, "demo: training the ability and willingness models, scoring\n");
+	if (!rc)
+		rc = cli_model_bootstrap(c, as_of);
 	c->json = was_json;
 	c->quiet = was_quiet;
 	if (rc)
 		return rc;
-	char day[11];
-	ds_date_format(as_of, day);
 	char *sargv[] = { "summary", "--as-of", day, NULL };
 	optind = 0;
 	rc = cli_find("summary")->run(c, 3, sargv);
@@ -92,7 +98,11 @@ static int run(struct cli *c, int argc, char **argv)
 		fprintf(stderr,
 		        "\nThe demo database is %s. Try:\n"
 		        "  doorstep --db %s dpd --as-of %s | head\n"
+		        "  doorstep --db %s model list\n"
+		        "  doorstep --db %s model validate --target ability --as-of %s\n"
 		        "  doorstep --db %s import payments --help\n",
+		        ds_config_str(&c->cfg, DS_CFG_DB_PATH),
+		        ds_config_str(&c->cfg, DS_CFG_DB_PATH), day,
 		        ds_config_str(&c->cfg, DS_CFG_DB_PATH),
 		        ds_config_str(&c->cfg, DS_CFG_DB_PATH), day,
 		        ds_config_str(&c->cfg, DS_CFG_DB_PATH));

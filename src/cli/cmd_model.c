@@ -112,6 +112,7 @@ struct train_args {
 	int folds, snapshots, step_days;
 	bool promote;
 	bool validate_only; /* report, store nothing: the champion's options */
+	bool silent;        /* train and register without printing a report */
 	struct ds_train_opts trees, card;
 };
 
@@ -240,7 +241,7 @@ static int train_store(struct cli *c, struct train_args *a)
 	if (!err)
 		err = ds_training_set(st, t, as_of, a->snapshots, a->step_days, &ds, &d);
 	if (!err)
-		err = ds_features_build(st, as_of, &today, &d);
+		err = ds_features_build(st, as_of, 0, &today, &d);
 	if (!err)
 		err = ds_model_validate(ds, o, a->folds, today->nrows ? today : NULL, v, &d);
 	if (!err && a->validate_only) {
@@ -284,6 +285,8 @@ static int train_store(struct cli *c, struct train_args *a)
 		if (err == DS_ENOMEM && !d.msg[0])
 			ds_diag_set(&d, err, NULL, 0, NULL, "out of memory");
 		rc = cli_fail(c, err, &d);
+	} else if (a->silent) {
+		/* the caller speaks */
 	} else if (c->json) {
 		json_error_t je;
 		cli_print_json(json_pack("{s:I, s:s, s:i, s:s, s:b, s:s, s:o}", "model_id",
@@ -338,7 +341,7 @@ static int cmd_train(struct cli *c, int argc, char **argv, bool validate_only)
 	ds_train_opts_default(DS_MODEL_SCORECARD, &a.card);
 	int ch, n;
 	double x;
-	optind = 1;
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -478,7 +481,7 @@ static int cuts(struct cli *c, struct ds_quadrant_cuts *q)
 	return EXIT_OK;
 }
 
-static int cmd_score(struct cli *c, ds_store *st, const char *as_of_arg)
+static int cmd_score(struct cli *c, ds_store *st, const char *as_of_arg, bool all)
 {
 	ds_date as_of;
 	int rc = cli_as_of(c, as_of_arg, &as_of);
@@ -489,7 +492,7 @@ static int cmd_score(struct cli *c, ds_store *st, const char *as_of_arg)
 	struct ds_score_run r;
 	struct ds_diag d;
 	ds_diag_clear(&d);
-	ds_err err = ds_score_portfolio(st, as_of, &q, &r, &d);
+	ds_err err = ds_score_portfolio(st, as_of, all ? DS_FEATURES_ALL_OPEN : 0, &q, &r, &d);
 	if (err)
 		return cli_fail(c, err, &d);
 	char day[11];
@@ -506,9 +509,9 @@ static int cmd_score(struct cli *c, ds_store *st, const char *as_of_arg)
 		                         r.seconds_models, "seconds_writing", r.seconds_writing));
 		return EXIT_OK;
 	}
-	printf("scored %ld delinquent accounts on %s with models %ld (ability) and %ld "
+	printf("scored %ld %s accounts on %s with models %ld (ability) and %ld "
 	       "(willingness)\n",
-	       r.accounts, day, r.ability_model, r.willingness_model);
+	       r.accounts, all ? "open" : "delinquent", day, r.ability_model, r.willingness_model);
 	static const char *const zh[4] = { "有能力 有意愿", "有能力 无意愿", "无能力 有意愿",
 		                           "无能力 无意愿" };
 	for (int i = 0; i < 4; i++)
@@ -612,15 +615,20 @@ static int with_store(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "as-of", required_argument, NULL, 'a' },
+		{ "all", no_argument, NULL, 'A' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *as_of = NULL;
+	bool all = false;
 	int ch;
-	optind = 1;
+	optind = 0; /* GNU getopt: a full reset, argument permutation included */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'a')
+		if (ch == 'a')
+			as_of = optarg;
+		else if (ch == 'A' && strcmp(argv[0], "score") == 0)
+			all = true;
+		else
 			return cli_usage(&cli_cmd_model, "unknown option");
-		as_of = optarg;
 	}
 	const char *sub = argv[0];
 	int rest = argc - optind;
@@ -637,11 +645,51 @@ static int with_store(struct cli *c, int argc, char **argv)
 	else if (promote)
 		rc = cmd_promote(c, st, args[0]);
 	else if (strcmp(sub, "score") == 0)
-		rc = cmd_score(c, st, as_of);
+		rc = cmd_score(c, st, as_of, all);
 	else
 		rc = cmd_explain(c, st, args[0], as_of);
 	ds_store_close(st);
 	return rc;
+}
+
+int cli_model_bootstrap(struct cli *c, ds_date as_of)
+{
+	char day[11];
+	ds_date_format(as_of, day);
+	const char *targets[2] = { "ability", "willingness" };
+	for (int i = 0; i < 2; i++) {
+		struct train_args a = { .family = "trees",
+			                .target = targets[i],
+			                .as_of = day,
+			                .folds = 5,
+			                .snapshots = 6,
+			                .step_days = 30,
+			                .silent = true };
+		ds_train_opts_default(DS_MODEL_TREES, &a.trees);
+		ds_train_opts_default(DS_MODEL_SCORECARD, &a.card);
+		int rc = train_store(c, &a);
+		if (rc)
+			return rc;
+	}
+	ds_store *st;
+	int rc = cli_open_store(c, false, &st);
+	if (rc)
+		return rc;
+	struct ds_quadrant_cuts q;
+	cuts(c, &q);
+	struct ds_score_run r;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	ds_err err = ds_score_portfolio(st, as_of, 0, &q, &r, &d);
+	ds_store_close(st);
+	if (err)
+		return cli_fail(c, err, &d);
+	if (!c->quiet)
+		fprintf(stderr,
+		        "demo: %ld delinquent accounts scored (ability model %ld, "
+		        "willingness model %ld)\n",
+		        r.accounts, r.ability_model, r.willingness_model);
+	return EXIT_OK;
 }
 
 static int run(struct cli *c, int argc, char **argv)
@@ -671,7 +719,7 @@ const struct cli_command cli_cmd_model = {
 	"       model train --target ability|willingness [--family trees|scorecard]\n"
 	"                   [--as-of D] [--snapshots N] [--step-days N] [--promote] [...]\n"
 	"       model validate --target ability|willingness [--as-of D] [--json]\n"
-	"       model score [--as-of D]\n"
+	"       model score [--as-of D] [--all]\n"
 	"       model explain ACCOUNT [--as-of D]\n"
 	"       model list\n"
 	"       model promote MODEL_ID",
@@ -694,7 +742,8 @@ const struct cli_command cli_cmd_model = {
 	"              becomes the champion.\n"
 	"validate      the same report for the champion's settings on today's data\n"
 	"              (or for --csv), storing nothing.\n"
-	"score         scores every delinquent account with both champions: ability\n"
+	"score         scores every delinquent account (--all: every open account)\n"
+	"              with both champions: ability\n"
 	"              and willingness (0-1, higher is better), the quadrant by\n"
 	"              [model] ability_cut_pct and willingness_cut_pct, and up to four\n"
 	"              reasons for each score; written to the store per account per day.\n"

@@ -72,4 +72,65 @@ assert_status 2
 ds model frobnicate
 assert_status 2
 
+# --- the bank's path: the demo city trains both targets and scores
+export DOORSTEP_DEMO_BORROWERS=600 DOORSTEP_DEMO_DIR=city
+ds_ok demo --as-of 2026-11-29
+DB=city/doorstep.db
+B="--db $DB"
+ds_ok $B --json model list
+assert_eq 2 "$(jv "SELECT count(*) FROM json_each('$(cat "$OUT")') WHERE json_extract(value,'\$.champion')")" "champions after the demo"
+assert_query "ability|1|1" "SELECT kind, version, champion FROM models WHERE kind='ability'"
+scored=$(q "SELECT count(*) FROM scores WHERE score_date='2026-11-29'")
+[ "$scored" -gt 20 ] || fail "the demo should score the delinquent accounts, scored $scored"
+assert_query 0 "SELECT count(*) FROM scores WHERE ability IS NULL OR willingness IS NULL OR quadrant IS NULL OR reasons IS NULL OR ability < 0 OR ability > 1 OR willingness < 0 OR willingness > 1"
+assert_query 0 "SELECT count(*) FROM scores s WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.model_id = s.ability_model_id AND m.kind = 'ability') OR NOT EXISTS (SELECT 1 FROM models m WHERE m.model_id = s.willingness_model_id AND m.kind = 'willingness')"
+assert_query 0 "SELECT count(*) FROM scores WHERE quadrant NOT IN ('able_willing','able_unwilling','unable_willing','unable_unwilling')"
+# the quadrant follows the cut-offs (50 %)
+assert_query 0 "SELECT count(*) FROM scores WHERE quadrant <> CASE WHEN ability >= 0.5 THEN 'able_' ELSE 'unable_' END || CASE WHEN willingness >= 0.5 THEN 'willing' ELSE 'unwilling' END"
+# each score's reasons: at most four, named features of the model
+assert_query 0 "SELECT count(*) FROM scores WHERE json_array_length(json_extract(reasons,'\$.ability')) > 4 OR json_array_length(json_extract(reasons,'\$.willingness')) > 4"
+
+# --- explain: both scores, quadrant and reasons, in Chinese and English
+acct=$(q "SELECT account_id FROM scores ORDER BY ability, account_id LIMIT 1")
+ds_ok $B model explain "$acct" --as-of 2026-11-29
+assert_contains stdout "$acct, scored 2026-11-29"
+assert_contains stdout "还款能力 ability"
+assert_contains stdout "还款意愿 willingness"
+assert_contains stdout "quadrant: $(q "SELECT quadrant FROM scores WHERE account_id='$acct'")"
+assert_contains stdout "what lowers ability most:"
+ds_ok $B --json model explain "$acct" --as-of 2026-11-29
+assert_eq "$acct" "$(jv "SELECT json_extract('$(cat "$OUT")','\$.account_id')")" "explain --json account"
+ds $B model explain NO-SUCH-ACCOUNT --as-of 2026-11-29
+assert_status 3
+assert_contains stderr "no score for this account"
+
+# --- versions and champions: a scorecard is version 2, not yet champion
+ds_ok $B model train --target ability --family scorecard --as-of 2026-11-29
+assert_contains stdout "scorecard: 5-fold cross-validation on"
+assert_contains stdout "out of time (2026-10-30"
+assert_contains stdout "PSI against the scoring population"
+assert_query "2|scorecard|0" "SELECT version, json_extract(params,'\$.family'), champion FROM models WHERE kind='ability' AND version=2"
+# the same data, the same fingerprint
+assert_query 1 "SELECT count(DISTINCT data_fingerprint) FROM models WHERE kind='ability'"
+card=$(q "SELECT model_id FROM models WHERE kind='ability' AND version=2")
+ds_ok $B model promote "$card"
+assert_query "$card" "SELECT model_id FROM models WHERE kind='ability' AND champion=1"
+ds_ok $B model score --as-of 2026-11-29
+assert_query "$scored" "SELECT count(*) FROM scores WHERE score_date='2026-11-29'"
+assert_query "$card" "SELECT DISTINCT ability_model_id FROM scores WHERE score_date='2026-11-29'"
+ds $B model promote 999
+assert_status 3
+assert_contains stderr "no model 999"
+# every write is audited
+assert_query "2|1|2" "SELECT sum(action='model.train') - 1, sum(action='model.promote') - 2, sum(action='model.score') FROM audit_log"
+
+# --- validate: the champion's settings on today's data, nothing stored
+before=$(count models)
+ds_ok $B --json model validate --target willingness --as-of 2026-11-29
+assert_eq trees "$(jv "SELECT json_extract('$(cat "$OUT")','\$.family')")" "validated family"
+assert_eq 1 "$(jv "SELECT json_extract('$(cat "$OUT")','\$.cv.auc') > 0.5")" "willingness AUC above chance"
+assert_eq "$before" "$(count models)" "validate stores no model"
+ds $B model validate --target nonsense
+assert_status 2
+
 ds_finish
