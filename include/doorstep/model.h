@@ -39,7 +39,7 @@ typedef struct ds_dataset {
 	float *x;       /* nrows x nfeat, row-major; NAN = missing */
 	float *y;       /* 0/1 per row, or NULL when unlabelled */
 	ds_date *when;  /* per row: the as-of date (out-of-time splits), or NULL */
-	char (*id)[40]; /* per row: a key (account id), or NULL */
+	char (*id)[65]; /* per row: a key (account id, up to 64 bytes), or NULL */
 } ds_dataset;
 
 /* An empty dataset with room for `nrows` rows of `nfeat` features (x filled

@@ -98,7 +98,7 @@ struct reading {
 	float *num;  /* nrows x nfeat: the number, or NAN */
 	int8_t *cat; /* nrows x nfeat: the category index, -1 none */
 	float *y;
-	char (*id)[40];
+	char (*id)[65];
 };
 
 static bool parse_number(const char *s, float *out)

@@ -523,13 +523,11 @@ static void assign(struct label *l, enum ds_target t)
 		if (!w->open) {
 			/* not yet observed, or not in the store */
 		} else if (t == DS_TARGET_ABILITY) {
-			/* delinquent, and not refusing: refusals say nothing of
-			 * capacity */
-			if (w->dpd > 0 && !w->refused) {
-				ds_fen due =
-				        w->inst > 0 && w->inst < w->overdue ? w->inst : w->overdue;
-				y = w->paid_in < due ? 1.0f : 0.0f;
-			}
+			/* delinquent, and shown willing by paying something
+			 * without refusing: how much they paid is then a matter
+			 * of capacity; not paying at all says nothing of it */
+			if (w->dpd > 0 && !w->refused && w->paid_in > 0)
+				y = w->paid_in < w->overdue ? 1.0f : 0.0f;
 		} else if (w->first_reach != INT64_MAX) {
 			ds_date reach = day_in(w, w->first_reach);
 			bool unwilling = w->refused || !paid_between(l->pays + p0, p - p0, reach,

@@ -492,16 +492,22 @@ static void ability_target(void **state)
 	ds_date obs = D(2025, 6, 30); /* the window's last day */
 	enum ds_target t = DS_TARGET_ABILITY;
 	assert_string_equal(ds_target_name(t), "ability");
-	/* A1 paid a full installment (1000.00 of 2300.00 overdue) */
-	assert_true(label(st, d, t, obs, "A1") == 0.0f);
+	/* A1 paid 1000.00 of 2300.00 overdue: willing, short of clearing */
+	assert_true(label(st, d, t, obs, "A1") == 1.0f);
 	/* A3 has no schedule: 500.00 against 2000.00 overdue */
 	assert_true(label(st, d, t, obs, "A3") == 1.0f);
 	/* A5 refused: outside the population */
 	assert_true(isnan(label(st, d, t, obs, "A5")));
-	/* A6 paid 200.00 of a 300.00 installment */
+	/* A6 paid 200.00 of its 300.00 overdue */
 	assert_true(label(st, d, t, obs, "A6") == 1.0f);
-	/* A7 paid exactly its 400.00 */
+	/* A7 paid exactly its 400.00 overdue: cleared */
 	assert_true(label(st, d, t, obs, "A7") == 0.0f);
+	/* in the first ten days A6 paid nothing: not paying at all says
+	 * nothing of capacity, so it is outside the population */
+	struct ds_diag diag;
+	assert_int_equal(ds_targets_label(st, t, 10, D(2025, 6, 10), d, &diag), DS_OK);
+	assert_true(isnan(d->y[row(d, "A6")]));
+	assert_true(d->y[row(d, "A1")] == 1.0f); /* paid 06-03, short */
 	/* a day short of the window: nothing is labelled */
 	for (long r = 0; r < d->nrows; r++)
 		assert_true(isnan(label(st, d, t, obs - 1, d->id[r])));
