@@ -44,10 +44,12 @@ double model_points(const ds_model *m, double margin);
 
 ds_err trees_train(ds_model *m, const ds_dataset *d, const long *rows, long n,
                    struct ds_diag *diag);
-/* Margins of n rows; with shap (n x (nfeat + 1), the bias last) the
- * TreeSHAP contributions per model feature too. */
+/* Margins of n rows; with CONTRIB_EXACT also the TreeSHAP contributions
+ * per model feature in shap (n x (nfeat + 1), the bias last). */
+enum contribs { CONTRIB_NONE, CONTRIB_EXACT };
 ds_err trees_margin(const ds_model *m, const struct feature_map *map, const ds_dataset *d,
-                    const long *rows, long n, double *margin, double *shap, struct ds_diag *diag);
+                    const long *rows, long n, enum contribs how, double *margin, double *shap,
+                    struct ds_diag *diag);
 ds_err trees_save(const ds_model *m, json_t **out, struct ds_diag *diag);
 ds_err trees_load(ds_model *m, json_t *j, struct ds_diag *diag);
 void trees_free(ds_model *m);

@@ -199,7 +199,8 @@ ds_err ds_model_predict(const ds_model *m, const ds_dataset *d, const long *rows
 			if (all)
 				for (long k = 0; k < n; k++)
 					all[k] = at + k;
-			err = trees_margin(m, map, d, all ? all : rows + at, n, p + at, NULL, diag);
+			err = trees_margin(m, map, d, all ? all : rows + at, n, CONTRIB_NONE,
+			                   p + at, NULL, diag);
 		}
 		ds_free(all);
 	} else if (!err) {
@@ -242,7 +243,7 @@ ds_err ds_model_explain(const ds_model *m, const ds_dataset *d, long row, double
 	ds_err err = map && w ? model_map(m, d, map, diag)
 	                      : ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 	if (!err && m->family == DS_MODEL_TREES) {
-		err = trees_margin(m, map, d, &row, 1, margin, w, diag);
+		err = trees_margin(m, map, d, &row, 1, CONTRIB_EXACT, margin, w, diag);
 		if (!err && shap)
 			memcpy(shap, w, ((size_t)m->nfeat + 1) * sizeof *w);
 	} else if (!err) {
@@ -279,7 +280,7 @@ ds_err ds_model_reasons(const ds_model *m, const ds_dataset *d, const long *rows
 		for (long k = 0; k < n; k++)
 			list[k] = rows ? rows[at + k] : at + k;
 		if (m->family == DS_MODEL_TREES)
-			err = trees_margin(m, map, d, list, n, p + at, w, diag);
+			err = trees_margin(m, map, d, list, n, CONTRIB_EXACT, p + at, w, diag);
 		else
 			for (long k = 0; k < n; k++)
 				p[at + k] =

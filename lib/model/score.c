@@ -74,8 +74,48 @@ ds_err ds_score_portfolio(ds_store *st, ds_date as_of, unsigned flags,
 		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
-	if ((err = ds_model_reasons(ma, d, NULL, n, pa, ra, na, diag)) ||
-	    (err = ds_model_reasons(mw, d, NULL, n, pw, rw, nw, diag)))
+	/* reasons where a collector acts on them: the delinquent accounts (all
+	 * rows, unless every open account is scored); the others' scores alone */
+	int fdpd = -1;
+	for (int i = 0; i < d->nfeat && fdpd < 0; i++)
+		if (strcmp(d->feat[i].name, "dpd") == 0)
+			fdpd = i;
+	long *late = ds_malloc((size_t)n * sizeof *late + 1);
+	double *pl = ds_malloc((size_t)n * sizeof *pl + 1);
+	long nlate = 0;
+	for (long k = 0; late && k < n; k++) {
+		na[k] = nw[k] = -1; /* -1: no reasons computed */
+		if (fdpd < 0 || !(flags & DS_FEATURES_ALL_OPEN) || ds_dataset_at(d, k, fdpd) > 0)
+			late[nlate++] = k;
+	}
+	if (!late || !pl)
+		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	if (!err && nlate < n)
+		err = ds_model_predict(ma, d, NULL, n, pa, diag);
+	if (!err && nlate < n)
+		err = ds_model_predict(mw, d, NULL, n, pw, diag);
+	if (!err)
+		err = ds_model_reasons(ma, d, late, nlate, pl, ra, na, diag);
+	for (long k = nlate - 1; !err && k >= 0; k--) {
+		/* compacted to the front: spread back to the rows' places */
+		pa[late[k]] = pl[k];
+		memmove(ra[late[k]], ra[k], sizeof ra[k]);
+		na[late[k]] = na[k];
+		if (late[k] != k)
+			na[k] = -1;
+	}
+	if (!err)
+		err = ds_model_reasons(mw, d, late, nlate, pl, rw, nw, diag);
+	for (long k = nlate - 1; !err && k >= 0; k--) {
+		pw[late[k]] = pl[k];
+		memmove(rw[late[k]], rw[k], sizeof rw[k]);
+		nw[late[k]] = nw[k];
+		if (late[k] != k)
+			nw[k] = -1;
+	}
+	ds_free(late);
+	ds_free(pl);
+	if (err)
 		goto done;
 	double t2 = now();
 	out->seconds_models = t2 - t1;
@@ -97,11 +137,13 @@ ds_err ds_score_portfolio(ds_store *st, ds_date as_of, unsigned flags,
 		int q = ds_quadrant_of(cuts, ability, willingness);
 		out->quadrant[q]++;
 		b.len = 0;
-		ds_buf_adds(&b, "{\"ability\":");
-		add_reasons(&b, ma, ra[k], na[k]);
-		ds_buf_adds(&b, ",\"willingness\":");
-		add_reasons(&b, mw, rw[k], nw[k]);
-		ds_buf_adds(&b, "}");
+		if (na[k] >= 0) {
+			ds_buf_adds(&b, "{\"ability\":");
+			add_reasons(&b, ma, ra[k], na[k]);
+			ds_buf_adds(&b, ",\"willingness\":");
+			add_reasons(&b, mw, rw[k], nw[k]);
+			ds_buf_adds(&b, "}");
+		}
 		if ((err = ds_store_prepare(st,
 		                            "INSERT INTO scores(account_id,score_date,ability,"
 		                            "willingness,ability_model_id,willingness_model_id,"
@@ -115,7 +157,7 @@ ds_err ds_score_portfolio(ds_store *st, ds_date as_of, unsigned flags,
 		ds_stmt_bind_int(s, 5, ea.model_id);
 		ds_stmt_bind_int(s, 6, ew.model_id);
 		ds_stmt_bind_text(s, 7, quadrants[q]);
-		ds_stmt_bind_text(s, 8, b.p ? b.p : "{}");
+		ds_stmt_bind_text(s, 8, na[k] >= 0 && b.p ? b.p : NULL);
 		err = ds_stmt_step(s, &row, diag);
 		ds_stmt_done(s);
 	}

@@ -151,7 +151,8 @@ done:
 }
 
 ds_err trees_margin(const ds_model *m, const struct feature_map *map, const ds_dataset *d,
-                    const long *rows, long n, double *margin, double *shap, struct ds_diag *diag)
+                    const long *rows, long n, enum contribs how, double *margin, double *shap,
+                    struct ds_diag *diag)
 {
 	float *x = matrix(m, map, d, rows, n);
 	if (!x)
@@ -160,18 +161,19 @@ ds_err trees_margin(const ds_model *m, const struct feature_map *map, const ds_d
 	DMatrixHandle dm = NULL;
 	ds_err err = DS_OK;
 	pthread_mutex_lock(&mm->lock);
-	/* type 1: the margin; type 2: SHAP contributions, the bias last */
-	const char *cfg = shap ? "{\"type\":2,\"training\":false,\"iteration_begin\":0,"
-	                         "\"iteration_end\":0,\"strict_shape\":false}"
-	                       : "{\"type\":1,\"training\":false,\"iteration_begin\":0,"
-	                         "\"iteration_end\":0,\"strict_shape\":false}";
+	/* type 1: the margin; 2: SHAP contributions, the bias last */
+	char cfg[128];
+	snprintf(cfg, sizeof cfg,
+	         "{\"type\":%d,\"training\":false,\"iteration_begin\":0,"
+	         "\"iteration_end\":0,\"strict_shape\":false}",
+	         how == CONTRIB_EXACT ? 2 : 1);
 	bst_ulong const *shape;
 	bst_ulong dim;
 	const float *res;
 	if (XGDMatrixCreateFromMat(x, (bst_ulong)n, (bst_ulong)m->ncols, NAN, &dm) ||
 	    XGBoosterPredictFromDMatrix(m->booster, dm, cfg, &shape, &dim, &res)) {
 		err = xgb_fail(diag, "prediction");
-	} else if (!shap) {
+	} else if (how == CONTRIB_NONE) {
 		for (long k = 0; k < n; k++)
 			margin[k] = res[k];
 	} else {

@@ -118,11 +118,19 @@ assert_query "$card" "SELECT model_id FROM models WHERE kind='ability' AND champ
 ds_ok $B model score --as-of 2026-11-29
 assert_query "$scored" "SELECT count(*) FROM scores WHERE score_date='2026-11-29'"
 assert_query "$card" "SELECT DISTINCT ability_model_id FROM scores WHERE score_date='2026-11-29'"
+# --all: every open account scored; reasons where a collector acts on them
+ds_ok $B --json model score --all --as-of 2026-11-29
+open=$(q "SELECT count(*) FROM accounts WHERE status IN ('active','legal')")
+assert_eq "$open" "$(jv "SELECT json_extract('$(cat "$OUT")','\$.accounts')")" "--all scores every open account"
+assert_query "$open" "SELECT count(*) FROM scores WHERE score_date='2026-11-29'"
+assert_query "$scored" "SELECT count(*) FROM scores WHERE score_date='2026-11-29' AND reasons IS NOT NULL"
+ds_ok $B model score --as-of 2026-11-29
+assert_query "$scored" "SELECT count(*) FROM scores WHERE score_date='2026-11-29'"
 ds $B model promote 999
 assert_status 3
 assert_contains stderr "no model 999"
 # every write is audited
-assert_query "2|1|2" "SELECT sum(action='model.train') - 1, sum(action='model.promote') - 2, sum(action='model.score') FROM audit_log"
+assert_query "2|1|4" "SELECT sum(action='model.train') - 1, sum(action='model.promote') - 2, sum(action='model.score') FROM audit_log"
 
 # --- validate: the champion's settings on today's data, nothing stored
 before=$(count models)

@@ -143,6 +143,44 @@ static void shap_sums_to_margin(void **state)
 	ds_model_free(m);
 }
 
+/* Many rows at once (the scoring run) give the same probabilities as
+ * predict and the same reasons as explaining each row alone. */
+static void reasons_in_bulk(void **state)
+{
+	(void)state;
+	enum ds_model_family fams[2] = { DS_MODEL_TREES, DS_MODEL_SCORECARD };
+	for (int f = 0; f < 2; f++) {
+		struct ds_train_opts o;
+		ds_train_opts_default(fams[f], &o);
+		ds_model *m;
+		struct ds_diag d;
+		assert_int_equal(ds_model_train(credit, NULL, 0, &o, &m, &d), DS_OK);
+		long rows[30];
+		for (int i = 0; i < 30; i++)
+			rows[i] = 999 - i * 31;
+		double p[30], q[30];
+		struct ds_reason r[30][DS_MAX_REASONS];
+		int n[30];
+		assert_int_equal(ds_model_reasons(m, credit, rows, 30, p, r, n, &d), DS_OK);
+		assert_int_equal(ds_model_predict(m, credit, rows, 30, q, &d), DS_OK);
+		for (int i = 0; i < 30; i++) {
+			assert_true(fabs(p[i] - q[i]) < 1e-6);
+			double margin, points;
+			struct ds_reason one[DS_MAX_REASONS];
+			int k;
+			assert_int_equal(ds_model_explain(m, credit, rows[i], &margin, &points,
+			                                  NULL, one, &k, &d),
+			                 DS_OK);
+			assert_int_equal(k, n[i]);
+			for (int j = 0; j < k; j++) {
+				assert_int_equal(one[j].feature, r[i][j].feature);
+				assert_true(fabs(one[j].weight - r[i][j].weight) < 1e-5);
+			}
+		}
+		ds_model_free(m);
+	}
+}
+
 /* Scorecard: a row's points are the sum of its bins' points, and its
  * reasons are the points lost against each feature's best bin. */
 static void scorecard_points_add_up(void **state)
@@ -209,6 +247,7 @@ int main(void)
 		cmocka_unit_test(reads_the_csv),
 		cmocka_unit_test(reproducible_and_persistent),
 		cmocka_unit_test(shap_sums_to_margin),
+		cmocka_unit_test(reasons_in_bulk),
 		cmocka_unit_test(scorecard_points_add_up),
 		cmocka_unit_test(german_credit_reference),
 	};
