@@ -12,14 +12,14 @@
 #
 #   sh bench/score/run.sh [path/to/doorstep]
 # Environment: BORROWERS (770000, about 1,000,000 accounts), SEED (1),
-# SNAPSHOTS (3: training snapshots 30 days apart), KEEP (1: keep the city).
+# SNAPSHOTS (6: training snapshots 30 days apart), KEEP (1: keep the city).
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 doorstep=${1:-$root/build/doorstep}
 doorstep=$(cd "$(dirname "$doorstep")" && pwd)/$(basename "$doorstep")
 BORROWERS=${BORROWERS:-770000}
 SEED=${SEED:-1}
-SNAPSHOTS=${SNAPSHOTS:-3}
+SNAPSHOTS=${SNAPSHOTS:-6}
 AS_OF=2026-11-29
 out=$root/bench/out
 mkdir -p "$out"
@@ -48,13 +48,15 @@ train() {
 	"$doorstep" -q --json model train --target "$1" --family trees --as-of "$AS_OF" \
 		--snapshots "$SNAPSHOTS" --promote >"train-$1.json"
 	t1=$(now)
-	rows=$(sqlite3 :memory: "SELECT json_extract(readfile('train-$1.json'),'\$.validation.cv.rows')")
-	echo "$(elapsed "$t0" "$t1") $rows"
+	j=$(sqlite3 :memory: "SELECT json_extract(readfile('train-$1.json'),'\$.rows') || ' ' ||
+		json_extract(readfile('train-$1.json'),'\$.seconds.data') || ' ' ||
+		json_extract(readfile('train-$1.json'),'\$.seconds.training')")
+	echo "$(elapsed "$t0" "$t1") $j"
 }
 set -- $(train ability)
-ab_s=$1 ab_rows=$2
+ab_s=$1 ab_rows=$2 ab_data=$3 ab_fit=$4
 set -- $(train willingness)
-wi_s=$1 wi_rows=$2
+wi_s=$1 wi_rows=$2 wi_data=$3 wi_fit=$4
 
 # --- the reference: reading the same tables
 r0=$(now)
@@ -82,7 +84,8 @@ writing=$(j seconds_writing)
 
 awk -v acc="$accounts" -v scored="$scored" -v s="$score_s" -v f="$feat" -v m="$models" \
 	-v w="$writing" -v ref="$ref_s" -v rss="$rss" -v ab="$ab_s" -v abr="$ab_rows" \
-	-v wi="$wi_s" -v wir="$wi_rows" -v json="$out/score.json" 'BEGIN {
+	-v wi="$wi_s" -v wir="$wi_rows" -v abd="$ab_data" -v abf="$ab_fit" -v wid="$wi_data" \
+	-v wif="$wi_fit" -v json="$out/score.json" 'BEGIN {
 	printf "\ndoorstep scoring benchmark: %d open accounts\n", acc
 	printf "%-40s %10s\n", "", "seconds"
 	printf "%-40s %10.2f   (%d accounts, peak RSS %.0f MiB)\n", "model score --all (whole command)", s, scored, rss / 1024
@@ -91,7 +94,9 @@ awk -v acc="$accounts" -v scored="$scored" -v s="$score_s" -v f="$feat" -v m="$m
 	printf "%-40s %10.2f\n", "  writing scores", w
 	printf "%-40s %10.2f\n", "sqlite3 reading the same tables (ref.)", ref
 	printf "ratio to the reference: %.2f\n", s / ref
-	printf "training (trees, 5-fold validation + final): ability %.1f s on %d rows, willingness %.1f s on %d rows\n", ab, abr, wi, wir
+	printf "training, trees (whole command: snapshots, 5-fold and out-of-time validation, final model):\n"
+	printf "  ability      %6.1f s, %d labelled rows (building the snapshots %.1f s, final model %.1f s)\n", ab, abr, abd, abf
+	printf "  willingness  %6.1f s, %d labelled rows (building the snapshots %.1f s, final model %.1f s)\n", wi, wir, wid, wif
 	printf "target: %d accounts scored in under 5 s: %s\n", scored, (s - w < 5 && scored >= 1000000) ? "PASS" : "FAIL (features + models " sprintf("%.2f", f + m) " s)"
 	printf "{\"accounts\":%d,\"seconds\":%.3f,\"features\":%.3f,\"models\":%.3f,\"writing\":%.3f,\"reference\":%.3f,\"ratio\":%.3f,\"rss_kib\":%d,\"train_ability_s\":%.3f,\"train_ability_rows\":%d,\"train_willingness_s\":%.3f,\"train_willingness_rows\":%d}\n", scored, s, f, m, w, ref, s / ref, rss, ab, abr, wi, wir > json
 }'

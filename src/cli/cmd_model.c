@@ -6,8 +6,16 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 extern const struct cli_command cli_cmd_model;
+
+static double seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static const char *iv_band(double iv)
 {
@@ -238,12 +246,15 @@ static int train_store(struct cli *c, struct train_args *a)
 	struct ds_validation *v = ds_malloc(sizeof *v);
 	char *metrics = NULL;
 	ds_err err = v ? DS_OK : DS_ENOMEM;
+	double t0 = seconds();
 	if (!err)
 		err = ds_training_set(st, t, as_of, a->snapshots, a->step_days, &ds, &d);
 	if (!err)
 		err = ds_features_build(st, as_of, 0, &today, &d);
+	double t1 = seconds();
 	if (!err)
 		err = ds_model_validate(ds, o, a->folds, today->nrows ? today : NULL, v, &d);
+	double t2 = seconds();
 	if (!err && a->validate_only) {
 		if (c->json)
 			cli_print_json(validation_json(ds, v));
@@ -259,6 +270,7 @@ static int train_store(struct cli *c, struct train_args *a)
 	}
 	if (!err)
 		err = ds_model_train(ds, NULL, 0, o, &m, &d);
+	double t3 = seconds();
 	struct ds_model_entry e;
 	if (!err) {
 		json_t *j = validation_json(ds, v);
@@ -289,11 +301,14 @@ static int train_store(struct cli *c, struct train_args *a)
 		/* the caller speaks */
 	} else if (c->json) {
 		json_error_t je;
-		cli_print_json(json_pack("{s:I, s:s, s:i, s:s, s:b, s:s, s:o}", "model_id",
+		cli_print_json(json_pack("{s:I, s:s, s:i, s:s, s:b, s:s, s:I, s:o, s:o}", "model_id",
 		                         (json_int_t)e.model_id, "kind", e.kind, "version",
 		                         e.version, "family", e.family, "champion", champion,
-		                         "fingerprint", e.fingerprint, "validation",
-		                         json_loads(metrics, 0, &je)));
+		                         "fingerprint", e.fingerprint, "rows", (json_int_t)ds->nrows,
+		                         "seconds",
+		                         json_pack("{s:f, s:f, s:f}", "data", t1 - t0, "validation",
+		                                   t2 - t1, "training", t3 - t2),
+		                         "validation", json_loads(metrics, 0, &je)));
 	} else {
 		printf("%s: %ld labelled rows from %d snapshots %d days apart, %d features\n",
 		       e.kind, ds->nrows, a->snapshots, a->step_days, ds->nfeat);
