@@ -301,11 +301,11 @@ static int train_store(struct cli *c, struct train_args *a)
 		/* the caller speaks */
 	} else if (c->json) {
 		json_error_t je;
-		cli_print_json(json_pack("{s:I, s:s, s:i, s:s, s:b, s:s, s:I, s:o, s:o}", "model_id",
-		                         (json_int_t)e.model_id, "kind", e.kind, "version",
-		                         e.version, "family", e.family, "champion", champion,
-		                         "fingerprint", e.fingerprint, "rows", (json_int_t)ds->nrows,
-		                         "seconds",
+		cli_print_json(json_pack("{s:I, s:s, s:i, s:s, s:b, s:s, s:I, s:o, s:o}",
+		                         "model_id", (json_int_t)e.model_id, "kind", e.kind,
+		                         "version", e.version, "family", e.family, "champion",
+		                         champion, "fingerprint", e.fingerprint, "rows",
+		                         (json_int_t)ds->nrows, "seconds",
 		                         json_pack("{s:f, s:f, s:f}", "data", t1 - t0, "validation",
 		                                   t2 - t1, "training", t3 - t2),
 		                         "validation", json_loads(metrics, 0, &je)));
