@@ -19,6 +19,7 @@
 #include "doorstep/model.h"
 #include "doorstep/portfolio.h"
 #include "doorstep/store.h"
+#include "model-int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -187,66 +188,6 @@ static int visit_category(const char *const *list, const char *s)
 #define MONTHS    12 /* month ends of max_dpd_365d */
 #define KEEP_DAYS 7  /* a promise is kept by a payment within this many days */
 
-/* p with room for `need` items (doubling), or NULL when out of memory (p is
- * then untouched). */
-static void *grown(void *p, long *cap, long need, size_t size)
-{
-	if (need <= *cap)
-		return p;
-	long n = *cap ? *cap : 256;
-	while (n < need)
-		n *= 2;
-	void *q = ds_realloc(p, (size_t)n * size);
-	if (q)
-		*cap = n;
-	return q;
-}
-
-static ds_date date_or(ds_stmt *s, int col, ds_date dflt)
-{
-	ds_date d;
-	if (ds_stmt_is_null(s, col) || ds_date_parse(ds_stmt_text(s, col), &d))
-		return dflt;
-	return d;
-}
-
-/*
- * Value and due dates repeat from row to row and across accounts: a small
- * cache of parsed dates spares most of the parsing of millions of rows.
- * The key is the eight digits of YYYY-MM-DD; 0 is an empty entry.
- */
-#define DATE_CACHE 2048
-
-struct date_cache {
-	uint64_t key[DATE_CACHE];
-	ds_date val[DATE_CACHE];
-};
-
-static ds_date cached_date(struct date_cache *c, ds_stmt *s, int col, ds_date dflt)
-{
-	const char *t = ds_stmt_text(s, col);
-	if (strnlen(t, 11) != 10 || t[4] != '-' || t[7] != '-')
-		return date_or(s, col, dflt);
-	uint64_t key = 0;
-	memcpy(&key, t, 4);
-	memcpy((char *)&key + 4, t + 5, 2);
-	memcpy((char *)&key + 6, t + 8, 2);
-	size_t k = (size_t)(ds_mix64(key) & (DATE_CACHE - 1));
-	if (c->key[k] == key)
-		return c->val[k];
-	ds_date d;
-	if (ds_date_parse(t, &d))
-		return dflt;
-	c->key[k] = key;
-	c->val[k] = d;
-	return d;
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 /*
  * Interned strings with a hash index: account ids (looked up for every
  * payment and contact row), borrower and community ids. An id of up to 23
@@ -341,11 +282,11 @@ static ds_err strmap_push(struct strmap *m, const char *s, long *idx)
 	long n = (long)strlen(s) + 1;
 	if (m->len + n > (long)UINT32_MAX || m->n >= INT32_MAX / 2)
 		return DS_ETOOBIG;
-	char *arena = grown(m->arena, &m->cap, m->len + n, 1);
+	char *arena = model_grown(m->arena, &m->cap, m->len + n, 1);
 	if (!arena)
 		return DS_ENOMEM;
 	m->arena = arena;
-	uint32_t *off = grown(m->off, &m->ncap, m->n + 1, sizeof *off);
+	uint32_t *off = model_grown(m->off, &m->ncap, m->n + 1, sizeof *off);
 	if (!off)
 		return DS_ENOMEM;
 	m->off = off;
@@ -483,7 +424,7 @@ struct build {
 	long nrows, rowcap, xcap;
 	struct promise *prom;
 	long nprom, pcap;
-	struct date_cache dates;
+	struct model_date_cache dates;
 };
 
 static ds_err oom(struct build *b)
@@ -496,7 +437,7 @@ static long zone_of(struct build *b, const char *name)
 	for (long z = b->nzones - 1; z >= 0; z--)
 		if (strcmp(b->zones[z].name, name) == 0)
 			return z;
-	struct zone *zs = grown(b->zones, &b->zcap, b->nzones + 1, sizeof *zs);
+	struct zone *zs = model_grown(b->zones, &b->zcap, b->nzones + 1, sizeof *zs);
 	if (!zs)
 		return -1;
 	b->zones = zs;
@@ -521,10 +462,10 @@ static ds_err load_branches(struct build *b, struct branches *br)
 		return err;
 	bool more;
 	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
-		char **id = grown(br->id, &br->cap, br->n + 1, sizeof *id);
+		char **id = model_grown(br->id, &br->cap, br->n + 1, sizeof *id);
 		if (id)
 			br->id = id;
-		int32_t *zone = grown(br->zone, &br->zcap, br->n + 1, sizeof *zone);
+		int32_t *zone = model_grown(br->zone, &br->zcap, br->n + 1, sizeof *zone);
 		if (zone)
 			br->zone = zone;
 		long z = id && zone ? zone_of(b, ds_stmt_text(s, 1)) : -1;
@@ -556,13 +497,13 @@ static ds_err load_borrowers(struct build *b, struct strmap *ids, struct borrowe
 		if ((err = strmap_push(ids, ds_stmt_text(s, 0), &i)) ||
 		    (cid[0] && (err = strmap_add(&b->comms, cid, &comm))))
 			break;
-		struct borrower *bw = grown(*out, &cap, i + 1, sizeof *bw);
+		struct borrower *bw = model_grown(*out, &cap, i + 1, sizeof *bw);
 		if (!bw) {
 			err = DS_ENOMEM;
 			break;
 		}
 		*out = bw;
-		bw[i] = (struct borrower){ (int32_t)comm, date_or(s, 2, NO_DATE),
+		bw[i] = (struct borrower){ (int32_t)comm, model_date_or(s, 2, NO_DATE),
 			                   ds_stmt_is_null(s, 1) ? -1 : ds_stmt_int(s, 1) };
 	}
 	ds_stmt_done(s);
@@ -608,7 +549,7 @@ static ds_err load_accounts(struct build *b)
 		}
 		if ((err = strmap_push(&b->ids, id, &i)))
 			break;
-		struct acct *acc = grown(b->acc, &b->acap, i + 1, sizeof *acc);
+		struct acct *acc = model_grown(b->acc, &b->acap, i + 1, sizeof *acc);
 		if (!acc) {
 			err = DS_ENOMEM;
 			break;
@@ -624,10 +565,10 @@ static ds_err load_accounts(struct build *b)
 		a->rep_overdue = ds_stmt_int(s, 5);
 		/* the reported figures as delinquency.c reads them: a missing
 		 * date counts as day 0 */
-		a->rep_since = date_or(s, 6, 0);
-		a->rep_date = date_or(s, 7, 0);
+		a->rep_since = model_date_or(s, 6, 0);
+		a->rep_date = model_date_or(s, 7, 0);
 		a->rate_bp = ds_stmt_is_null(s, 8) ? -1 : (int32_t)ds_stmt_int(s, 8);
-		a->open = date_or(s, 9, NO_DATE);
+		a->open = model_date_or(s, 9, NO_DATE);
 		a->income = bor[w].income;
 		a->birth = bor[w].birth;
 	}
@@ -744,7 +685,7 @@ static ds_err add_payment(struct build *b, long i, ds_date v, ds_fen amount)
 	if (v > p->last)
 		p->last = v;
 	if (v >= b->as_of - WINDOW) {
-		struct recent *rc = grown(b->recent, &b->rcap, b->nrecent + 1, sizeof *rc);
+		struct recent *rc = model_grown(b->recent, &b->rcap, b->nrecent + 1, sizeof *rc);
 		if (!rc)
 			return oom(b);
 		b->recent = rc;
@@ -803,7 +744,7 @@ static ds_err load_payments(struct build *b)
 		const char *id = ds_stmt_text(s, 0);
 		struct pending *e = &q[n];
 		e->h = hash_str(id, &e->len);
-		e->date = cached_date(&b->dates, s, 1, 0);
+		e->date = model_cached_date(&b->dates, s, 1, 0);
 		e->amount = ds_stmt_int(s, 2);
 		if (e->len >= KEY_INLINE) {
 			/* too long to queue: at once */
@@ -842,12 +783,6 @@ static void dpd_at(const struct acct *a, const struct ds_due *sched, size_t n, d
 		ds_dpd_from_reported(a->rep_overdue, a->rep_since, a->rep_date, &p,
 		                     paid_after_rep > 0, day, out);
 	}
-}
-
-static int by_due(const void *p, const void *q)
-{
-	ds_date x = ((const struct ds_due *)p)->due, y = ((const struct ds_due *)q)->due;
-	return (x > y) - (x < y);
 }
 
 static float yuan(ds_fen fen)
@@ -889,7 +824,7 @@ static ds_err account_done(struct build *b, long i, struct ds_due *sched, size_t
 		sorted = sched[k - 1].due <= sched[k].due;
 	/* installment numbers normally follow due dates; do not rely on it */
 	if (!sorted)
-		qsort(sched, n, sizeof *sched, by_due);
+		qsort(sched, n, sizeof *sched, model_by_due);
 	struct ds_dpd now;
 	dpd_at(a, sched, n, b->as_of, b->as_of - 1, total, pd->after_rep, &now);
 	if (a->community >= 0) {
@@ -928,11 +863,11 @@ static ds_err account_done(struct build *b, long i, struct ds_due *sched, size_t
 	}
 	if (n > 0 && sched[0].due >= b->as_of)
 		inst = sched[0].amount; /* nothing has fallen due yet */
-	struct row *rows = grown(b->rows, &b->rowcap, b->nrows + 1, sizeof *rows);
+	struct row *rows = model_grown(b->rows, &b->rowcap, b->nrows + 1, sizeof *rows);
 	if (!rows)
 		return oom(b);
 	b->rows = rows;
-	float *x = grown(b->x, &b->xcap, (b->nrows + 1) * NFEAT, sizeof *x);
+	float *x = model_grown(b->x, &b->xcap, (b->nrows + 1) * NFEAT, sizeof *x);
 	if (!x)
 		return oom(b);
 	b->x = x;
@@ -999,13 +934,13 @@ static ds_err load_installments(struct build *b)
 			if (cmp > 0)
 				break;
 			if (cmp == 0) {
-				struct ds_due *sc = grown(sched, &cap, n + 1, sizeof *sc);
+				struct ds_due *sc = model_grown(sched, &cap, n + 1, sizeof *sc);
 				if (!sc) {
 					err = oom(b);
 					break;
 				}
 				sched = sc;
-				sched[n++] = (struct ds_due){ cached_date(&b->dates, s, 1, 0),
+				sched[n++] = (struct ds_due){ model_cached_date(&b->dates, s, 1, 0),
 					                      ds_stmt_int(s, 2) };
 			}
 			if ((err = ds_stmt_step(s, &more, b->diag)))
@@ -1058,12 +993,12 @@ static enum outcome outcome_of(const char *s)
 /* The local date of an instant before the cut-off: whole days back from it. */
 static ds_date local_day(const struct build *b, const struct zone *z, ds_time t)
 {
-	return b->as_of + (ds_date)floor_div(t - z->cut, DAY_S);
+	return b->as_of + (ds_date)model_floor_div(t - z->cut, DAY_S);
 }
 
 static ds_err add_promise(struct build *b, long row, ds_date day)
 {
-	struct promise *pr = grown(b->prom, &b->pcap, b->nprom + 1, sizeof *pr);
+	struct promise *pr = model_grown(b->prom, &b->pcap, b->nprom + 1, sizeof *pr);
 	if (!pr)
 		return oom(b);
 	b->prom = pr;

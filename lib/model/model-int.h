@@ -61,4 +61,23 @@ double scorecard_margin(const ds_model *m, const struct feature_map *map, const 
 ds_err scorecard_save(const ds_model *m, json_t **out, struct ds_diag *diag);
 ds_err scorecard_load(ds_model *m, json_t *j, struct ds_diag *diag);
 
+/* ------------------------------------------------- reading the store fast */
+
+struct ds_stmt;
+/* p with room for `need` items (doubling), or NULL when out of memory (p is
+ * then untouched). */
+void *model_grown(void *p, long *cap, long need, size_t size);
+/* A YYYY-MM-DD column, or dflt when null or not a date. */
+ds_date model_date_or(struct ds_stmt *s, int col, ds_date dflt);
+#define MODEL_DATE_CACHE 2048
+struct model_date_cache {
+	uint64_t key[MODEL_DATE_CACHE];
+	ds_date val[MODEL_DATE_CACHE];
+};
+/* The same, through a cache of parsed dates (zeroed before first use). */
+ds_date model_cached_date(struct model_date_cache *c, struct ds_stmt *s, int col, ds_date dflt);
+int64_t model_floor_div(int64_t a, int64_t b);
+/* qsort order of struct ds_due by due date. */
+int model_by_due(const void *p, const void *q);
+
 #endif

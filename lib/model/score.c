@@ -39,6 +39,28 @@ static void add_reasons(struct ds_buf *b, const ds_model *m, const struct ds_rea
 	ds_buf_adds(b, "]");
 }
 
+/*
+ * Probabilities and reasons of the listed rows (ascending), spread back to
+ * the rows' places in p, r and nr; rows not listed keep nr = -1. `tmp`
+ * holds n doubles.
+ */
+static ds_err reasons_of(const ds_model *m, const ds_dataset *d, const long *rows, long n,
+                         double *tmp, double *p, struct ds_reason (*r)[DS_MAX_REASONS], int *nr,
+                         struct ds_diag *diag)
+{
+	ds_err err = ds_model_reasons(m, d, rows, n, tmp, r, nr, diag);
+	/* computed compactly at the front: move each to its row, last first,
+	 * as rows[k] >= k */
+	for (long k = n - 1; !err && k >= 0; k--) {
+		p[rows[k]] = tmp[k];
+		memmove(r[rows[k]], r[k], sizeof r[k]);
+		nr[rows[k]] = nr[k];
+		if (rows[k] != k)
+			nr[k] = -1;
+	}
+	return err;
+}
+
 ds_err ds_score_portfolio(ds_store *st, ds_date as_of, unsigned flags,
                           const struct ds_quadrant_cuts *cuts, struct ds_score_run *out,
                           struct ds_diag *diag)
@@ -95,24 +117,9 @@ ds_err ds_score_portfolio(ds_store *st, ds_date as_of, unsigned flags,
 	if (!err && nlate < n)
 		err = ds_model_predict(mw, d, NULL, n, pw, diag);
 	if (!err)
-		err = ds_model_reasons(ma, d, late, nlate, pl, ra, na, diag);
-	for (long k = nlate - 1; !err && k >= 0; k--) {
-		/* compacted to the front: spread back to the rows' places */
-		pa[late[k]] = pl[k];
-		memmove(ra[late[k]], ra[k], sizeof ra[k]);
-		na[late[k]] = na[k];
-		if (late[k] != k)
-			na[k] = -1;
-	}
+		err = reasons_of(ma, d, late, nlate, pl, pa, ra, na, diag);
 	if (!err)
-		err = ds_model_reasons(mw, d, late, nlate, pl, rw, nw, diag);
-	for (long k = nlate - 1; !err && k >= 0; k--) {
-		pw[late[k]] = pl[k];
-		memmove(rw[late[k]], rw[k], sizeof rw[k]);
-		nw[late[k]] = nw[k];
-		if (late[k] != k)
-			nw[k] = -1;
-	}
+		err = reasons_of(mw, d, late, nlate, pl, pw, rw, nw, diag);
 	ds_free(late);
 	ds_free(pl);
 	if (err)

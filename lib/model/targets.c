@@ -7,6 +7,7 @@
 #include "doorstep/model.h"
 #include "doorstep/portfolio.h"
 #include "doorstep/store.h"
+#include "model-int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -88,33 +89,6 @@ static ds_err oom(struct label *l)
 	return ds_diag_set(l->diag, DS_ENOMEM, NULL, 0, NULL, "out of memory labelling targets");
 }
 
-/* p with room for `need` items (doubling), or NULL (p untouched). */
-static void *grown(void *p, long *cap, long need, size_t size)
-{
-	if (need <= *cap)
-		return p;
-	long n = *cap ? *cap : 256;
-	while (n < need)
-		n *= 2;
-	void *q = ds_realloc(p, (size_t)n * size);
-	if (q)
-		*cap = n;
-	return q;
-}
-
-static ds_date date_or(ds_stmt *s, int col, ds_date dflt)
-{
-	ds_date d;
-	if (ds_stmt_is_null(s, col) || ds_date_parse(ds_stmt_text(s, col), &d))
-		return dflt;
-	return d;
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 static uint64_t hash_str(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;
@@ -178,7 +152,7 @@ static long zone_of(struct label *l, const char *name)
 	for (long z = l->nzones - 1; z >= 0; z--)
 		if (strcmp(l->zones[z].name, name) == 0)
 			return z;
-	struct zone *zs = grown(l->zones, &l->zcap, l->nzones + 1, sizeof *zs);
+	struct zone *zs = model_grown(l->zones, &l->zcap, l->nzones + 1, sizeof *zs);
 	if (!zs)
 		return -1;
 	l->zones = zs;
@@ -200,7 +174,7 @@ static ds_err cutoff(struct label *l, long zone, ds_date day, ds_time *at)
 		return ds_diag_set(l->diag, DS_EINVAL, NULL, 0, "timezone",
 		                   "branch time zone %s: cannot find the start of the day",
 		                   l->zones[zone].name);
-	struct cutoff *c = grown(l->cuts, &l->ccap, l->ncuts + 1, sizeof *c);
+	struct cutoff *c = model_grown(l->cuts, &l->ccap, l->ncuts + 1, sizeof *c);
 	if (!c)
 		return oom(l);
 	l->cuts = c;
@@ -225,10 +199,10 @@ static ds_err load_accounts(struct label *l)
 		return err;
 	bool more;
 	while (!(err = ds_stmt_step(s, &more, l->diag)) && more) {
-		char **ids = grown(bid, &bcap, nb + 1, sizeof *ids);
+		char **ids = model_grown(bid, &bcap, nb + 1, sizeof *ids);
 		if (ids)
 			bid = ids;
-		int32_t *zs = grown(bzone, &zcap, nb + 1, sizeof *zs);
+		int32_t *zs = model_grown(bzone, &zcap, nb + 1, sizeof *zs);
 		if (zs)
 			bzone = zs;
 		long z = ids && zs ? zone_of(l, ds_stmt_text(s, 1)) : -1;
@@ -257,8 +231,8 @@ static ds_err load_accounts(struct label *l)
 				a->zone = bzone[i];
 		a->rep_overdue = ds_stmt_int(s, 2);
 		/* read as delinquency.c reads them: a missing date is day 0 */
-		a->rep_since = date_or(s, 3, 0);
-		a->rep_date = date_or(s, 4, 0);
+		a->rep_since = model_date_or(s, 3, 0);
+		a->rep_date = model_date_or(s, 4, 0);
 	}
 	if (s)
 		ds_stmt_done(s);
@@ -278,7 +252,7 @@ static ds_err load_accounts(struct label *l)
 
 static ds_err push(struct label *l, struct dated **v, long *n, long *cap, long row, ds_date day)
 {
-	struct dated *p = grown(*v, cap, *n + 1, sizeof *p);
+	struct dated *p = model_grown(*v, cap, *n + 1, sizeof *p);
 	if (!p)
 		return oom(l);
 	*v = p;
@@ -304,7 +278,7 @@ static ds_err load_payments(struct label *l, ds_date until)
 		long k = acct_of(l, ds_stmt_text(s, 0));
 		if (k < 0)
 			continue;
-		ds_date v = date_or(s, 1, 0);
+		ds_date v = model_date_or(s, 1, 0);
 		ds_fen amount = ds_stmt_int(s, 2);
 		for (long r = l->acc[k].first; r >= 0 && !err; r = l->rows[r].next) {
 			struct trow *w = &l->rows[r];
@@ -323,12 +297,6 @@ static ds_err load_payments(struct label *l, ds_date until)
 	return err;
 }
 
-static int by_due(const void *p, const void *q)
-{
-	ds_date x = ((const struct ds_due *)p)->due, y = ((const struct ds_due *)q)->due;
-	return (x > y) - (x < y);
-}
-
 /* Delinquency on each row's date, as the features saw it: payments before
  * the date, the schedule (or else the reported figures). */
 static void delinquency(struct label *l, long k, struct ds_due *sched, size_t n)
@@ -339,7 +307,7 @@ static void delinquency(struct label *l, long k, struct ds_due *sched, size_t n)
 	for (size_t i = 1; i < n && sorted; i++)
 		sorted = sched[i - 1].due <= sched[i].due;
 	if (!sorted)
-		qsort(sched, n, sizeof *sched, by_due);
+		qsort(sched, n, sizeof *sched, model_by_due);
 	for (long r = a->first; r >= 0; r = l->rows[r].next) {
 		struct trow *w = &l->rows[r];
 		if (!w->open)
@@ -387,13 +355,13 @@ static ds_err load_installments(struct label *l)
 		}
 		if (k < 0)
 			continue;
-		struct ds_due *sc = grown(sched, &cap, n + 1, sizeof *sc);
+		struct ds_due *sc = model_grown(sched, &cap, n + 1, sizeof *sc);
 		if (!sc) {
 			err = oom(l);
 			break;
 		}
 		sched = sc;
-		sched[n++] = (struct ds_due){ date_or(s, 1, 0), ds_stmt_int(s, 2) };
+		sched[n++] = (struct ds_due){ model_date_or(s, 1, 0), ds_stmt_int(s, 2) };
 	}
 	ds_stmt_done(s);
 	if (!err && k >= 0)
@@ -422,7 +390,7 @@ static enum outcome outcome_of(const char *s)
 /* The local date of an instant in a row's window: whole days from its start. */
 static ds_date day_in(const struct trow *w, ds_time t)
 {
-	return w->when + (ds_date)floor_div(t - w->from, DAY_S);
+	return w->when + (ds_date)model_floor_div(t - w->from, DAY_S);
 }
 
 /* Contacts in each row's window: reached, refused, promised. */
