@@ -143,6 +143,49 @@ static void shap_sums_to_margin(void **state)
 	ds_model_free(m);
 }
 
+/* A monotone feature moves the trees' prediction one way only: with
+ * duration constrained, a longer loan never looks less risky, whatever
+ * the rest of the row. */
+static void monotone_constraint_holds(void **state)
+{
+	(void)state;
+	ds_dataset *d;
+	assert_int_equal(ds_dataset_new(credit->nfeat, 40 * 20, true, &d), DS_OK);
+	memcpy(d->feat, credit->feat, (size_t)credit->nfeat * sizeof *d->feat);
+	struct ds_feature *dur = &d->feat[1];
+	assert_string_equal(dur->name, "duration");
+	for (int mono = -1; mono <= 1; mono += 2) {
+		credit->feat[1].monotone = mono;
+		struct ds_train_opts o;
+		ds_train_opts_default(DS_MODEL_TREES, &o);
+		ds_model *m;
+		struct ds_diag diag;
+		assert_int_equal(ds_model_train(credit, NULL, 0, &o, &m, &diag), DS_OK);
+		/* 40 applicants, each at durations 4, 8, ..., 80 months */
+		for (int a = 0; a < 40; a++)
+			for (int k = 0; k < 20; k++) {
+				long r = a * 20 + k;
+				memcpy(d->x + r * d->nfeat,
+				       credit->x + (long)(a * 25) * credit->nfeat,
+				       (size_t)d->nfeat * sizeof *d->x);
+				d->x[r * d->nfeat + 1] = (float)(4 * (k + 1));
+			}
+		double p[800];
+		assert_int_equal(ds_model_predict(m, d, NULL, 800, p, &diag), DS_OK);
+		int moved = 0;
+		for (int a = 0; a < 40; a++)
+			for (int k = 1; k < 20; k++) {
+				double step = p[a * 20 + k] - p[a * 20 + k - 1];
+				assert_true(mono > 0 ? step >= -1e-9 : step <= 1e-9);
+				moved += fabs(step) > 1e-9;
+			}
+		assert_true(moved > 0); /* the feature is used at all */
+		ds_model_free(m);
+	}
+	credit->feat[1].monotone = 0;
+	ds_dataset_free(d);
+}
+
 /* Many rows at once (the scoring run) give the same probabilities as
  * predict and the same reasons as explaining each row alone. */
 static void reasons_in_bulk(void **state)
@@ -248,6 +291,7 @@ int main(void)
 		cmocka_unit_test(reproducible_and_persistent),
 		cmocka_unit_test(shap_sums_to_margin),
 		cmocka_unit_test(reasons_in_bulk),
+		cmocka_unit_test(monotone_constraint_holds),
 		cmocka_unit_test(scorecard_points_add_up),
 		cmocka_unit_test(german_credit_reference),
 	};
