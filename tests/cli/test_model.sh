@@ -41,6 +41,21 @@ else
 	fail "German Credit is not at $CREDIT"
 fi
 
+# --- a GBK file with Chinese categories reads like its UTF-8 twin
+awk 'BEGIN { srand(3); print "职业,收入,违约"
+	for (i = 0; i < 200; i++) {
+		j = int(rand() * 3); inc = int(rand() * 100)
+		split("教师 司机 个体户", jobs, " ")
+		print jobs[j + 1] "," inc "," ((j == 2 && rand() < 0.7) || rand() < 0.1 ? "是" : "否")
+	} }' >utf8.csv
+iconv -f UTF-8 -t GBK utf8.csv >gbk.csv
+ds_ok --json model train --csv utf8.csv --target 违约 --positive 是 --family scorecard --folds 3
+cp "$OUT" utf8.json
+ds_ok --json model train --csv gbk.csv --target 违约 --positive 是 --family scorecard --folds 3
+assert_eq "$(jv "SELECT json_extract(readfile('utf8.json'),'\$.families')")" \
+	"$(jv "SELECT json_extract(readfile('$OUT'),'\$.families')")" "GBK and UTF-8 give the same report"
+assert_eq 1 "$(jv "SELECT json_extract(readfile('$OUT'),'\$.families[0].iv[0].iv') > 0.1")" "职业 carries information"
+
 # --- bad input: named file, line and column
 printf 'a,b,y\n1,2,1\n3,4,0\n5,6,2\n' >bad_target.csv
 ds model train --csv bad_target.csv --target y
