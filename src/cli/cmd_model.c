@@ -72,7 +72,7 @@ static json_t *validation_json(const ds_dataset *d, const struct ds_validation *
 	        (json_int_t)v->scoring_rows);
 }
 
-static void print_validation(const ds_dataset *d, const struct ds_validation *v)
+static void print_validation(const struct ds_validation *v)
 {
 	printf("\n%s: %d-fold cross-validation on %ld rows (%ld events)\n", family_label(v->family),
 	       v->folds, v->rows, v->events);
@@ -91,7 +91,6 @@ static void print_validation(const ds_dataset *d, const struct ds_validation *v)
 	for (int i = 0; i < v->ncalib; i++)
 		printf("    %8.4f - %-8.4f  %8.4f  %8.4f  %5ld\n", v->calib[i].p_lo,
 		       v->calib[i].p_hi, v->calib[i].mean_p, v->calib[i].observed, v->calib[i].n);
-	(void)d;
 }
 
 static void print_iv(const ds_dataset *d, const struct ds_validation *v)
@@ -181,7 +180,7 @@ static int train_csv(struct cli *c, struct train_args *a)
 		if (c->json)
 			json_array_append_new(report, validation_json(ds, v));
 		else
-			print_validation(ds, v);
+			print_validation(v);
 		if (!c->json && k == nf - 1)
 			print_iv(ds, v);
 	}
@@ -259,7 +258,7 @@ static int train_store(struct cli *c, struct train_args *a)
 		if (c->json)
 			cli_print_json(validation_json(ds, v));
 		else {
-			print_validation(ds, v);
+			print_validation(v);
 			print_iv(ds, v);
 		}
 		ds_free(v);
@@ -312,7 +311,7 @@ static int train_store(struct cli *c, struct train_args *a)
 	} else {
 		printf("%s: %ld labelled rows from %d snapshots %d days apart, %d features\n",
 		       e.kind, ds->nrows, a->snapshots, a->step_days, ds->nfeat);
-		print_validation(ds, v);
+		print_validation(v);
 		print_iv(ds, v);
 		printf("\nmodel %ld: %s version %d (%s)%s\n", e.model_id, e.kind, e.version,
 		       e.family, champion ? ", now the champion" : "");
@@ -489,10 +488,20 @@ static int cmd_promote(struct cli *c, ds_store *st, const char *arg)
 	return EXIT_OK;
 }
 
+/* The quadrants' cut-offs from the settings (percent, 0-100). */
 static int cuts(struct cli *c, struct ds_quadrant_cuts *q)
 {
-	q->ability = ds_config_int(&c->cfg, DS_CFG_MODEL_ABILITY_CUT) / 100.0;
-	q->willingness = ds_config_int(&c->cfg, DS_CFG_MODEL_WILLINGNESS_CUT) / 100.0;
+	long a = ds_config_int(&c->cfg, DS_CFG_MODEL_ABILITY_CUT);
+	long w = ds_config_int(&c->cfg, DS_CFG_MODEL_WILLINGNESS_CUT);
+	if (a > 100 || w > 100) {
+		struct ds_diag d;
+		ds_diag_set(&d, DS_ECONFIG, NULL, 0,
+		            a > 100 ? "ability_cut_pct" : "willingness_cut_pct",
+		            "a cut-off is a percentage, 0 to 100");
+		return cli_fail(c, DS_ECONFIG, &d);
+	}
+	q->ability = a / 100.0;
+	q->willingness = w / 100.0;
 	return EXIT_OK;
 }
 
@@ -503,7 +512,8 @@ static int cmd_score(struct cli *c, ds_store *st, const char *as_of_arg, bool al
 	if (rc)
 		return rc;
 	struct ds_quadrant_cuts q;
-	cuts(c, &q);
+	if ((rc = cuts(c, &q)))
+		return rc;
 	struct ds_score_run r;
 	struct ds_diag d;
 	ds_diag_clear(&d);
@@ -610,7 +620,10 @@ static int cmd_explain(struct cli *c, ds_store *st, const char *account, const c
 		return EXIT_OK;
 	}
 	struct ds_quadrant_cuts q;
-	cuts(c, &q);
+	if ((rc = cuts(c, &q))) {
+		json_decref(reasons);
+		return rc;
+	}
 	printf("%s, scored %s\n", account, scored);
 	printf("  还款能力 ability      %5.1f%%  %s (model %ld)\n", ability * 100,
 	       ability >= q.ability ? "高 high" : "低 low", ma);
@@ -691,7 +704,10 @@ int cli_model_bootstrap(struct cli *c, ds_date as_of)
 	if (rc)
 		return rc;
 	struct ds_quadrant_cuts q;
-	cuts(c, &q);
+	if ((rc = cuts(c, &q))) {
+		ds_store_close(st);
+		return rc;
+	}
 	struct ds_score_run r;
 	struct ds_diag d;
 	ds_diag_clear(&d);

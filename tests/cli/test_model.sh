@@ -119,6 +119,14 @@ ds $B model explain NO-SUCH-ACCOUNT --as-of 2026-11-29
 assert_status 3
 assert_contains stderr "no score for this account"
 
+# --- the cut-offs are settings: 0 makes everyone able; over 100 is refused
+DOORSTEP_ABILITY_CUT=0 ds_ok $B model score --as-of 2026-11-29
+assert_query 0 "SELECT count(*) FROM scores WHERE score_date='2026-11-29' AND quadrant LIKE 'unable%'"
+DOORSTEP_ABILITY_CUT=150 ds $B model score --as-of 2026-11-29
+assert_status 3
+assert_contains stderr "ability_cut_pct: a cut-off is a percentage, 0 to 100"
+ds_ok $B model score --as-of 2026-11-29
+
 # --- versions and champions: a scorecard is version 2, not yet champion
 ds_ok $B model train --target ability --family scorecard --as-of 2026-11-29
 assert_contains stdout "scorecard: 5-fold cross-validation on"
@@ -145,7 +153,7 @@ ds $B model promote 999
 assert_status 3
 assert_contains stderr "no model 999"
 # every write is audited
-assert_query "2|1|4" "SELECT sum(action='model.train') - 1, sum(action='model.promote') - 2, sum(action='model.score') FROM audit_log"
+assert_query "2|1|6" "SELECT sum(action='model.train') - 1, sum(action='model.promote') - 2, sum(action='model.score') FROM audit_log"
 
 # --- validate: the champion's settings on today's data, nothing stored
 before=$(count models)
