@@ -31,6 +31,12 @@ struct ds_store_opts {
 ds_err ds_store_open(const char *location, const struct ds_store_opts *opts, ds_store **out,
                      struct ds_diag *diag);
 void ds_store_close(ds_store *st);
+/*
+ * Another connection to the same database file, for reading on a second
+ * thread (a connection is never used by two threads at once). DS_EINVAL
+ * for a database that lives only in memory. Close it with ds_store_close.
+ */
+ds_err ds_store_open_reader(ds_store *st, ds_store **out, struct ds_diag *diag);
 
 /* Applies every pending migration, each in its own transaction. */
 ds_err ds_store_migrate(ds_store *st, int *applied, struct ds_diag *diag);

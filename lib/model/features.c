@@ -22,6 +22,7 @@
 #include "model-int.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -910,47 +911,101 @@ static ds_err account_done(struct build *b, long i, struct ds_due *sched, size_t
 }
 
 /*
- * The schedules in key order, walked alongside the accounts (both sorted
- * by id, byte-wise: SQLite's BINARY collation and strcmp agree).
+ * The schedules, read in key order (account, seq) alongside the sorted
+ * accounts into one flat array: account i's installments are
+ * due[first[i] .. first[i + 1]). Reading them does not need the payments,
+ * so it runs on a second connection and thread while the payments are read.
  */
-static ds_err load_installments(struct build *b)
+struct schedules {
+	ds_store *st;
+	const struct strmap *ids; /* read only while both threads run */
+	long nacc;
+	struct ds_due *due;
+	long ndue, cap;
+	long *first;
+	struct model_date_cache dates;
+	ds_err err;
+	struct ds_diag diag;
+};
+
+static void *read_schedules(void *arg)
 {
+	struct schedules *r = arg;
 	ds_stmt *s;
-	ds_err err = ds_store_prepare(b->st,
-	                              "SELECT account_id, due_date, amount_fen FROM installments"
-	                              " ORDER BY account_id, seq",
-	                              &s, b->diag);
-	if (err)
-		return err;
-	struct ds_due *sched = NULL;
-	long n = 0, cap = 0;
+	r->first = ds_malloc(((size_t)r->nacc + 1) * sizeof *r->first);
+	if (!r->first) {
+		r->err = ds_diag_set(&r->diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+		return NULL;
+	}
+	r->err = ds_store_prepare(r->st,
+	                          "SELECT account_id, due_date, amount_fen FROM installments"
+	                          " ORDER BY account_id, seq",
+	                          &s, &r->diag);
+	if (r->err)
+		return NULL;
 	bool more;
-	err = ds_stmt_step(s, &more, b->diag);
-	for (long i = 0; !err && i < b->nacc; i++) {
-		const char *id = strmap_at(&b->ids, i);
-		n = 0;
+	ds_err err = ds_stmt_step(s, &more, &r->diag);
+	for (long i = 0; !err && i < r->nacc; i++) {
+		const char *id = strmap_at(r->ids, i);
+		r->first[i] = r->ndue;
 		while (more) {
 			int cmp = strcmp(ds_stmt_text(s, 0), id);
 			if (cmp > 0)
 				break;
 			if (cmp == 0) {
-				struct ds_due *sc = model_grown(sched, &cap, n + 1, sizeof *sc);
-				if (!sc) {
-					err = oom(b);
+				struct ds_due *d =
+				        model_grown(r->due, &r->cap, r->ndue + 1, sizeof *d);
+				if (!d) {
+					err = ds_diag_set(&r->diag, DS_ENOMEM, NULL, 0, NULL,
+					                  "out of memory");
 					break;
 				}
-				sched = sc;
-				sched[n++] = (struct ds_due){ model_cached_date(&b->dates, s, 1, 0),
-					                      ds_stmt_int(s, 2) };
+				r->due = d;
+				r->due[r->ndue++] =
+				        (struct ds_due){ model_cached_date(&r->dates, s, 1, 0),
+					                 ds_stmt_int(s, 2) };
 			}
-			if ((err = ds_stmt_step(s, &more, b->diag)))
+			if ((err = ds_stmt_step(s, &more, &r->diag)))
 				break;
 		}
-		if (!err)
-			err = account_done(b, i, sched, (size_t)n);
 	}
+	r->first[r->nacc] = r->ndue;
 	ds_stmt_done(s);
-	ds_free(sched);
+	r->err = err;
+	return NULL;
+}
+
+/* Payments and schedules (at once when a second connection can be had),
+ * then each account's delinquency and row. */
+static ds_err load_payments_and_schedules(struct build *b)
+{
+	struct schedules *r = ds_calloc(1, sizeof *r);
+	if (!r)
+		return oom(b);
+	r->ids = &b->ids;
+	r->nacc = b->nacc;
+	ds_store *reader = NULL;
+	pthread_t t;
+	bool threaded = ds_store_open_reader(b->st, &reader, NULL) == DS_OK;
+	r->st = threaded ? reader : b->st;
+	threaded = threaded && pthread_create(&t, NULL, read_schedules, r) == 0;
+	ds_err err = load_payments(b);
+	if (threaded)
+		pthread_join(t, NULL);
+	else if (!err)
+		read_schedules(r);
+	ds_store_close(reader);
+	if (!err && r->err) {
+		if (b->diag)
+			*b->diag = r->diag;
+		err = r->err;
+	}
+	for (long i = 0; !err && i < b->nacc; i++)
+		err = account_done(b, i, r->due ? r->due + r->first[i] : NULL,
+		                   (size_t)(r->first[i + 1] - r->first[i]));
+	ds_free(r->due);
+	ds_free(r->first);
+	ds_free(r);
 	/* the sums have served */
 	ds_free(b->paid_mem);
 	b->paid_mem = NULL;
@@ -1356,9 +1411,9 @@ ds_err ds_features_build(struct ds_store *st, ds_date as_of, unsigned flags, ds_
 	b.all_open = flags & DS_FEATURES_ALL_OPEN;
 	b.diag = diag;
 	ds_err err;
-	if (!(err = load_accounts(&b)) && !(err = load_payments(&b)) &&
-	    !(err = load_installments(&b)) && !(err = load_contacts(&b)) &&
-	    !(err = load_visits(&b)) && !(err = load_promises(&b)) && !(err = finish_rows(&b)))
+	if (!(err = load_accounts(&b)) && !(err = load_payments_and_schedules(&b)) &&
+	    !(err = load_contacts(&b)) && !(err = load_visits(&b)) && !(err = load_promises(&b)) &&
+	    !(err = finish_rows(&b)))
 		err = make_dataset(&b, out);
 	strmap_free(&b.ids);
 	strmap_free(&b.comms);

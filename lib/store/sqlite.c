@@ -152,6 +152,16 @@ static void sqlite_setup(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+ds_err ds_store_open_reader(ds_store *st, ds_store **out, struct ds_diag *diag)
+{
+	const char *file = sqlite3_db_filename(st->db, "main");
+	if (!file || !*file)
+		return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL,
+		                   "an in-memory database has no second connection");
+	struct ds_store_opts o = { .actor = st->actor };
+	return ds_store_open(file, &o, out, diag);
+}
+
 ds_err ds_store_open(const char *location, const struct ds_store_opts *opts, ds_store **out,
                      struct ds_diag *diag)
 {
