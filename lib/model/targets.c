@@ -71,6 +71,7 @@ struct label {
 	ds_store *st;
 	ds_dataset *d;
 	struct ds_diag *diag;
+	struct model_date_cache dates; /* millions of rows, a few thousand dates */
 	struct acct *acc;
 	long nacc;
 	int32_t *slot; /* hash of the accounts' ids: index into acc, -1 empty */
@@ -278,7 +279,7 @@ static ds_err load_payments(struct label *l, ds_date until)
 		long k = acct_of(l, ds_stmt_text(s, 0));
 		if (k < 0)
 			continue;
-		ds_date v = model_date_or(s, 1, 0);
+		ds_date v = model_cached_date(&l->dates, s, 1, 0);
 		ds_fen amount = ds_stmt_int(s, 2);
 		for (long r = l->acc[k].first; r >= 0 && !err; r = l->rows[r].next) {
 			struct trow *w = &l->rows[r];
@@ -361,7 +362,8 @@ static ds_err load_installments(struct label *l)
 			break;
 		}
 		sched = sc;
-		sched[n++] = (struct ds_due){ model_date_or(s, 1, 0), ds_stmt_int(s, 2) };
+		sched[n++] =
+		        (struct ds_due){ model_cached_date(&l->dates, s, 1, 0), ds_stmt_int(s, 2) };
 	}
 	ds_stmt_done(s);
 	if (!err && k >= 0)
