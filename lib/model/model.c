@@ -14,9 +14,12 @@ void ds_train_opts_default(enum ds_model_family family, struct ds_train_opts *o)
 	memset(o, 0, sizeof *o);
 	o->family = family;
 	o->seed = 1;
-	o->rounds = 200;
-	o->depth = 3;
-	o->eta = 0.05;
+	/* 100 trees of depth 2 at eta 0.1 match 200 of depth 3 at 0.05 in AUC
+	 * on German Credit and on the store's targets, and cost a ninth in
+	 * TreeSHAP (trees x leaves x depth squared) */
+	o->rounds = 100;
+	o->depth = 2;
+	o->eta = 0.1;
 	o->subsample = 0.8;
 	o->binning = (struct ds_binning_opts){ 0.05, 8, 20 };
 	o->min_iv = 0.02;

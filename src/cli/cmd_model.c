@@ -759,7 +759,7 @@ const struct cli_command cli_cmd_model = {
 	"              when COLUMN equals --positive (or is 1). Columns with text are\n"
 	"              categorical; --categorical declares more. Prints AUC, Gini, KS,\n"
 	"              Brier, calibration and the IV of every feature (--json too).\n"
-	"              Trees: XGBoost, hist, depth 3, eta 0.05, 200 rounds, subsample\n"
+	"              Trees: XGBoost, hist, depth 2, eta 0.1, 100 rounds, subsample\n"
 	"              0.8. Scorecard: monotone WOE bins of at least 5% of rows,\n"
 	"              features with IV >= 0.02, logistic regression, 600 points at\n"
 	"              odds 1:19, 50 points to double the odds. Folds are by row\n"
