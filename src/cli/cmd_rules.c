@@ -58,28 +58,22 @@ static bool parse_proposal(json_t *o, struct parsed *x, const char **why,
 	const char *s;
 	/* with the database, an account's zone, community, history and holds
 	 * come from it; what the line gives explicitly still wins */
-	const char *account = get_str(o, "account_id");
-	if (cx && account) {
-		if (!(s = get_str(o, "channel")) || ds_channel_parse(s, &p->channel))
+	const char *account = cx ? get_str(o, "account_id") : NULL;
+	const ds_rules_account *a = NULL;
+	bool channel_ok = (s = get_str(o, "channel")) && !ds_channel_parse(s, &p->channel);
+	if (account) {
+		if (!channel_ok)
 			return *why = "channel", false;
-		/* the account's zone first, to read a start without an offset in it;
-		 * then the history before that start */
-		const ds_rules_account *a = ds_rules_context_account(cx, account);
-		if (!a)
+		if (!(a = ds_rules_context_account(cx, account)))
 			return *why = "account_id (not in the database)", false;
-		const char *zone =
-		        get_str(o, "zone") ? get_str(o, "zone") : ds_rules_account_zone(cx, a);
-		if (!ds_tz_valid(zone))
-			return *why = "zone", false;
-		if (!get_str(o, "start") || !get_time(o, "start", zone, &p->start, why))
-			return *why = "start", false;
-		ds_rules_context_fill(cx, a, p);
 	}
-	if (get_str(o, "zone"))
-		p->zone = get_str(o, "zone");
-	if (!p->zone || !ds_tz_valid(p->zone))
+	/* the zone reads a start without an offset in it */
+	const char *zone = get_str(o, "zone");
+	if (!zone && a)
+		zone = ds_rules_account_zone(cx, a);
+	if (!zone || !ds_tz_valid(zone))
 		return *why = "zone", false;
-	if (!(s = get_str(o, "channel")) || ds_channel_parse(s, &p->channel))
+	if (!channel_ok)
 		return *why = "channel", false;
 	p->party = DS_PARTY_BORROWER;
 	if ((s = get_str(o, "party")) && ds_party_parse(s, &p->party))
@@ -91,8 +85,12 @@ static bool parse_proposal(json_t *o, struct parsed *x, const char **why,
 	if (s && strcmp(s, "act") != 0 && strcmp(s, "plan") != 0)
 		return *why = "stage", false;
 	p->stage = s && strcmp(s, "act") == 0 ? DS_STAGE_ACT : DS_STAGE_PLAN;
-	if (!get_str(o, "start") || !get_time(o, "start", p->zone, &p->start, why))
+	if (!get_str(o, "start") || !get_time(o, "start", zone, &p->start, why))
 		return *why = "start", false;
+	/* the history before that start; the fields below override */
+	if (a)
+		ds_rules_context_fill(cx, a, p);
+	p->zone = zone;
 	json_t *dur = json_object_get(o, "duration_s");
 	if (dur && (!json_is_integer(dur) || json_integer_value(dur) < 0 ||
 	            json_integer_value(dur) > 86400))
