@@ -5,44 +5,48 @@
 #include <math.h>
 #include <string.h>
 
-/* Appends the labelled rows of `add` to *acc (created on first use). */
+/* Grows *p to n items of `size` bytes; false (p untouched) when out of
+ * memory. */
+static bool resized(void *p, long n, size_t size)
+{
+	void *q = ds_realloc(*(void **)p, (size_t)n * size + 1);
+	if (q)
+		*(void **)p = q;
+	return q != NULL;
+}
+
+/* Appends the labelled rows of `add` to *acc (created on first use),
+ * growing its arrays in place. */
 static ds_err append(ds_dataset **acc, const ds_dataset *add)
 {
 	long keep = 0;
 	for (long r = 0; r < add->nrows; r++)
 		keep += !isnan(add->y[r]);
-	long base = *acc ? (*acc)->nrows : 0;
-	ds_dataset *d;
-	ds_err err = ds_dataset_new(add->nfeat, base + keep, true, &d);
-	if (err)
-		return err;
-	d->when = ds_calloc((size_t)(base + keep) + 1, sizeof *d->when);
-	d->id = ds_calloc((size_t)(base + keep) + 1, sizeof *d->id);
-	if (!d->when || !d->id) {
-		ds_dataset_free(d);
-		return DS_ENOMEM;
+	ds_dataset *d = *acc;
+	if (!d) {
+		ds_err err = ds_dataset_new(add->nfeat, 0, true, &d);
+		if (err)
+			return err;
+		memcpy(d->feat, add->feat, (size_t)add->nfeat * sizeof *d->feat);
+		*acc = d;
 	}
-	memcpy(d->feat, add->feat, (size_t)add->nfeat * sizeof *d->feat);
+	long n = d->nrows + keep;
 	size_t w = (size_t)add->nfeat;
-	if (*acc) {
-		memcpy(d->x, (*acc)->x, (size_t)base * w * sizeof *d->x);
-		memcpy(d->y, (*acc)->y, (size_t)base * sizeof *d->y);
-		memcpy(d->when, (*acc)->when, (size_t)base * sizeof *d->when);
-		memcpy(d->id, (*acc)->id, (size_t)base * sizeof *d->id);
-	}
-	long k = base;
+	if (!resized(&d->x, n, w * sizeof *d->x) || !resized(&d->y, n, sizeof *d->y) ||
+	    !resized(&d->when, n, sizeof *d->when) || !resized(&d->id, n, sizeof *d->id))
+		return DS_ENOMEM;
 	for (long r = 0; r < add->nrows; r++) {
 		if (isnan(add->y[r]))
 			continue;
+		long k = d->nrows++;
 		memcpy(d->x + (size_t)k * w, add->x + (size_t)r * w, w * sizeof *d->x);
 		d->y[k] = add->y[r];
 		d->when[k] = add->when ? add->when[r] : 0;
 		if (add->id)
 			memcpy(d->id[k], add->id[r], sizeof d->id[k]);
-		k++;
+		else
+			d->id[k][0] = '\0';
 	}
-	ds_dataset_free(*acc);
-	*acc = d;
 	return DS_OK;
 }
 
