@@ -189,154 +189,6 @@ static int visit_category(const char *const *list, const char *s)
 #define MONTHS    12 /* month ends of max_dpd_365d */
 #define KEEP_DAYS 7  /* a promise is kept by a payment within this many days */
 
-/*
- * Interned strings with a hash index: account ids (looked up for every
- * payment and contact row), borrower and community ids. An id of up to 23
- * bytes sits in its slot, so a lookup touches one cache line; longer ones
- * are compared in the arena. Offsets, not pointers, into the arena, so that
- * it can grow.
- */
-#define KEY_INLINE 24
-
-struct slot {
-	char key[KEY_INLINE];
-	int32_t idx;   /* -1: empty */
-	int32_t spill; /* the id is longer than key holds */
-};
-
-struct strmap {
-	char *arena;
-	long len, cap;
-	uint32_t *off;
-	long n, ncap;
-	struct slot *slot;
-	size_t nslots; /* a power of two */
-};
-
-static uint64_t hash_str(const char *s, size_t *len)
-{
-	uint64_t h = 1469598103934665603ull;
-	const char *p = s;
-	for (; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	*len = (size_t)(p - s);
-	return ds_mix64(h);
-}
-
-static const char *strmap_at(const struct strmap *m, long i)
-{
-	return m->arena + m->off[i];
-}
-
-static long strmap_find_h(const struct strmap *m, const char *s, size_t len, uint64_t h)
-{
-	if (!m->nslots)
-		return -1;
-	for (size_t k = h & (m->nslots - 1);; k = (k + 1) & (m->nslots - 1)) {
-		const struct slot *sl = &m->slot[k];
-		if (sl->idx < 0)
-			return -1;
-		if (sl->spill ? len >= KEY_INLINE && strcmp(strmap_at(m, sl->idx), s) == 0
-		              : len < KEY_INLINE && memcmp(sl->key, s, len + 1) == 0)
-			return sl->idx;
-	}
-}
-
-static long strmap_find(const struct strmap *m, const char *s)
-{
-	size_t len;
-	uint64_t h = hash_str(s, &len);
-	return strmap_find_h(m, s, len, h);
-}
-
-static void slot_put(struct slot *slots, size_t nslots, const char *s, long i)
-{
-	size_t len;
-	size_t k = hash_str(s, &len) & (nslots - 1);
-	while (slots[k].idx >= 0)
-		k = (k + 1) & (nslots - 1);
-	struct slot *sl = &slots[k];
-	sl->idx = (int32_t)i;
-	sl->spill = len >= KEY_INLINE;
-	if (!sl->spill)
-		memcpy(sl->key, s, len + 1);
-}
-
-static ds_err strmap_rehash(struct strmap *m, size_t nslots)
-{
-	struct slot *slot = ds_malloc(nslots * sizeof *slot);
-	if (!slot)
-		return DS_ENOMEM;
-	for (size_t k = 0; k < nslots; k++)
-		slot[k].idx = -1;
-	for (long i = 0; i < m->n; i++)
-		slot_put(slot, nslots, strmap_at(m, i), i);
-	ds_free(m->slot);
-	m->slot = slot;
-	m->nslots = nslots;
-	return DS_OK;
-}
-
-/* Appends s to the arena without indexing it. */
-static ds_err strmap_push(struct strmap *m, const char *s, long *idx)
-{
-	long n = (long)strlen(s) + 1;
-	if (m->len + n > (long)UINT32_MAX || m->n >= INT32_MAX / 2)
-		return DS_ETOOBIG;
-	char *arena = model_grown(m->arena, &m->cap, m->len + n, 1);
-	if (!arena)
-		return DS_ENOMEM;
-	m->arena = arena;
-	uint32_t *off = model_grown(m->off, &m->ncap, m->n + 1, sizeof *off);
-	if (!off)
-		return DS_ENOMEM;
-	m->off = off;
-	memcpy(m->arena + m->len, s, (size_t)n);
-	m->off[m->n] = (uint32_t)m->len;
-	m->len += n;
-	*idx = m->n++;
-	return DS_OK;
-}
-
-/*
- * Indexes every string pushed, at the final size: for the ids of a key
- * column (unique), pushed while reading and indexed once, rather than
- * rehashed each time the table doubles.
- */
-static ds_err strmap_index(struct strmap *m)
-{
-	size_t nslots = 1024;
-	while (nslots < (size_t)m->n * 2)
-		nslots *= 2;
-	return strmap_rehash(m, nslots);
-}
-
-/* The index of s, added when new. */
-static ds_err strmap_add(struct strmap *m, const char *s, long *idx)
-{
-	long i = strmap_find(m, s);
-	if (i >= 0) {
-		*idx = i;
-		return DS_OK;
-	}
-	/* at most half full: probes stay short */
-	if ((size_t)(m->n + 1) * 2 > m->nslots &&
-	    strmap_rehash(m, m->nslots ? m->nslots * 2 : 1024))
-		return DS_ENOMEM;
-	ds_err err = strmap_push(m, s, idx);
-	if (!err)
-		slot_put(m->slot, m->nslots, s, *idx);
-	return err;
-}
-
-static void strmap_free(struct strmap *m)
-{
-	ds_free(m->arena);
-	ds_free(m->off);
-	ds_free(m->slot);
-	memset(m, 0, sizeof *m);
-}
-
 /* ------------------------------------------------------------ the build */
 
 struct acct {
@@ -403,10 +255,10 @@ struct build {
 	ds_date as_of;
 	bool all_open; /* a row for every open account, not only the delinquent */
 	struct ds_diag *diag;
-	struct strmap ids; /* account id -> index in acc, in id order */
+	struct model_strmap ids; /* account id -> index in acc, in id order */
 	struct acct *acc;
 	long nacc, acap;
-	struct strmap comms;
+	struct model_strmap comms;
 	long *comm_open, *comm_late;
 	struct zone *zones;
 	long nzones, zcap;
@@ -481,7 +333,7 @@ static ds_err load_branches(struct build *b, struct branches *br)
 }
 
 /* Borrowers: what the features use of them, by id. */
-static ds_err load_borrowers(struct build *b, struct strmap *ids, struct borrower **out)
+static ds_err load_borrowers(struct build *b, struct model_strmap *ids, struct borrower **out)
 {
 	ds_stmt *s;
 	ds_err err = ds_store_prepare(b->st,
@@ -495,8 +347,8 @@ static ds_err load_borrowers(struct build *b, struct strmap *ids, struct borrowe
 	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
 		long i, comm = -1;
 		const char *cid = ds_stmt_text(s, 3);
-		if ((err = strmap_push(ids, ds_stmt_text(s, 0), &i)) ||
-		    (cid[0] && (err = strmap_add(&b->comms, cid, &comm))))
+		if ((err = model_strmap_push(ids, ds_stmt_text(s, 0), &i)) ||
+		    (cid[0] && (err = model_strmap_add(&b->comms, cid, &comm))))
 			break;
 		struct borrower *bw = model_grown(*out, &cap, i + 1, sizeof *bw);
 		if (!bw) {
@@ -509,7 +361,7 @@ static ds_err load_borrowers(struct build *b, struct strmap *ids, struct borrowe
 	}
 	ds_stmt_done(s);
 	if (!err)
-		err = strmap_index(ids);
+		err = model_strmap_index(ids);
 	return err == DS_ENOMEM || err == DS_ETOOBIG ? oom(b) : err;
 }
 
@@ -520,7 +372,7 @@ static ds_err load_borrowers(struct build *b, struct strmap *ids, struct borrowe
 static ds_err load_accounts(struct build *b)
 {
 	struct branches br = { 0 };
-	struct strmap bids = { 0 };
+	struct model_strmap bids = { 0 };
 	struct borrower *bor = NULL;
 	ds_stmt *s = NULL;
 	ds_err err;
@@ -537,7 +389,7 @@ static ds_err load_accounts(struct build *b)
 	long branch = -1;
 	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
 		const char *id = ds_stmt_text(s, 0), *bid = ds_stmt_text(s, 2);
-		long i, w = strmap_find(&bids, ds_stmt_text(s, 1));
+		long i, w = model_strmap_find(&bids, ds_stmt_text(s, 1));
 		if (branch < 0 || strcmp(br.id[branch], bid) != 0)
 			for (branch = br.n - 1; branch >= 0 && strcmp(br.id[branch], bid) != 0;)
 				branch--;
@@ -548,7 +400,7 @@ static ds_err load_accounts(struct build *b)
 			        w < 0 ? "borrower" : "branch", w < 0 ? ds_stmt_text(s, 1) : bid);
 			break;
 		}
-		if ((err = strmap_push(&b->ids, id, &i)))
+		if ((err = model_strmap_push(&b->ids, id, &i)))
 			break;
 		struct acct *acc = model_grown(b->acc, &b->acap, i + 1, sizeof *acc);
 		if (!acc) {
@@ -574,14 +426,14 @@ static ds_err load_accounts(struct build *b)
 		a->birth = bor[w].birth;
 	}
 	if (!err)
-		err = strmap_index(&b->ids);
+		err = model_strmap_index(&b->ids);
 done:
 	ds_stmt_done(s);
 	for (long k = 0; k < br.n; k++)
 		ds_free(br.id[k]);
 	ds_free(br.id);
 	ds_free(br.zone);
-	strmap_free(&bids);
+	model_strmap_free(&bids);
 	ds_free(bor);
 	if (err == DS_ENOMEM || err == DS_ETOOBIG)
 		return oom(b);
@@ -674,7 +526,7 @@ struct pending {
 	long acct;
 	ds_date date;
 	ds_fen amount;
-	char id[KEY_INLINE];
+	char id[MODEL_KEY_INLINE];
 };
 
 static ds_err add_payment(struct build *b, long i, ds_date v, ds_fen amount)
@@ -697,11 +549,11 @@ static ds_err add_payment(struct build *b, long i, ds_date v, ds_fen amount)
 
 static ds_err flush_payments(struct build *b, struct pending *q, int n)
 {
-	const struct strmap *m = &b->ids;
+	const struct model_strmap *m = &b->ids;
 	for (int k = 0; k < n && m->nslots; k++)
 		__builtin_prefetch(&m->slot[q[k].h & (m->nslots - 1)]);
 	for (int k = 0; k < n; k++) {
-		q[k].acct = strmap_find_h(m, q[k].id, q[k].len, q[k].h);
+		q[k].acct = model_strmap_find_h(m, q[k].id, q[k].len, q[k].h);
 		if (q[k].acct >= 0) {
 			__builtin_prefetch(&b->paid[q[k].acct], 1);
 			__builtin_prefetch((const char *)&b->paid[q[k].acct] + 64, 1);
@@ -744,12 +596,12 @@ static ds_err load_payments(struct build *b)
 	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
 		const char *id = ds_stmt_text(s, 0);
 		struct pending *e = &q[n];
-		e->h = hash_str(id, &e->len);
+		e->h = model_hash_str(id, &e->len);
 		e->date = model_cached_date(&b->dates, s, 1, 0);
 		e->amount = ds_stmt_int(s, 2);
-		if (e->len >= KEY_INLINE) {
+		if (e->len >= MODEL_KEY_INLINE) {
 			/* too long to queue: at once */
-			long i = strmap_find_h(&b->ids, id, e->len, e->h);
+			long i = model_strmap_find_h(&b->ids, id, e->len, e->h);
 			if (i >= 0 && (err = add_payment(b, i, e->date, e->amount)))
 				break;
 			continue;
@@ -918,7 +770,7 @@ static ds_err account_done(struct build *b, long i, struct ds_due *sched, size_t
  */
 struct schedules {
 	ds_store *st;
-	const struct strmap *ids; /* read only while both threads run */
+	const struct model_strmap *ids; /* read only while both threads run */
 	long nacc;
 	struct ds_due *due;
 	long ndue, cap;
@@ -946,7 +798,7 @@ static void *read_schedules(void *arg)
 	bool more;
 	ds_err err = ds_stmt_step(s, &more, &r->diag);
 	for (long i = 0; !err && i < r->nacc; i++) {
-		const char *id = strmap_at(r->ids, i);
+		const char *id = model_strmap_at(r->ids, i);
 		r->first[i] = r->ndue;
 		while (more) {
 			int cmp = strcmp(ds_stmt_text(s, 0), id);
@@ -1065,7 +917,7 @@ static ds_err add_promise(struct build *b, long row, ds_date day)
  * delinquent account. */
 static long row_of(const struct build *b, const char *id, long *acct)
 {
-	*acct = strmap_find(&b->ids, id);
+	*acct = model_strmap_find(&b->ids, id);
 	return *acct >= 0 ? b->acc[*acct].row : -1;
 }
 
@@ -1079,7 +931,7 @@ struct contact {
 	ds_time at;
 	enum channel ch;
 	enum outcome o;
-	char id[KEY_INLINE];
+	char id[MODEL_KEY_INLINE];
 };
 
 static ds_err add_contact(struct build *b, const struct contact *c)
@@ -1122,11 +974,11 @@ static ds_err add_contact(struct build *b, const struct contact *c)
 
 static ds_err flush_contacts(struct build *b, struct contact *q, int n)
 {
-	const struct strmap *m = &b->ids;
+	const struct model_strmap *m = &b->ids;
 	for (int k = 0; k < n && m->nslots; k++)
 		__builtin_prefetch(&m->slot[q[k].h & (m->nslots - 1)]);
 	for (int k = 0; k < n; k++) {
-		q[k].acct = strmap_find_h(m, q[k].id, q[k].len, q[k].h);
+		q[k].acct = model_strmap_find_h(m, q[k].id, q[k].len, q[k].h);
 		if (q[k].acct >= 0)
 			__builtin_prefetch(&b->acc[q[k].acct]);
 	}
@@ -1167,13 +1019,13 @@ static ds_err load_contacts(struct build *b)
 	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
 		const char *id = ds_stmt_text(s, 0);
 		struct contact *c = &q[n];
-		c->h = hash_str(id, &c->len);
+		c->h = model_hash_str(id, &c->len);
 		c->at = ds_stmt_int(s, 1);
 		c->ch = channel_of(ds_stmt_text(s, 2));
 		c->o = outcome_of(ds_stmt_text(s, 3));
-		if (c->len >= KEY_INLINE) {
+		if (c->len >= MODEL_KEY_INLINE) {
 			/* too long to queue: at once */
-			c->acct = strmap_find_h(&b->ids, id, c->len, c->h);
+			c->acct = model_strmap_find_h(&b->ids, id, c->len, c->h);
 			c->row = c->acct >= 0 ? b->acc[c->acct].row : -1;
 			if (c->row >= 0 && (err = add_contact(b, c)))
 				break;
@@ -1386,7 +1238,7 @@ static ds_err make_dataset(struct build *b, ds_dataset **out)
 	if (b->nrows)
 		memcpy(d->x, b->x, (size_t)b->nrows * NFEAT * sizeof *d->x);
 	for (long r = 0; r < b->nrows; r++) {
-		const char *id = strmap_at(&b->ids, b->rows[r].acct);
+		const char *id = model_strmap_at(&b->ids, b->rows[r].acct);
 		if (strlen(id) >= sizeof d->id[r]) {
 			ds_dataset_free(d);
 			return ds_diag_set(b->diag, DS_ETOOBIG, NULL, 0, "account_id",
@@ -1415,8 +1267,8 @@ ds_err ds_features_build(struct ds_store *st, ds_date as_of, unsigned flags, ds_
 	    !(err = load_contacts(&b)) && !(err = load_visits(&b)) && !(err = load_promises(&b)) &&
 	    !(err = finish_rows(&b)))
 		err = make_dataset(&b, out);
-	strmap_free(&b.ids);
-	strmap_free(&b.comms);
+	model_strmap_free(&b.ids);
+	model_strmap_free(&b.comms);
 	for (long z = 0; z < b.nzones; z++)
 		ds_free(b.zones[z].name);
 	ds_free(b.zones);

@@ -80,4 +80,42 @@ int64_t model_floor_div(int64_t a, int64_t b);
 /* qsort order of struct ds_due by due date. */
 int model_by_due(const void *p, const void *q);
 
+/*
+ * Interned strings with a hash index: account ids (looked up for every
+ * payment and contact row), borrower and community ids. An id of up to 23
+ * bytes sits in its slot, so a lookup touches one cache line; longer ones
+ * are compared in the arena. Offsets, not pointers, into the arena, so that
+ * it can grow.
+ */
+#define MODEL_KEY_INLINE 24
+
+struct model_slot {
+	char key[MODEL_KEY_INLINE];
+	int32_t idx;   /* -1: empty */
+	int32_t spill; /* the id is longer than key holds */
+};
+
+struct model_strmap {
+	char *arena;
+	long len, cap;
+	uint32_t *off;
+	long n, ncap;
+	struct model_slot *slot;
+	size_t nslots; /* a power of two */
+};
+
+/* FNV-1a of s, mixed; *len = strlen(s). */
+uint64_t model_hash_str(const char *s, size_t *len);
+const char *model_strmap_at(const struct model_strmap *m, long i);
+long model_strmap_find_h(const struct model_strmap *m, const char *s, size_t len, uint64_t h);
+/* The index of s, or -1. */
+long model_strmap_find(const struct model_strmap *m, const char *s);
+/* Appends s to the arena without indexing it (then model_strmap_index). */
+ds_err model_strmap_push(struct model_strmap *m, const char *s, long *idx);
+/* Indexes every string pushed, at the final size. */
+ds_err model_strmap_index(struct model_strmap *m);
+/* The index of s, added (indexed) when new. */
+ds_err model_strmap_add(struct model_strmap *m, const char *s, long *idx);
+void model_strmap_free(struct model_strmap *m);
+
 #endif

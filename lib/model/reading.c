@@ -62,3 +62,130 @@ int model_by_due(const void *p, const void *q)
 	ds_date x = ((const struct ds_due *)p)->due, y = ((const struct ds_due *)q)->due;
 	return (x > y) - (x < y);
 }
+
+/* ------------------------------------------------------ interned strings */
+
+uint64_t model_hash_str(const char *s, size_t *len)
+{
+	uint64_t h = 1469598103934665603ull;
+	const char *p = s;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	*len = (size_t)(p - s);
+	return ds_mix64(h);
+}
+
+const char *model_strmap_at(const struct model_strmap *m, long i)
+{
+	return m->arena + m->off[i];
+}
+
+long model_strmap_find_h(const struct model_strmap *m, const char *s, size_t len, uint64_t h)
+{
+	if (!m->nslots)
+		return -1;
+	for (size_t k = h & (m->nslots - 1);; k = (k + 1) & (m->nslots - 1)) {
+		const struct model_slot *sl = &m->slot[k];
+		if (sl->idx < 0)
+			return -1;
+		if (sl->spill
+		            ? len >= MODEL_KEY_INLINE && strcmp(model_strmap_at(m, sl->idx), s) == 0
+		            : len < MODEL_KEY_INLINE && memcmp(sl->key, s, len + 1) == 0)
+			return sl->idx;
+	}
+}
+
+long model_strmap_find(const struct model_strmap *m, const char *s)
+{
+	size_t len;
+	uint64_t h = model_hash_str(s, &len);
+	return model_strmap_find_h(m, s, len, h);
+}
+
+static void slot_put(struct model_slot *slots, size_t nslots, const char *s, long i)
+{
+	size_t len;
+	size_t k = model_hash_str(s, &len) & (nslots - 1);
+	while (slots[k].idx >= 0)
+		k = (k + 1) & (nslots - 1);
+	struct model_slot *sl = &slots[k];
+	sl->idx = (int32_t)i;
+	sl->spill = len >= MODEL_KEY_INLINE;
+	if (!sl->spill)
+		memcpy(sl->key, s, len + 1);
+}
+
+static ds_err strmap_rehash(struct model_strmap *m, size_t nslots)
+{
+	struct model_slot *slot = ds_malloc(nslots * sizeof *slot);
+	if (!slot)
+		return DS_ENOMEM;
+	for (size_t k = 0; k < nslots; k++)
+		slot[k].idx = -1;
+	for (long i = 0; i < m->n; i++)
+		slot_put(slot, nslots, model_strmap_at(m, i), i);
+	ds_free(m->slot);
+	m->slot = slot;
+	m->nslots = nslots;
+	return DS_OK;
+}
+
+/* Appends s to the arena without indexing it. */
+ds_err model_strmap_push(struct model_strmap *m, const char *s, long *idx)
+{
+	long n = (long)strlen(s) + 1;
+	if (m->len + n > (long)UINT32_MAX || m->n >= INT32_MAX / 2)
+		return DS_ETOOBIG;
+	char *arena = model_grown(m->arena, &m->cap, m->len + n, 1);
+	if (!arena)
+		return DS_ENOMEM;
+	m->arena = arena;
+	uint32_t *off = model_grown(m->off, &m->ncap, m->n + 1, sizeof *off);
+	if (!off)
+		return DS_ENOMEM;
+	m->off = off;
+	memcpy(m->arena + m->len, s, (size_t)n);
+	m->off[m->n] = (uint32_t)m->len;
+	m->len += n;
+	*idx = m->n++;
+	return DS_OK;
+}
+
+/*
+ * Indexes every string pushed, at the final size: for the ids of a key
+ * column (unique), pushed while reading and indexed once, rather than
+ * rehashed each time the table doubles.
+ */
+ds_err model_strmap_index(struct model_strmap *m)
+{
+	size_t nslots = 1024;
+	while (nslots < (size_t)m->n * 2)
+		nslots *= 2;
+	return strmap_rehash(m, nslots);
+}
+
+/* The index of s, added when new. */
+ds_err model_strmap_add(struct model_strmap *m, const char *s, long *idx)
+{
+	long i = model_strmap_find(m, s);
+	if (i >= 0) {
+		*idx = i;
+		return DS_OK;
+	}
+	/* at most half full: probes stay short */
+	if ((size_t)(m->n + 1) * 2 > m->nslots &&
+	    strmap_rehash(m, m->nslots ? m->nslots * 2 : 1024))
+		return DS_ENOMEM;
+	ds_err err = model_strmap_push(m, s, idx);
+	if (!err)
+		slot_put(m->slot, m->nslots, s, *idx);
+	return err;
+}
+
+void model_strmap_free(struct model_strmap *m)
+{
+	ds_free(m->arena);
+	ds_free(m->off);
+	ds_free(m->slot);
+	memset(m, 0, sizeof *m);
+}

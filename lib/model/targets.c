@@ -74,8 +74,7 @@ struct label {
 	struct model_date_cache dates; /* millions of rows, a few thousand dates */
 	struct acct *acc;
 	long nacc;
-	int32_t *slot; /* hash of the accounts' ids: index into acc, -1 empty */
-	size_t nslots;
+	struct model_strmap ids; /* the accounts' ids: index into acc */
 	struct trow *rows;
 	struct zone *zones;
 	long nzones, zcap;
@@ -90,38 +89,20 @@ static ds_err oom(struct label *l)
 	return ds_diag_set(l->diag, DS_ENOMEM, NULL, 0, NULL, "out of memory labelling targets");
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return ds_mix64(h);
-}
-
 /* The account of an id, or -1 when no row of the dataset has it. */
 static long acct_of(const struct label *l, const char *id)
 {
-	for (size_t k = hash_str(id) & (l->nslots - 1);; k = (k + 1) & (l->nslots - 1)) {
-		int32_t a = l->slot[k];
-		if (a < 0 || strcmp(l->d->id[l->acc[a].first], id) == 0)
-			return a;
-	}
+	return model_strmap_find(&l->ids, id);
 }
 
 /* The dataset's accounts and rows; windows not fully observed are left out. */
 static ds_err index_rows(struct label *l, int horizon, ds_date observed_until)
 {
 	const ds_dataset *d = l->d;
-	l->nslots = 1024;
-	while (l->nslots < (size_t)d->nrows * 2)
-		l->nslots *= 2;
-	l->slot = ds_malloc(l->nslots * sizeof *l->slot);
 	l->acc = ds_malloc((size_t)d->nrows * sizeof *l->acc + 1);
 	l->rows = ds_calloc((size_t)d->nrows + 1, sizeof *l->rows);
-	if (!l->slot || !l->acc || !l->rows)
+	if (!l->acc || !l->rows)
 		return oom(l);
-	for (size_t k = 0; k < l->nslots; k++)
-		l->slot[k] = -1;
 	for (long r = 0; r < d->nrows; r++) {
 		struct trow *w = &l->rows[r];
 		w->when = d->when[r];
@@ -130,17 +111,16 @@ static ds_err index_rows(struct label *l, int horizon, ds_date observed_until)
 		w->open = w->end - 1 <= observed_until;
 		w->first_reach = INT64_MAX;
 		w->next = -1;
-		size_t k = hash_str(d->id[r]) & (l->nslots - 1);
-		while (l->slot[k] >= 0 && strcmp(d->id[l->acc[l->slot[k]].first], d->id[r]) != 0)
-			k = (k + 1) & (l->nslots - 1);
-		if (l->slot[k] < 0) {
-			l->slot[k] = (int32_t)l->nacc;
+		long k;
+		if (model_strmap_add(&l->ids, d->id[r], &k))
+			return oom(l);
+		if (k == l->nacc) {
 			l->acc[l->nacc] = (struct acct){ .first = (int32_t)r, .zone = -1 };
 			w->acct = (int32_t)l->nacc++;
 		} else {
 			/* chain behind the account's first row */
-			struct acct *a = &l->acc[l->slot[k]];
-			w->acct = l->slot[k];
+			struct acct *a = &l->acc[k];
+			w->acct = (int32_t)k;
 			w->next = l->rows[a->first].next;
 			l->rows[a->first].next = (int32_t)r;
 		}
@@ -557,7 +537,7 @@ ds_err ds_targets_label(struct ds_store *st, enum ds_target t, int horizon_days,
 		for (long r = 0; r < d->nrows; r++)
 			d->y[r] = NAN;
 	ds_free(l.acc);
-	ds_free(l.slot);
+	model_strmap_free(&l.ids);
 	ds_free(l.rows);
 	for (long z = 0; z < l.nzones; z++)
 		ds_free(l.zones[z].name);
