@@ -336,7 +336,8 @@ ds_err ds_registry_add(struct ds_store *st, const char *kind, const ds_model *m,
 /* Makes model_id the champion of its kind (and no other model of it). */
 ds_err ds_registry_promote(struct ds_store *st, long model_id, struct ds_diag *diag);
 /* A model by id, or (model_id 0) the champion of `kind`; DS_ENOTFOUND when
- * there is none. *metrics (may be NULL) is the stored JSON, ds_free'd by the
+ * there is none. With m NULL only the entry is read (the model is not
+ * loaded). *metrics (may be NULL) is the stored JSON, ds_free'd by the
  * caller. */
 ds_err ds_registry_get(struct ds_store *st, long model_id, const char *kind, ds_model **m,
                        struct ds_model_entry *e, char **metrics, struct ds_diag *diag);

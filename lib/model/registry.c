@@ -177,9 +177,11 @@ ds_err ds_registry_get(ds_store *st, long model_id, const char *kind, ds_model *
 	if (!err) {
 		read_entry(s, e);
 		const char *body = ds_stmt_text(s, 7);
-		err = ds_model_load(body, strlen(body), m, diag);
+		if (m)
+			err = ds_model_load(body, strlen(body), m, diag);
 		if (!err && metrics && !(*metrics = ds_strdup(ds_stmt_text(s, 8)))) {
-			ds_model_free(*m);
+			if (m)
+				ds_model_free(*m);
 			err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 		}
 	}

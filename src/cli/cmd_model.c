@@ -254,24 +254,11 @@ static int train_store(struct cli *c, struct train_args *a)
 	if (!err)
 		err = ds_model_validate(ds, o, a->folds, today->nrows ? today : NULL, v, &d);
 	double t2 = seconds();
-	if (!err && a->validate_only) {
-		if (c->json)
-			cli_print_json(validation_json(ds, v));
-		else {
-			print_validation(v);
-			print_iv(ds, v);
-		}
-		ds_free(v);
-		ds_dataset_free(ds);
-		ds_dataset_free(today);
-		ds_store_close(st);
-		return EXIT_OK;
-	}
-	if (!err)
+	if (!err && !a->validate_only)
 		err = ds_model_train(ds, NULL, 0, o, &m, &d);
 	double t3 = seconds();
 	struct ds_model_entry e;
-	if (!err) {
+	if (!err && !a->validate_only) {
 		json_t *j = validation_json(ds, v);
 		metrics = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(j);
@@ -281,11 +268,9 @@ static int train_store(struct cli *c, struct train_args *a)
 		              : DS_ENOMEM;
 	}
 	bool champion = false;
-	if (!err) {
-		ds_model *cur = NULL;
+	if (!err && !a->validate_only) {
 		struct ds_model_entry ce;
-		ds_err has = ds_registry_get(st, 0, ds_target_name(t), &cur, &ce, NULL, &d);
-		ds_model_free(cur);
+		ds_err has = ds_registry_get(st, 0, ds_target_name(t), NULL, &ce, NULL, &d);
 		champion = a->promote || has == DS_ENOTFOUND;
 		if (champion)
 			err = ds_registry_promote(st, e.model_id, &d);
@@ -296,6 +281,13 @@ static int train_store(struct cli *c, struct train_args *a)
 		if (err == DS_ENOMEM && !d.msg[0])
 			ds_diag_set(&d, err, NULL, 0, NULL, "out of memory");
 		rc = cli_fail(c, err, &d);
+	} else if (a->validate_only) {
+		if (c->json)
+			cli_print_json(validation_json(ds, v));
+		else {
+			print_validation(v);
+			print_iv(ds, v);
+		}
 	} else if (a->silent) {
 		/* the caller speaks */
 	} else if (c->json) {
