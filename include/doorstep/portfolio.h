@@ -42,12 +42,41 @@ void ds_dpd_compute(const struct ds_due *sched, size_t n, const struct ds_paid *
                     ds_date as_of, struct ds_dpd *out);
 
 /*
+ * The same as ds_dpd_compute with everything paid by as_of summed in
+ * `paid`, for a schedule in due-date order and its running totals (cum[k]:
+ * installments 0..k): two binary searches, for callers that ask about many
+ * dates of one account.
+ */
+void ds_dpd_cumulative(const struct ds_due *sched, const ds_fen *cum, size_t n, ds_fen paid,
+                       ds_date as_of, struct ds_dpd *out);
+
+/*
  * Delinquency without a schedule, from the bank's reported figures (overdue
  * amount, first unpaid due date, as of reported_date) less the payments
  * booked after reported_date and on or before as_of.
  */
 void ds_dpd_from_reported(ds_fen overdue, ds_date overdue_since, ds_date reported,
                           const struct ds_paid *pay, size_t m, ds_date as_of, struct ds_dpd *out);
+
+/*
+ * One account's row of the account ledger (store.h) unpacked: its schedule
+ * in due-date order and its payments in value-date order. The arrays grow
+ * as needed and are reused row after row; ds_ledger_rows_free at the end.
+ */
+struct ds_ledger_rows {
+	struct ds_due *due;
+	size_t ndue, due_cap;
+	struct ds_paid *paid;
+	size_t npaid, paid_cap;
+};
+/* Unpacks columns col (schedule) and col + 1 (payments) of the current row
+ * of s, whose column 0 is the account id; DS_ESTORE names a damaged row. */
+ds_err ds_ledger_rows_read(ds_stmt *s, int col, struct ds_ledger_rows *r, struct ds_diag *diag);
+/* The same from the two blobs themselves (`account` names it in errors). */
+ds_err ds_ledger_rows_unpack(const char *account, const void *schedule, size_t schedule_len,
+                            const void *payments, size_t payments_len, struct ds_ledger_rows *r,
+                            struct ds_diag *diag);
+void ds_ledger_rows_free(struct ds_ledger_rows *r);
 
 /* One open account's state, handed to a visitor. */
 struct ds_account_dpd {

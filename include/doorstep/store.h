@@ -79,11 +79,48 @@ bool ds_stmt_is_null(ds_stmt *s, int col);
 int64_t ds_stmt_int(ds_stmt *s, int col);
 double ds_stmt_real(ds_stmt *s, int col);
 const char *ds_stmt_text(ds_stmt *s, int col); /* "" for null */
+/* The bytes of a blob column (*len 0 and a non-NULL pointer for null). */
+const void *ds_stmt_blob(ds_stmt *s, int col, size_t *len);
 /* Rows changed by the last completed write statement. */
 int64_t ds_store_changes(ds_store *st);
 int64_t ds_store_last_id(ds_store *st);
 /* Resets bindings and hands the statement back to the cache. */
 void ds_stmt_done(ds_stmt *s);
+
+/* ------------------------------------------------------ account ledger */
+
+/*
+ * Table account_ledger holds, per account that has any, its due schedule
+ * (column schedule: due dates and amounts, in due-date then installment
+ * order) and its payments (column payments: value dates and amounts, in
+ * value-date order), each packed into one blob. The store keeps it: a
+ * transaction that writes installments or payments packs the accounts it
+ * touched again before it commits, so readers may take it as the tables'
+ * exact copy. Walk a blob with an iterator:
+ *
+ *     struct ds_ledger_iter it;
+ *     if (ds_ledger_begin(&it, blob, len, &n)) ... damaged
+ *     while ((r = ds_ledger_next(&it, &day, &fen)) > 0) ...
+ *     if (r < 0) ... damaged
+ */
+/*
+ * A write made outside a transaction (autocommit) leaves its accounts
+ * listed but not yet packed: readers call this first, which packs them
+ * (in the open transaction, or in one of its own).
+ */
+ds_err ds_store_ledger_sync(ds_store *st, struct ds_diag *diag);
+
+struct ds_ledger_iter {
+	const unsigned char *p, *end;
+	uint64_t left;
+	int64_t day;
+	bool first;
+};
+/* DS_EINVAL when the blob is not a packed list; *count (if not NULL) its
+ * number of items. */
+ds_err ds_ledger_begin(struct ds_ledger_iter *it, const void *blob, size_t len, long *count);
+/* 1: an item; 0: the end; -1: the blob is damaged. */
+int ds_ledger_next(struct ds_ledger_iter *it, ds_date *day, ds_fen *fen);
 
 /* ---------------------------------------------------- keyed row upsert */
 

@@ -4,17 +4,12 @@
  *
  * Each table is read once, by one SELECT, and merged in memory: the cost
  * grows with the size of the tables, never with a query per account. The
- * installments are read in their key order (account, seq), which is account
- * order, and walked alongside the sorted accounts. Payments and contacts are
- * keyed by their own ids, so they are read in stored order and each row
- * finds its account through a hash of the ids: reading them through their
- * (account_id, ...) index instead costs a lookup of the table's B-tree per
- * row, four to five times the whole scan.
- *
- * Payments are the largest table and have to be read before the schedules
- * can say who is delinquent, so per account they are kept only as sums
- * between the few dates the features look back to (a month end, 30 days
- * ago) plus the last 90 days' rows themselves.
+ * schedules and payments come packed, one row an account, from the account
+ * ledger, walked alongside the sorted accounts. Contacts are keyed by their
+ * own ids, so they are read in stored order and each row finds its account
+ * through a hash of the ids: reading them through their (account_id, ...)
+ * index instead costs a lookup of the table's B-tree per row, four to five
+ * times the whole scan.
  */
 #include "doorstep/model.h"
 #include "doorstep/portfolio.h"
@@ -203,11 +198,8 @@ struct acct {
 
 #define MAX_CUTS (MONTHS + 2)
 
-/*
- * What the payments leave per account: sums between the cut dates, and
- * what the reported figures and days_since_payment need. Two cache lines,
- * so that a payment row costs one or two misses however large the table.
- */
+/* What the payments leave per account: sums between the cut dates, and
+ * what the reported figures and days_since_payment need. */
 struct paid {
 	ds_fen sum[MAX_CUTS]; /* payments in (cuts[j-1], cuts[j]] */
 	ds_fen after_rep;     /* payments after the reported date */
@@ -267,8 +259,9 @@ struct build {
 	ds_date cuts[MAX_CUTS];
 	bool month_end[MAX_CUTS];
 	int ncuts, cut30;
-	struct paid *paid; /* nacc of them, aligned to a cache line */
-	void *paid_mem;
+	struct paid paid; /* of the account being read */
+	ds_fen *cum;      /* its schedule's running totals */
+	long cumcap;
 	struct recent *recent;
 	long nrecent, rcap;
 	/* the rows */
@@ -512,26 +505,9 @@ static int cut_of(const struct build *b, ds_date v)
 	return lo;
 }
 
-/*
- * A batch of payment rows. Payments come in the order of their ids, which
- * for a bank is about the order of time, so consecutive rows belong to
- * accounts far apart in memory: the batch lets the slots and sums of many
- * rows load at once instead of one miss after the other.
- */
-#define BATCH 32
-
-struct pending {
-	uint64_t h;
-	size_t len;
-	long acct;
-	ds_date date;
-	ds_fen amount;
-	char id[MODEL_KEY_INLINE];
-};
-
 static ds_err add_payment(struct build *b, long i, ds_date v, ds_fen amount)
 {
-	struct paid *p = &b->paid[i];
+	struct paid *p = &b->paid;
 	p->sum[cut_of(b, v)] += amount;
 	if (v > p->rep_date)
 		p->after_rep += amount;
@@ -547,90 +523,18 @@ static ds_err add_payment(struct build *b, long i, ds_date v, ds_fen amount)
 	return DS_OK;
 }
 
-static ds_err flush_payments(struct build *b, struct pending *q, int n)
-{
-	const struct model_strmap *m = &b->ids;
-	for (int k = 0; k < n && m->nslots; k++)
-		__builtin_prefetch(&m->slot[q[k].h & (m->nslots - 1)]);
-	for (int k = 0; k < n; k++) {
-		q[k].acct = model_strmap_find_h(m, q[k].id, q[k].len, q[k].h);
-		if (q[k].acct >= 0) {
-			__builtin_prefetch(&b->paid[q[k].acct], 1);
-			__builtin_prefetch((const char *)&b->paid[q[k].acct] + 64, 1);
-		}
-	}
-	ds_err err = DS_OK;
-	for (int k = 0; k < n && !err; k++)
-		if (q[k].acct >= 0)
-			err = add_payment(b, q[k].acct, q[k].date, q[k].amount);
-	return err;
-}
-
-static ds_err load_payments(struct build *b)
-{
-	set_cuts(b);
-	/* aligned to a cache line, so each account's sums span two */
-	b->paid_mem = ds_malloc((size_t)b->nacc * sizeof *b->paid + 64);
-	if (!b->paid_mem)
-		return oom(b);
-	b->paid = (struct paid *)(((uintptr_t)b->paid_mem + 63) & ~(uintptr_t)63);
-	for (long i = 0; i < b->nacc; i++) {
-		struct paid *p = &b->paid[i];
-		memset(p, 0, sizeof *p);
-		p->rep_date = b->acc[i].rep_date;
-		p->last = NO_DATE;
-	}
-	ds_stmt *s;
-	ds_err err = ds_store_prepare(b->st,
-	                              "SELECT account_id, value_date, amount_fen FROM payments"
-	                              " WHERE value_date < ?",
-	                              &s, b->diag);
-	if (err)
-		return err;
-	char day[11];
-	ds_date_format(b->as_of, day);
-	ds_stmt_bind_text(s, 1, day);
-	struct pending q[BATCH];
-	int n = 0;
-	bool more;
-	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
-		const char *id = ds_stmt_text(s, 0);
-		struct pending *e = &q[n];
-		e->h = model_hash_str(id, &e->len);
-		e->date = model_cached_date(&b->dates, s, 1, 0);
-		e->amount = ds_stmt_int(s, 2);
-		if (e->len >= MODEL_KEY_INLINE) {
-			/* too long to queue: at once */
-			long i = model_strmap_find_h(&b->ids, id, e->len, e->h);
-			if (i >= 0 && (err = add_payment(b, i, e->date, e->amount)))
-				break;
-			continue;
-		}
-		memcpy(e->id, id, e->len + 1);
-		if (++n == BATCH) {
-			if ((err = flush_payments(b, q, n)))
-				break;
-			n = 0;
-		}
-	}
-	if (!err)
-		err = flush_payments(b, q, n);
-	ds_stmt_done(s);
-	return err;
-}
-
 /*
  * Delinquency on `day` counting the payments up to `last` (a sum; the
  * schedule is settled oldest first whatever the payments' dates, so one
  * payment of the sum is the same) and, for an account without a schedule,
  * those of them after its reported date.
  */
-static void dpd_at(const struct acct *a, const struct ds_due *sched, size_t n, ds_date day,
-                   ds_date last, ds_fen paid, ds_fen paid_after_rep, struct ds_dpd *out)
+static void dpd_at(const struct acct *a, const struct ds_due *sched, const ds_fen *cum, size_t n,
+                   ds_date day, ds_date last, ds_fen paid, ds_fen paid_after_rep,
+                   struct ds_dpd *out)
 {
 	if (n > 0) {
-		struct ds_paid p = { last, paid };
-		ds_dpd_compute(sched, n, &p, 1, day, out);
+		ds_dpd_cumulative(sched, cum, n, paid, day, out);
 	} else {
 		struct ds_paid p = { last, paid_after_rep };
 		ds_dpd_from_reported(a->rep_overdue, a->rep_since, a->rep_date, &p,
@@ -667,7 +571,7 @@ static int years_between(ds_date from, ds_date to)
 static ds_err account_done(struct build *b, long i, struct ds_due *sched, size_t n)
 {
 	struct acct *a = &b->acc[i];
-	const struct paid *pd = &b->paid[i];
+	const struct paid *pd = &b->paid;
 	const ds_fen *paid = pd->sum;
 	ds_fen total = 0;
 	for (int j = 0; j < b->ncuts; j++)
@@ -678,8 +582,14 @@ static ds_err account_done(struct build *b, long i, struct ds_due *sched, size_t
 	/* installment numbers normally follow due dates; do not rely on it */
 	if (!sorted)
 		qsort(sched, n, sizeof *sched, model_by_due);
+	ds_fen *cum = model_grown(b->cum, &b->cumcap, (long)n + 1, sizeof *cum);
+	if (!cum)
+		return oom(b);
+	b->cum = cum;
+	for (size_t k = 0; k < n; k++)
+		cum[k] = (k ? cum[k - 1] : 0) + sched[k].amount;
 	struct ds_dpd now;
-	dpd_at(a, sched, n, b->as_of, b->as_of - 1, total, pd->after_rep, &now);
+	dpd_at(a, sched, cum, n, b->as_of, b->as_of - 1, total, pd->after_rep, &now);
 	if (a->community >= 0) {
 		b->comm_open[a->community]++;
 		b->comm_late[a->community] += now.dpd > 0;
@@ -700,7 +610,7 @@ static ds_err account_done(struct build *b, long i, struct ds_due *sched, size_t
 			continue;
 		struct ds_dpd past;
 		ds_fen after_j = b->cuts[j] > a->rep_date ? after : 0;
-		dpd_at(a, sched, n, b->cuts[j], b->cuts[j], upto, after_j, &past);
+		dpd_at(a, sched, cum, n, b->cuts[j], b->cuts[j], upto, after_j, &past);
 		if (j == b->cut30)
 			dpd30 = past.dpd;
 		if (b->month_end[j] && past.dpd > maxdpd)
@@ -762,106 +672,47 @@ static ds_err account_done(struct build *b, long i, struct ds_due *sched, size_t
 	return DS_OK;
 }
 
-/*
- * The schedules, read in key order (account, seq) alongside the sorted
- * accounts into one flat array: account i's installments are
- * due[first[i] .. first[i + 1]). Reading them does not need the payments,
- * so it runs on a second connection and thread while the payments are read.
- */
-struct schedules {
-	ds_store *st;
-	const struct model_strmap *ids; /* read only while both threads run */
-	long nacc;
-	struct ds_due *due;
-	long ndue, cap;
-	long *first;
-	struct model_date_cache dates;
-	ds_err err;
-	struct ds_diag diag;
+/* The ledger as the second thread read it: per row its id and two blobs,
+ * back to back in one block. */
+struct ledger_copy {
+	char *mem;
+	size_t len, cap;
+	struct ledger_at {
+		size_t id, sched, pay; /* offsets in mem */
+		uint32_t slen, plen;
+	} * at;
+	long n, ncap;
 };
 
-static void *read_schedules(void *arg)
+/* The account ledger alongside the sorted accounts: each account's
+ * payments before as_of, then its delinquency and row. */
+static ds_err load_ledger(struct build *b, const struct ledger_copy *lc)
 {
-	struct schedules *r = arg;
-	ds_stmt *s;
-	r->first = ds_malloc(((size_t)r->nacc + 1) * sizeof *r->first);
-	if (!r->first) {
-		r->err = ds_diag_set(&r->diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-		return NULL;
-	}
-	r->err = ds_store_prepare(r->st,
-	                          "SELECT account_id, due_date, amount_fen FROM installments"
-	                          " ORDER BY account_id, seq",
-	                          &s, &r->diag);
-	if (r->err)
-		return NULL;
-	bool more;
-	ds_err err = ds_stmt_step(s, &more, &r->diag);
-	for (long i = 0; !err && i < r->nacc; i++) {
-		const char *id = model_strmap_at(r->ids, i);
-		r->first[i] = r->ndue;
-		while (more) {
-			int cmp = strcmp(ds_stmt_text(s, 0), id);
-			if (cmp > 0)
-				break;
-			if (cmp == 0) {
-				struct ds_due *d =
-				        model_grown(r->due, &r->cap, r->ndue + 1, sizeof *d);
-				if (!d) {
-					err = ds_diag_set(&r->diag, DS_ENOMEM, NULL, 0, NULL,
-					                  "out of memory");
-					break;
-				}
-				r->due = d;
-				r->due[r->ndue++] =
-				        (struct ds_due){ model_cached_date(&r->dates, s, 1, 0),
-					                 ds_stmt_int(s, 2) };
-			}
-			if ((err = ds_stmt_step(s, &more, &r->diag)))
-				break;
+	set_cuts(b);
+	struct ds_ledger_rows lr = { 0 };
+	ds_err err = DS_OK;
+	long j = 0;
+	for (long i = 0; !err && i < b->nacc; i++) {
+		const char *id = model_strmap_at(&b->ids, i);
+		int cmp = -1;
+		while (j < lc->n && (cmp = strcmp(lc->mem + lc->at[j].id, id)) < 0)
+			j++;
+		lr.ndue = lr.npaid = 0;
+		if (j < lc->n && cmp == 0) {
+			const struct ledger_at *e = &lc->at[j];
+			err = ds_ledger_rows_unpack(id, lc->mem + e->sched, e->slen,
+			                            lc->mem + e->pay, e->plen, &lr, b->diag);
 		}
+		struct paid *p = &b->paid;
+		memset(p, 0, sizeof *p);
+		p->rep_date = b->acc[i].rep_date;
+		p->last = NO_DATE;
+		for (size_t k = 0; !err && k < lr.npaid && lr.paid[k].date < b->as_of; k++)
+			err = add_payment(b, i, lr.paid[k].date, lr.paid[k].amount);
+		if (!err)
+			err = account_done(b, i, lr.due, lr.ndue);
 	}
-	r->first[r->nacc] = r->ndue;
-	ds_stmt_done(s);
-	r->err = err;
-	return NULL;
-}
-
-/* Payments and schedules (at once when a second connection can be had),
- * then each account's delinquency and row. */
-static ds_err load_payments_and_schedules(struct build *b)
-{
-	struct schedules *r = ds_calloc(1, sizeof *r);
-	if (!r)
-		return oom(b);
-	r->ids = &b->ids;
-	r->nacc = b->nacc;
-	ds_store *reader = NULL;
-	pthread_t t;
-	bool threaded = ds_store_open_reader(b->st, &reader, NULL) == DS_OK;
-	r->st = threaded ? reader : b->st;
-	threaded = threaded && pthread_create(&t, NULL, read_schedules, r) == 0;
-	ds_err err = load_payments(b);
-	if (threaded)
-		pthread_join(t, NULL);
-	else if (!err)
-		read_schedules(r);
-	ds_store_close(reader);
-	if (!err && r->err) {
-		if (b->diag)
-			*b->diag = r->diag;
-		err = r->err;
-	}
-	for (long i = 0; !err && i < b->nacc; i++)
-		err = account_done(b, i, r->due ? r->due + r->first[i] : NULL,
-		                   (size_t)(r->first[i + 1] - r->first[i]));
-	ds_free(r->due);
-	ds_free(r->first);
-	ds_free(r);
-	/* the sums have served */
-	ds_free(b->paid_mem);
-	b->paid_mem = NULL;
-	b->paid = NULL;
+	ds_ledger_rows_free(&lr);
 	return err;
 }
 
@@ -923,7 +774,14 @@ static long row_of(const struct build *b, const char *id, long *acct)
 
 enum channel { CH_OTHER, CH_CALL, CH_SMS, CH_VISIT };
 
-/* A contact row waiting in a batch, as the payments do (flush_payments). */
+/*
+ * A batch of contact rows. Contacts come in the order of their ids, which
+ * for a bank is about the order of time, so consecutive rows belong to
+ * accounts far apart in memory: the batch lets the slots and rows of many
+ * contacts load at once instead of one miss after the other.
+ */
+#define BATCH 32
+
 struct contact {
 	uint64_t h;
 	size_t len;
@@ -972,28 +830,6 @@ static ds_err add_contact(struct build *b, const struct contact *c)
 	return add_promise(b, c->row, local_day(b, z, c->at));
 }
 
-static ds_err flush_contacts(struct build *b, struct contact *q, int n)
-{
-	const struct model_strmap *m = &b->ids;
-	for (int k = 0; k < n && m->nslots; k++)
-		__builtin_prefetch(&m->slot[q[k].h & (m->nslots - 1)]);
-	for (int k = 0; k < n; k++) {
-		q[k].acct = model_strmap_find_h(m, q[k].id, q[k].len, q[k].h);
-		if (q[k].acct >= 0)
-			__builtin_prefetch(&b->acc[q[k].acct]);
-	}
-	for (int k = 0; k < n; k++) {
-		q[k].row = q[k].acct >= 0 ? b->acc[q[k].acct].row : -1;
-		if (q[k].row >= 0)
-			__builtin_prefetch(&b->rows[q[k].row], 1);
-	}
-	ds_err err = DS_OK;
-	for (int k = 0; k < n && !err; k++)
-		if (q[k].row >= 0)
-			err = add_contact(b, &q[k]);
-	return err;
-}
-
 static enum channel channel_of(const char *s)
 {
 	if (strcmp(s, "call") == 0)
@@ -1003,44 +839,266 @@ static enum channel channel_of(const char *s)
 	return strcmp(s, "visit") == 0 ? CH_VISIT : CH_OTHER;
 }
 
-static ds_err load_contacts(struct build *b)
+/* ------------------------------------------------- the second thread */
+
+/*
+ * Reading is most of the build, and SQLite reads on one core a connection:
+ * a second thread, on a connection of its own, reads the account ledger
+ * while this one reads the accounts, then the contacts once the accounts
+ * are indexed (it finds each contact's account in the index, read only by
+ * then). It reads the store into memory of its own; the build itself stays
+ * on this thread. Without a second connection (a database in memory) the
+ * same reading runs here, one step after the other.
+ */
+struct side {
+	ds_store *st;
+	const struct build *b;
+	struct ledger_copy ledger;
+	/* the contacts of known accounts, in stored order */
+	struct kept_contact {
+		int32_t acct;
+		uint8_t ch, o;
+		ds_time at;
+	} * c;
+	long nc, ccap;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int accounts; /* 0: being read; 1: indexed; -1: failed */
+	bool ledger_read;
+	ds_err ledger_err;
+	ds_err err;
+	struct ds_diag diag;
+};
+
+static ds_err side_oom(struct side *sd)
+{
+	return ds_diag_set(&sd->diag, DS_ENOMEM, NULL, 0, NULL, "out of memory building features");
+}
+
+static ds_err side_append(struct side *sd, const void *p, size_t n, size_t *at)
+{
+	struct ledger_copy *lc = &sd->ledger;
+	if (lc->len + n > lc->cap) {
+		size_t cap = lc->cap ? lc->cap : 1 << 20;
+		while (cap < lc->len + n)
+			cap *= 2;
+		char *m = ds_realloc(lc->mem, cap);
+		if (!m)
+			return side_oom(sd);
+		lc->mem = m;
+		lc->cap = cap;
+	}
+	memcpy(lc->mem + lc->len, p, n);
+	*at = lc->len;
+	lc->len += n;
+	return DS_OK;
+}
+
+static ds_err side_ledger(struct side *sd)
+{
+	/* the caller has made the ledger follow the tables */
+	ds_stmt *s;
+	ds_err err;
+	if ((err = ds_store_prepare(sd->st,
+	                            "SELECT account_id, schedule, payments FROM"
+	                            " account_ledger ORDER BY account_id",
+	                            &s, &sd->diag)))
+		return err;
+	struct ledger_copy *lc = &sd->ledger;
+	bool more;
+	while (!(err = ds_stmt_step(s, &more, &sd->diag)) && more) {
+		struct ledger_at *e = model_grown(lc->at, &lc->ncap, lc->n + 1, sizeof *e);
+		if (!e) {
+			err = side_oom(sd);
+			break;
+		}
+		lc->at = e;
+		e += lc->n;
+		const char *id = ds_stmt_text(s, 0);
+		size_t slen, plen;
+		const void *sched = ds_stmt_blob(s, 1, &slen), *pay = ds_stmt_blob(s, 2, &plen);
+		if (slen > UINT32_MAX || plen > UINT32_MAX) {
+			err = ds_diag_set(&sd->diag, DS_ESTORE, NULL, 0, NULL,
+			                  "account_ledger: the row of account %s is too large", id);
+			break;
+		}
+		e->slen = (uint32_t)slen;
+		e->plen = (uint32_t)plen;
+		if ((err = side_append(sd, id, strlen(id) + 1, &e->id)) ||
+		    (err = side_append(sd, sched, slen, &e->sched)) ||
+		    (err = side_append(sd, pay, plen, &e->pay)))
+			break;
+		lc->n++;
+	}
+	ds_stmt_done(s);
+	return err;
+}
+
+/* A contact of a known account, kept. */
+static ds_err side_keep(struct side *sd, const struct contact *c)
+{
+	if (c->acct < 0)
+		return DS_OK;
+	struct kept_contact *k = model_grown(sd->c, &sd->ccap, sd->nc + 1, sizeof *k);
+	if (!k)
+		return side_oom(sd);
+	sd->c = k;
+	sd->c[sd->nc++] =
+	        (struct kept_contact){ (int32_t)c->acct, (uint8_t)c->ch, (uint8_t)c->o, c->at };
+	return DS_OK;
+}
+
+/* A batch of contacts finds its accounts: the slots of many load at once
+ * instead of one miss after the other (contacts come in the order of
+ * their ids, about the order of time, so accounts far apart in memory). */
+static ds_err side_flush(struct side *sd, struct contact *q, int n)
+{
+	const struct model_strmap *m = &sd->b->ids;
+	for (int k = 0; k < n && m->nslots; k++)
+		__builtin_prefetch(&m->slot[q[k].h & (m->nslots - 1)]);
+	ds_err err = DS_OK;
+	for (int k = 0; k < n && !err; k++) {
+		q[k].acct = model_strmap_find_h(m, q[k].id, q[k].len, q[k].h);
+		err = side_keep(sd, &q[k]);
+	}
+	return err;
+}
+
+static ds_err side_contacts(struct side *sd)
 {
 	ds_stmt *s;
-	ds_err err = ds_store_prepare(b->st,
+	ds_err err = ds_store_prepare(sd->st,
 	                              "SELECT account_id, started_at, channel, outcome"
 	                              " FROM contacts WHERE started_at < ?",
-	                              &s, b->diag);
+	                              &s, &sd->diag);
 	if (err)
 		return err;
-	ds_stmt_bind_int(s, 1, b->max_cut);
+	ds_stmt_bind_int(s, 1, sd->b->max_cut);
 	struct contact q[BATCH];
 	int n = 0;
 	bool more;
-	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
+	while (!(err = ds_stmt_step(s, &more, &sd->diag)) && more) {
 		const char *id = ds_stmt_text(s, 0);
 		struct contact *c = &q[n];
 		c->h = model_hash_str(id, &c->len);
 		c->at = ds_stmt_int(s, 1);
 		c->ch = channel_of(ds_stmt_text(s, 2));
 		c->o = outcome_of(ds_stmt_text(s, 3));
+		c->row = -1;
 		if (c->len >= MODEL_KEY_INLINE) {
-			/* too long to queue: at once */
-			c->acct = model_strmap_find_h(&b->ids, id, c->len, c->h);
-			c->row = c->acct >= 0 ? b->acc[c->acct].row : -1;
-			if (c->row >= 0 && (err = add_contact(b, c)))
+			/* too long to queue: at once, after those queued */
+			c->acct = model_strmap_find_h(&sd->b->ids, id, c->len, c->h);
+			struct contact one = *c;
+			if ((err = side_flush(sd, q, n)) || (err = side_keep(sd, &one)))
 				break;
+			n = 0;
 			continue;
 		}
 		memcpy(c->id, id, c->len + 1);
 		if (++n == BATCH) {
-			if ((err = flush_contacts(b, q, n)))
+			if ((err = side_flush(sd, q, n)))
 				break;
 			n = 0;
 		}
 	}
 	if (!err)
-		err = flush_contacts(b, q, n);
+		err = side_flush(sd, q, n);
 	ds_stmt_done(s);
+	return err;
+}
+
+static void *side_main(void *arg)
+{
+	struct side *sd = arg;
+	ds_err err = side_ledger(sd);
+	pthread_mutex_lock(&sd->mu);
+	sd->ledger_read = true;
+	sd->ledger_err = err;
+	pthread_cond_signal(&sd->cv);
+	while (sd->accounts == 0)
+		pthread_cond_wait(&sd->cv, &sd->mu);
+	bool go = sd->accounts > 0 && !err;
+	pthread_mutex_unlock(&sd->mu);
+	sd->err = go ? side_contacts(sd) : err;
+	return NULL;
+}
+
+/* The contacts the second thread found, applied to the rows. */
+static ds_err apply_contacts(struct build *b, const struct side *sd)
+{
+	ds_err err = DS_OK;
+	for (long k = 0; k < sd->nc && !err; k++) {
+		const struct kept_contact *kc = &sd->c[k];
+		struct contact c = { .acct = kc->acct,
+			             .row = b->acc[kc->acct].row,
+			             .at = kc->at,
+			             .ch = (enum channel)kc->ch,
+			             .o = (enum outcome)kc->o };
+		if (c.row >= 0)
+			err = add_contact(b, &c);
+	}
+	return err;
+}
+
+/*
+ * Accounts here while the ledger is read there; then the ledger's rows
+ * here while the contacts are read there.
+ */
+static ds_err load_accounts_ledger_contacts(struct build *b)
+{
+	/* the ledger follows the tables before anyone reads it */
+	ds_err err = ds_store_ledger_sync(b->st, b->diag);
+	if (err)
+		return err;
+	struct side *sd = ds_calloc(1, sizeof *sd);
+	if (!sd)
+		return oom(b);
+	sd->b = b;
+	pthread_mutex_init(&sd->mu, NULL);
+	pthread_cond_init(&sd->cv, NULL);
+	ds_store *reader = NULL;
+	pthread_t t;
+	bool threaded = ds_store_open_reader(b->st, &reader, NULL) == DS_OK;
+	sd->st = threaded ? reader : b->st;
+	threaded = threaded && pthread_create(&t, NULL, side_main, sd) == 0;
+	err = load_accounts(b);
+	pthread_mutex_lock(&sd->mu);
+	sd->accounts = err ? -1 : 1;
+	pthread_cond_signal(&sd->cv);
+	pthread_mutex_unlock(&sd->mu);
+	if (!threaded) {
+		if (!err)
+			side_main(sd);
+	} else {
+		/* the ledger's rows here while the contacts are read there */
+		pthread_mutex_lock(&sd->mu);
+		while (!sd->ledger_read)
+			pthread_cond_wait(&sd->cv, &sd->mu);
+		pthread_mutex_unlock(&sd->mu);
+	}
+	if (!err && sd->ledger_err) {
+		if (b->diag)
+			*b->diag = sd->diag;
+		err = sd->ledger_err;
+	}
+	if (!err)
+		err = load_ledger(b, &sd->ledger);
+	if (threaded)
+		pthread_join(t, NULL);
+	if (!err && sd->err) {
+		if (b->diag)
+			*b->diag = sd->diag;
+		err = sd->err;
+	}
+	if (!err)
+		err = apply_contacts(b, sd);
+	ds_store_close(reader);
+	pthread_mutex_destroy(&sd->mu);
+	pthread_cond_destroy(&sd->cv);
+	ds_free(sd->ledger.mem);
+	ds_free(sd->ledger.at);
+	ds_free(sd->c);
+	ds_free(sd);
 	return err;
 }
 
@@ -1263,9 +1321,8 @@ ds_err ds_features_build(struct ds_store *st, ds_date as_of, unsigned flags, ds_
 	b.all_open = flags & DS_FEATURES_ALL_OPEN;
 	b.diag = diag;
 	ds_err err;
-	if (!(err = load_accounts(&b)) && !(err = load_payments_and_schedules(&b)) &&
-	    !(err = load_contacts(&b)) && !(err = load_visits(&b)) && !(err = load_promises(&b)) &&
-	    !(err = finish_rows(&b)))
+	if (!(err = load_accounts_ledger_contacts(&b)) && !(err = load_visits(&b)) &&
+	    !(err = load_promises(&b)) && !(err = finish_rows(&b)))
 		err = make_dataset(&b, out);
 	model_strmap_free(&b.ids);
 	model_strmap_free(&b.comms);
@@ -1275,10 +1332,10 @@ ds_err ds_features_build(struct ds_store *st, ds_date as_of, unsigned flags, ds_
 	ds_free(b.acc);
 	ds_free(b.comm_open);
 	ds_free(b.comm_late);
-	ds_free(b.paid_mem);
 	ds_free(b.recent);
 	ds_free(b.rows);
 	ds_free(b.x);
 	ds_free(b.prom);
+	ds_free(b.cum);
 	return err;
 }

@@ -241,40 +241,23 @@ static ds_err push(struct label *l, struct dated **v, long *n, long *cap, long r
 	return DS_OK;
 }
 
-/* Payments: before each row's date (its delinquency then) and in its window. */
-static ds_err load_payments(struct label *l, ds_date until)
+/* An account's payment: before each row's date (its delinquency then) or
+ * in its window. */
+static ds_err add_payment(struct label *l, long k, ds_date v, ds_fen amount)
 {
-	ds_stmt *s;
-	ds_err err = ds_store_prepare(l->st,
-	                              "SELECT account_id, value_date, amount_fen FROM payments"
-	                              " WHERE value_date < ?",
-	                              &s, l->diag);
-	if (err)
-		return err;
-	char day[11];
-	ds_date_format(until, day);
-	ds_stmt_bind_text(s, 1, day);
-	bool more;
-	while (!(err = ds_stmt_step(s, &more, l->diag)) && more) {
-		long k = acct_of(l, ds_stmt_text(s, 0));
-		if (k < 0)
+	ds_err err = DS_OK;
+	for (long r = l->acc[k].first; r >= 0 && !err; r = l->rows[r].next) {
+		struct trow *w = &l->rows[r];
+		if (!w->open)
 			continue;
-		ds_date v = model_cached_date(&l->dates, s, 1, 0);
-		ds_fen amount = ds_stmt_int(s, 2);
-		for (long r = l->acc[k].first; r >= 0 && !err; r = l->rows[r].next) {
-			struct trow *w = &l->rows[r];
-			if (!w->open)
-				continue;
-			if (v < w->when) {
-				w->paid_before += amount;
-				w->after_rep += v > l->acc[k].rep_date ? amount : 0;
-			} else if (v < w->end) {
-				w->paid_in += amount;
-				err = push(l, &l->pays, &l->npays, &l->pcap, r, v);
-			}
+		if (v < w->when) {
+			w->paid_before += amount;
+			w->after_rep += v > l->acc[k].rep_date ? amount : 0;
+		} else if (v < w->end) {
+			w->paid_in += amount;
+			err = push(l, &l->pays, &l->npays, &l->pcap, r, v);
 		}
 	}
-	ds_stmt_done(s);
 	return err;
 }
 
@@ -310,45 +293,33 @@ static void delinquency(struct label *l, long k, struct ds_due *sched, size_t n)
 	}
 }
 
-/* Schedules in key order: one account's rows after another's. */
-static ds_err load_installments(struct label *l)
+/* The account ledger: each dataset account's payments before `until`, then
+ * its delinquency on each row's date. */
+static ds_err load_ledger(struct label *l, ds_date until)
 {
 	ds_stmt *s;
-	ds_err err = ds_store_prepare(l->st,
-	                              "SELECT account_id, due_date, amount_fen FROM installments"
-	                              " ORDER BY account_id, seq",
-	                              &s, l->diag);
+	ds_err err = ds_store_ledger_sync(l->st, l->diag);
 	if (err)
 		return err;
-	struct ds_due *sched = NULL;
-	long n = 0, cap = 0, k = -1;
-	char cur[72] = "";
+	err = ds_store_prepare(l->st, "SELECT account_id, schedule, payments FROM account_ledger",
+	                       &s, l->diag);
+	if (err)
+		return err;
+	struct ds_ledger_rows lr = { 0 };
 	bool more;
 	while (!(err = ds_stmt_step(s, &more, l->diag)) && more) {
-		const char *id = ds_stmt_text(s, 0);
-		if (strcmp(id, cur) != 0) {
-			if (k >= 0)
-				delinquency(l, k, sched, (size_t)n);
-			ds_strlcpy(cur, id, sizeof cur);
-			/* an id longer than the buffer is no dataset id either */
-			k = strlen(id) < sizeof cur ? acct_of(l, id) : -1;
-			n = 0;
-		}
+		long k = acct_of(l, ds_stmt_text(s, 0));
 		if (k < 0)
 			continue;
-		struct ds_due *sc = model_grown(sched, &cap, n + 1, sizeof *sc);
-		if (!sc) {
-			err = oom(l);
+		if ((err = ds_ledger_rows_read(s, 1, &lr, l->diag)))
 			break;
-		}
-		sched = sc;
-		sched[n++] =
-		        (struct ds_due){ model_cached_date(&l->dates, s, 1, 0), ds_stmt_int(s, 2) };
+		for (size_t i = 0; !err && i < lr.npaid && lr.paid[i].date < until; i++)
+			err = add_payment(l, k, lr.paid[i].date, lr.paid[i].amount);
+		if (!err)
+			delinquency(l, k, lr.due, lr.ndue);
 	}
 	ds_stmt_done(s);
-	if (!err && k >= 0)
-		delinquency(l, k, sched, (size_t)n);
-	ds_free(sched);
+	ds_ledger_rows_free(&lr);
 	/* the accounts without a schedule: the bank's reported figures */
 	for (long a = 0; !err && a < l->nacc; a++)
 		if (!l->acc[a].sched)
@@ -527,8 +498,7 @@ ds_err ds_targets_label(struct ds_store *st, enum ds_target t, int horizon_days,
 		to = w->to > to ? w->to : to;
 	}
 	if (!err && until != INT32_MIN) {
-		if (!(err = load_payments(&l, until)) && !(err = load_installments(&l)) &&
-		    !(err = load_contacts(&l, from, to)))
+		if (!(err = load_ledger(&l, until)) && !(err = load_contacts(&l, from, to)))
 			err = load_promises(&l, from, to);
 	}
 	if (!err)

@@ -170,8 +170,24 @@ ds_err trees_margin(const ds_model *m, const struct feature_map *map, const ds_d
 	bst_ulong const *shape;
 	bst_ulong dim;
 	const float *res;
-	if (XGDMatrixCreateFromMat(x, (bst_ulong)n, (bst_ulong)m->ncols, NAN, &dm) ||
-	    XGBoosterPredictFromDMatrix(m->booster, dm, cfg, &shape, &dim, &res)) {
+	bool failed;
+	if (how == CONTRIB_NONE) {
+		/* the margin straight from the rows: no DMatrix to build */
+		char arr[160];
+		snprintf(arr, sizeof arr,
+		         "{\"data\":[%ju,true],\"shape\":[%ld,%d],\"typestr\":\"<f4\","
+		         "\"version\":3}",
+		         (uintmax_t)(uintptr_t)x, n, m->ncols);
+		snprintf(cfg, sizeof cfg,
+		         "{\"type\":1,\"training\":false,\"iteration_begin\":0,"
+		         "\"iteration_end\":0,\"strict_shape\":false,\"missing\":NaN,"
+		         "\"cache_id\":0}");
+		failed = XGBoosterPredictFromDense(m->booster, arr, cfg, NULL, &shape, &dim, &res);
+	} else {
+		failed = XGDMatrixCreateFromMat(x, (bst_ulong)n, (bst_ulong)m->ncols, NAN, &dm) ||
+		         XGBoosterPredictFromDMatrix(m->booster, dm, cfg, &shape, &dim, &res);
+	}
+	if (failed) {
 		err = xgb_fail(diag, "prediction");
 	} else if (how == CONTRIB_NONE) {
 		for (long k = 0; k < n; k++)

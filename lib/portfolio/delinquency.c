@@ -52,6 +52,37 @@ void ds_dpd_compute(const struct ds_due *sched, size_t n, const struct ds_paid *
 	finish(out, as_of, oldest, overdue);
 }
 
+void ds_dpd_cumulative(const struct ds_due *sched, const ds_fen *cum, size_t n, ds_fen paid,
+                       ds_date as_of, struct ds_dpd *out)
+{
+	/* m: the installments due before as_of */
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sched[mid].due < as_of)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t m = lo;
+	ds_fen due = m ? cum[m - 1] : 0;
+	if (paid >= due) {
+		finish(out, as_of, 0, 0);
+		return;
+	}
+	/* the oldest unpaid: the first whose running total passes what was paid */
+	lo = 0;
+	hi = m - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cum[mid] > paid)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	finish(out, as_of, sched[lo].due, due - (paid > 0 ? paid : 0));
+}
+
 void ds_dpd_from_reported(ds_fen overdue, ds_date overdue_since, ds_date reported,
                           const struct ds_paid *pay, size_t m, ds_date as_of, struct ds_dpd *out)
 {
@@ -66,38 +97,6 @@ void ds_dpd_from_reported(ds_fen overdue, ds_date overdue_since, ds_date reporte
 
 /* ------------------------------------------------------- store walk */
 
-/* A growable array of the current account's rows. */
-struct rows {
-	void *p;
-	size_t n, cap, size;
-};
-
-static ds_err push(struct rows *r, const void *item)
-{
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		void *p = ds_realloc(r->p, cap * r->size);
-		if (!p)
-			return DS_ENOMEM;
-		r->p = p;
-		r->cap = cap;
-	}
-	memcpy((char *)r->p + r->n * r->size, item, r->size);
-	r->n++;
-	return DS_OK;
-}
-
-/* A cursor over (account_id, date, amount) rows sorted by account. */
-struct cursor {
-	ds_stmt *s;
-	bool row;
-};
-
-static ds_err cursor_next(struct cursor *c, struct ds_diag *diag)
-{
-	return ds_stmt_step(c->s, &c->row, diag);
-}
-
 static ds_date date_col(ds_stmt *s, int col)
 {
 	ds_date d = 0;
@@ -106,96 +105,65 @@ static ds_date date_col(ds_stmt *s, int col)
 	return d;
 }
 
-/* Collects the cursor's rows for `account` (cursor rows sorted by account). */
-static ds_err gather(struct cursor *c, const char *account, bool payments, struct rows *out,
-                     struct ds_diag *diag)
-{
-	out->n = 0;
-	ds_err err = DS_OK;
-	while (c->row && !err) {
-		int cmp = strcmp(ds_stmt_text(c->s, 0), account);
-		if (cmp > 0)
-			break;
-		if (cmp == 0) {
-			struct ds_due d = { date_col(c->s, 1), ds_stmt_int(c->s, 2) };
-			struct ds_paid p = { d.due, d.amount };
-			if ((err = push(out, payments ? (void *)&p : (void *)&d)))
-				return ds_diag_set(diag, err, NULL, 0, NULL, "out of memory");
-		}
-		err = cursor_next(c, diag);
-	}
-	return err;
-}
-
-static int by_due(const void *a, const void *b)
-{
-	ds_date x = ((const struct ds_due *)a)->due, y = ((const struct ds_due *)b)->due;
-	return (x > y) - (x < y);
-}
-
 ds_err ds_portfolio_each(ds_store *st, ds_date as_of, ds_dpd_visitor fn, void *ctx,
                          struct ds_diag *diag)
 {
 	/*
-	 * Three cursors in account order, merged: no per-account queries. The
-	 * ordering relies on byte-wise comparison of ids (SQLite's BINARY
-	 * collation, strcmp here).
+	 * The open accounts and the account ledger, both in account order,
+	 * merged: no per-account queries. The ordering relies on byte-wise
+	 * comparison of ids (SQLite's BINARY collation, strcmp here).
 	 */
-	struct cursor acc = { 0 }, ins = { 0 }, pay = { 0 };
-	struct rows sched = { .size = sizeof(struct ds_due) };
-	struct rows paid = { .size = sizeof(struct ds_paid) };
-	char asof[11];
-	ds_date_format(as_of, asof);
-	ds_err err = ds_store_prepare(
-	        st,
-	        "SELECT a.account_id, coalesce(b.community_id,''), a.balance_fen,"
-	        " a.overdue_fen, a.overdue_since_date, a.reported_date"
-	        " FROM accounts a JOIN borrowers b ON b.borrower_id = a.borrower_id"
-	        " WHERE a.status IN ('active','legal') ORDER BY a.account_id",
-	        &acc.s, diag);
+	ds_stmt *acc = NULL, *led = NULL;
+	struct ds_ledger_rows rows = { 0 };
+	bool more = false;
+	ds_err err = ds_store_ledger_sync(st, diag);
+	if (!err)
+		err = ds_store_prepare(
+		        st,
+		        "SELECT a.account_id, coalesce(b.community_id,''), a.balance_fen,"
+		        " a.overdue_fen, a.overdue_since_date, a.reported_date"
+		        " FROM accounts a JOIN borrowers b ON b.borrower_id = a.borrower_id"
+		        " WHERE a.status IN ('active','legal') ORDER BY a.account_id",
+		        &acc, diag);
 	if (!err)
 		err = ds_store_prepare(st,
-		                       "SELECT account_id, due_date, amount_fen FROM installments"
-		                       " ORDER BY account_id, seq",
-		                       &ins.s, diag);
+		                       "SELECT account_id, schedule, payments FROM account_ledger"
+		                       " ORDER BY account_id",
+		                       &led, diag);
 	if (!err)
-		err = ds_store_prepare(st,
-		                       "SELECT account_id, value_date, amount_fen FROM payments"
-		                       " WHERE value_date <= ? ORDER BY account_id",
-		                       &pay.s, diag);
-	if (err)
-		goto out;
-	ds_stmt_bind_text(pay.s, 1, asof);
-	if ((err = cursor_next(&ins, diag)) || (err = cursor_next(&pay, diag)))
-		goto out;
-	for (;;) {
-		if ((err = cursor_next(&acc, diag)) || !acc.row)
+		err = ds_stmt_step(led, &more, diag);
+	for (bool row; !err;) {
+		if ((err = ds_stmt_step(acc, &row, diag)) || !row)
 			break;
-		const char *id = ds_stmt_text(acc.s, 0);
-		if ((err = gather(&ins, id, false, &sched, diag)) ||
-		    (err = gather(&pay, id, true, &paid, diag)))
+		const char *id = ds_stmt_text(acc, 0);
+		int cmp = -1;
+		while (more && (cmp = strcmp(ds_stmt_text(led, 0), id)) < 0)
+			if ((err = ds_stmt_step(led, &more, diag)))
+				break;
+		rows.ndue = rows.npaid = 0;
+		if (!err && more && cmp == 0)
+			err = ds_ledger_rows_read(led, 1, &rows, diag);
+		if (err)
 			break;
+		/* only what was paid by as_of counts */
+		while (rows.npaid > 0 && rows.paid[rows.npaid - 1].date > as_of)
+			rows.npaid--;
 		struct ds_account_dpd a = {
 			.account_id = id,
-			.community_id = ds_stmt_text(acc.s, 1),
-			.balance_fen = ds_stmt_int(acc.s, 2),
+			.community_id = ds_stmt_text(acc, 1),
+			.balance_fen = ds_stmt_int(acc, 2),
 		};
-		/* Installment numbers normally follow due dates; do not rely on it. */
-		qsort(sched.p, sched.n, sizeof(struct ds_due), by_due);
-		if (sched.n > 0)
-			ds_dpd_compute(sched.p, sched.n, paid.p, paid.n, as_of, &a.d);
+		if (rows.ndue > 0)
+			ds_dpd_compute(rows.due, rows.ndue, rows.paid, rows.npaid, as_of, &a.d);
 		else
-			ds_dpd_from_reported(ds_stmt_int(acc.s, 3), date_col(acc.s, 4),
-			                     date_col(acc.s, 5), paid.p, paid.n, as_of, &a.d);
+			ds_dpd_from_reported(ds_stmt_int(acc, 3), date_col(acc, 4),
+			                     date_col(acc, 5), rows.paid, rows.npaid, as_of, &a.d);
 		if ((err = fn(ctx, &a)))
 			break;
 	}
-out:
-	ds_stmt_done(acc.s);
-	ds_stmt_done(ins.s);
-	ds_stmt_done(pay.s);
-	ds_free(sched.p);
-	ds_free(paid.p);
+	ds_stmt_done(acc);
+	ds_stmt_done(led);
+	ds_ledger_rows_free(&rows);
 	return err;
 }
 

@@ -38,6 +38,7 @@ struct ds_store {
 	sqlite3 *db;
 	char *actor;
 	int schema;
+	int migrating; /* the version being applied, 0 outside ds_store_migrate */
 	bool seen_ready;
 	struct ds_stmt *slots[STMT_SLOTS];
 	struct put_sql put[PUT_TABLES];
@@ -187,6 +188,11 @@ ds_err ds_store_open(const char *location, const struct ds_store_opts *opts, ds_
 		goto bad;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
+	if ((rc = ds_ledger_register(st->db)) != SQLITE_OK) {
+		err = ds_diag_set(diag, map_rc(rc), location, 0, NULL, "cannot open database: %s",
+		                  sqlite3_errmsg(st->db));
+		goto bad;
+	}
 	sqlite3_busy_timeout(st->db, o.busy_timeout_ms > 0 ? o.busy_timeout_ms : 5000);
 	/* Refuse files that are not SQLite or belong to another program. */
 	int app = query_int(st->db, "PRAGMA application_id", -1);
@@ -303,6 +309,7 @@ ds_err ds_store_migrate(ds_store *st, int *applied, struct ds_diag *diag)
 			continue;
 		if ((err = ds_store_begin(st, diag)))
 			return err;
+		st->migrating = m->version;
 		char *emsg = NULL;
 		int rc = sqlite3_exec(st->db, m->sql, NULL, NULL, &emsg);
 		if (rc != SQLITE_OK) {
@@ -337,6 +344,7 @@ ds_err ds_store_migrate(ds_store *st, int *applied, struct ds_diag *diag)
 		}
 		if (!err)
 			err = ds_store_commit(st, diag);
+		st->migrating = 0;
 		if (err) {
 			ds_store_rollback(st);
 			return err;
@@ -358,7 +366,20 @@ ds_err ds_store_begin(ds_store *st, struct ds_diag *diag)
 
 ds_err ds_store_commit(ds_store *st, struct ds_diag *diag)
 {
-	return ds_store_exec(st, "COMMIT", diag);
+	/* the account ledger follows what the transaction wrote (ledger.c) */
+	int schema = st->migrating ? st->migrating : st->schema;
+	ds_err err = schema >= DS_LEDGER_SCHEMA ? ds_ledger_refresh(st, diag) : DS_OK;
+	return err ? err : ds_store_exec(st, "COMMIT", diag);
+}
+
+ds_err ds_store_ledger_sync(ds_store *st, struct ds_diag *diag)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		return ds_ledger_refresh(st, diag);
+	ds_err err = ds_store_begin(st, diag);
+	if (!err && (err = ds_store_commit(st, diag)))
+		ds_store_rollback(st);
+	return err;
 }
 
 void ds_store_rollback(ds_store *st)
@@ -488,6 +509,12 @@ const char *ds_stmt_text(ds_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s->s, col);
 	return t ? (const char *)t : "";
+}
+const void *ds_stmt_blob(ds_stmt *s, int col, size_t *len)
+{
+	const void *p = sqlite3_column_blob(s->s, col);
+	*len = p ? (size_t)sqlite3_column_bytes(s->s, col) : 0;
+	return p ? p : "";
 }
 int64_t ds_store_changes(ds_store *st)
 {

@@ -2,6 +2,9 @@
 #ifndef DOORSTEP_STORE_INT_H
 #define DOORSTEP_STORE_INT_H
 
+#include "doorstep/store.h"
+
+#include <sqlite3.h>
 #include <stddef.h>
 
 /* Numbered SQL migrations, embedded at build time from migrations/NNNN_*.sql. */
@@ -13,5 +16,12 @@ struct ds_migration {
 
 extern const struct ds_migration ds_migrations[];
 extern const int ds_migrations_count;
+
+/* The schema version that brought the account ledger (ledger.c). */
+#define DS_LEDGER_SCHEMA 3
+/* Registers the ledger_pack() aggregate on a connection (SQLite result code). */
+int ds_ledger_register(sqlite3 *db);
+/* Packs again the accounts the open transaction wrote rows of. */
+ds_err ds_ledger_refresh(ds_store *st, struct ds_diag *diag);
 
 #endif

@@ -10,8 +10,17 @@ fixture_db
 latest=$(q "SELECT max(version) FROM schema_migrations")
 [ "$latest" -ge 2 ] || fail "expected at least 2 migrations, found $latest"
 before=$(count contacts)
-# Take the database back to schema 1: without contacts.purpose.
+ledger=$(q "SELECT count(*) FROM account_ledger")
+[ "$ledger" -gt 0 ] || fail "expected a packed ledger, found $ledger rows"
+# Take the database back to schema 1: without contacts.purpose (2) and
+# without the account ledger (3).
 q "ALTER TABLE contacts DROP COLUMN purpose;
+   DROP TABLE account_ledger; DROP TABLE ledger_touched;
+   DROP TRIGGER installments_ledger_insert; DROP TRIGGER installments_ledger_update;
+   DROP TRIGGER installments_ledger_delete; DROP TRIGGER payments_ledger_insert;
+   DROP TRIGGER payments_ledger_update; DROP TRIGGER payments_ledger_delete;
+   DROP INDEX payments_account;
+   CREATE INDEX payments_account ON payments(account_id, value_date);
    DELETE FROM schema_migrations WHERE version >= 2"
 ds summary --as-of 2024-03-01
 assert_status 3 "an older schema is refused"
@@ -24,4 +33,7 @@ assert_eq "$before" "$(count contacts)" "contacts kept"
 assert_query "1" "SELECT count(*) FROM pragma_table_info('contacts') WHERE name = 'purpose'"
 # once when the database was made, once more by the upgrade
 assert_query "2" "SELECT count(*) FROM audit_log WHERE action = 'migrate' AND entity_id = '0002_contact_purpose'"
+# the upgrade packed every account with a schedule or payments
+assert_query "$ledger" "SELECT count(*) FROM account_ledger"
+assert_query "0" "SELECT count(*) FROM ledger_touched"
 ds_ok summary --as-of 2024-03-01

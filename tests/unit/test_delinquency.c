@@ -111,12 +111,49 @@ static void from_reported(void **state)
 	assert_int_equal(r.dpd, 0);
 }
 
+/* The running-total form agrees with the walk on every schedule and sum,
+ * zero installments and shared due dates included. */
+static void cumulative_matches_walk(void **state)
+{
+	(void)state;
+	unsigned seed = 12345;
+	struct ds_due sched[40];
+	ds_fen cum[40];
+	for (int trial = 0; trial < 20000; trial++) {
+		seed = seed * 1103515245u + 12345u;
+		size_t n = (seed >> 16) % 40;
+		ds_date day = 19000;
+		ds_fen total = 0;
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			day += (ds_date)((seed >> 16) % 3 == 0 ? 0 : (seed >> 20) % 40);
+			sched[i].due = day;
+			seed = seed * 1103515245u + 12345u;
+			sched[i].amount = (seed >> 16) % 5 == 0 ? 0 : (ds_fen)((seed >> 18) % 1000);
+			total += sched[i].amount;
+			cum[i] = total;
+		}
+		seed = seed * 1103515245u + 12345u;
+		ds_date as_of = 18990 + (ds_date)((seed >> 16) % (day - 18990 + 30));
+		seed = seed * 1103515245u + 12345u;
+		ds_fen paid = total ? (ds_fen)((seed >> 12) % (uint64_t)(total + 50)) : 0;
+		struct ds_paid p = { as_of - 1, paid };
+		struct ds_dpd walk, fast;
+		ds_dpd_compute(sched, n, &p, paid > 0, as_of, &walk);
+		ds_dpd_cumulative(sched, cum, n, paid, as_of, &fast);
+		assert_int_equal(fast.dpd, walk.dpd);
+		assert_int_equal(fast.overdue_fen, walk.overdue_fen);
+		assert_int_equal(fast.oldest_unpaid, walk.oldest_unpaid);
+		assert_int_equal(fast.bucket, walk.bucket);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(buckets),          cmocka_unit_test(month_ends_and_leap_day),
 		cmocka_unit_test(partial_payments), cmocka_unit_test(overpayment_and_prepayment),
-		cmocka_unit_test(from_reported),
+		cmocka_unit_test(from_reported),    cmocka_unit_test(cumulative_matches_walk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

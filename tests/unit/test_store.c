@@ -236,12 +236,149 @@ static void key_binding(void **state)
 	ds_store_close(st);
 }
 
+/* The packed list in a ledger column of an account, as "day:fen ..." with
+ * days since 1970-01-01 ("-" when the account has no row). */
+static void ledger_of(ds_store *st, const char *account, const char *column, char *out,
+                      size_t outsz)
+{
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT %s FROM account_ledger WHERE account_id=?", column);
+	ds_stmt *s;
+	bool row;
+	struct ds_diag d;
+	assert_int_equal(ds_store_prepare(st, sql, &s, &d), DS_OK);
+	ds_stmt_bind_text(s, 1, account);
+	assert_int_equal(ds_stmt_step(s, &row, &d), DS_OK);
+	ds_strlcpy(out, "-", outsz);
+	if (row) {
+		size_t len;
+		const void *blob = ds_stmt_blob(s, 0, &len);
+		struct ds_ledger_iter it;
+		long n = -1;
+		assert_int_equal(ds_ledger_begin(&it, blob, len, &n), DS_OK);
+		out[0] = 0;
+		ds_date day;
+		ds_fen fen;
+		int r;
+		long seen = 0;
+		while ((r = ds_ledger_next(&it, &day, &fen)) > 0) {
+			size_t used = strlen(out);
+			snprintf(out + used, outsz - used, "%s%d:%lld", used ? " " : "", (int)day,
+			         (long long)fen);
+			seen++;
+		}
+		assert_int_equal(r, 0);
+		assert_int_equal(seen, n);
+	}
+	ds_stmt_done(s);
+}
+
+static void exec_ok(ds_store *st, const char *sql)
+{
+	struct ds_diag d;
+	if (ds_store_exec(st, sql, &d) != DS_OK)
+		fail_msg("%s: %s", sql, d.msg);
+}
+
+static void account_ledger(void **state)
+{
+	(void)state;
+	ds_store *st = fresh("ledger.db");
+	struct ds_diag d;
+	char got[256];
+	/* 2024-01-31 is day 19753, 2024-02-29 day 19782, 2024-03-31 day 19813 */
+	assert_int_equal(ds_store_begin(st, &d), DS_OK);
+	exec_ok(st,
+	        "INSERT INTO branches(branch_id, name, timezone) VALUES ('B','b','Asia/Shanghai');"
+	        "INSERT INTO borrowers(borrower_id, name) VALUES ('P','p');"
+	        "INSERT INTO accounts(account_id, borrower_id, branch_id, product, principal_fen,"
+	        " balance_fen, open_date) VALUES"
+	        " ('A1','P','B','consumer_loan',300,300,'2024-01-01'),"
+	        " ('A2','P','B','consumer_loan',300,300,'2024-01-01'),"
+	        " ('A3','P','B','consumer_loan',300,300,'2024-01-01');"
+	        /* installment numbers against due dates: order by date */
+	        "INSERT INTO installments(account_id, seq, due_date, amount_fen) VALUES"
+	        " ('A1',1,'2024-02-29',100),('A1',2,'2024-01-31',100),('A1',3,'2024-03-31',100);"
+	        "INSERT INTO payments(payment_id, account_id, value_date, amount_fen, channel)"
+	        " VALUES ('p1','A1','2024-03-01',70,'app'),('p2','A1','2024-02-01',50,'app'),"
+	        " ('p3','A2','1969-12-30',5,'app')");
+	/* nothing packed before the transaction commits */
+	ledger_of(st, "A1", "schedule", got, sizeof got);
+	assert_string_equal(got, "-");
+	assert_int_equal(ds_store_commit(st, &d), DS_OK);
+	ledger_of(st, "A1", "schedule", got, sizeof got);
+	assert_string_equal(got, "19753:100 19782:100 19813:100");
+	ledger_of(st, "A1", "payments", got, sizeof got);
+	assert_string_equal(got, "19754:50 19783:70");
+	/* a day before 1970 */
+	ledger_of(st, "A2", "payments", got, sizeof got);
+	assert_string_equal(got, "-2:5");
+	ledger_of(st, "A2", "schedule", got, sizeof got);
+	assert_string_equal(got, "");
+	ledger_of(st, "A3", "payments", got, sizeof got);
+	assert_string_equal(got, "-");
+	assert_int_equal(count(st, "SELECT count(*) FROM ledger_touched"), 0);
+
+	/* a payment moved to another account: both are packed again */
+	assert_int_equal(ds_store_begin(st, &d), DS_OK);
+	exec_ok(st, "UPDATE payments SET account_id='A3', amount_fen=60 WHERE payment_id='p1'");
+	assert_int_equal(ds_store_commit(st, &d), DS_OK);
+	ledger_of(st, "A1", "payments", got, sizeof got);
+	assert_string_equal(got, "19754:50");
+	ledger_of(st, "A3", "payments", got, sizeof got);
+	assert_string_equal(got, "19783:60");
+
+	/* a write outside a transaction waits for the readers' sync */
+	exec_ok(st, "DELETE FROM installments WHERE account_id='A1' AND seq=1");
+	assert_int_equal(count(st, "SELECT count(*) FROM ledger_touched"), 1);
+	assert_int_equal(ds_store_ledger_sync(st, &d), DS_OK);
+	assert_int_equal(count(st, "SELECT count(*) FROM ledger_touched"), 0);
+	ledger_of(st, "A1", "schedule", got, sizeof got);
+	assert_string_equal(got, "19753:100 19813:100");
+
+	/* a rolled-back write leaves the ledger as it was */
+	assert_int_equal(ds_store_begin(st, &d), DS_OK);
+	exec_ok(st, "DELETE FROM payments");
+	ds_store_rollback(st);
+	ledger_of(st, "A1", "payments", got, sizeof got);
+	assert_string_equal(got, "19754:50");
+	ds_store_close(st);
+}
+
+static void ledger_damage(void **state)
+{
+	(void)state;
+	struct ds_ledger_iter it;
+	ds_date day;
+	ds_fen fen;
+	long n;
+	/* empty: an empty list */
+	assert_int_equal(ds_ledger_begin(&it, "", 0, &n), DS_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(ds_ledger_next(&it, &day, &fen), 0);
+	/* a count larger than the bytes could hold */
+	assert_int_equal(ds_ledger_begin(&it, "\x05\x02", 2, &n), DS_EINVAL);
+	/* a varint that never ends */
+	assert_int_equal(ds_ledger_begin(&it, "\xff\xff", 2, &n), DS_EINVAL);
+	/* two items promised, one there */
+	assert_int_equal(ds_ledger_begin(&it, "\x02\x02\x07", 3, &n), DS_OK);
+	assert_int_equal(ds_ledger_next(&it, &day, &fen), 1);
+	assert_int_equal(day, 1);
+	assert_int_equal(fen, 7);
+	assert_int_equal(ds_ledger_next(&it, &day, &fen), -1);
+	/* bytes left over after the last item */
+	assert_int_equal(ds_ledger_begin(&it, "\x01\x02\x07\x00", 4, &n), DS_OK);
+	assert_int_equal(ds_ledger_next(&it, &day, &fen), 1);
+	assert_int_equal(ds_ledger_next(&it, &day, &fen), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(schema_checks), cmocka_unit_test(upsert_semantics),
 		cmocka_unit_test(audit_chain),   cmocka_unit_test(statements),
-		cmocka_unit_test(key_binding),
+		cmocka_unit_test(key_binding),   cmocka_unit_test(account_ledger),
+		cmocka_unit_test(ledger_damage),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

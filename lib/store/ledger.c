@@ -1,0 +1,212 @@
+/*
+ * The account ledger: per account, its due schedule and its payments packed
+ * into one row each (table account_ledger), kept by whoever writes
+ * installments or payments, in the same transaction.
+ *
+ * Every daily job that needs delinquency (the portfolio walk, the features,
+ * the targets) reads one row per account here instead of tens of rows per
+ * account from installments and payments: the tables stay the record, the
+ * ledger is their packed copy.
+ *
+ * Packed list: varint count, then per item a varint day (the first zigzag
+ * encoded days since 1970-01-01, the next ones their non-negative distance
+ * from the one before) and a varint amount in fen (amounts are >= 0). Items
+ * are in day order; items of the same day keep the order they were added
+ * in (for a schedule, installment number order).
+ */
+#include "doorstep/store.h"
+#include "store-int.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ reading */
+
+static bool get_varint(struct ds_ledger_iter *it, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (it->p >= it->end)
+			return false;
+		unsigned char c = *it->p++;
+		x |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*v = x;
+			return true;
+		}
+	}
+	return false;
+}
+
+ds_err ds_ledger_begin(struct ds_ledger_iter *it, const void *blob, size_t len, long *count)
+{
+	it->p = blob;
+	it->end = it->p + len;
+	it->left = 0;
+	it->day = 0;
+	it->first = true;
+	uint64_t n = 0;
+	/* an empty blob is an empty list */
+	if (len > 0 && (!get_varint(it, &n) || n > len))
+		return DS_EINVAL;
+	it->left = n;
+	if (count)
+		*count = (long)n;
+	return DS_OK;
+}
+
+int ds_ledger_next(struct ds_ledger_iter *it, ds_date *day, ds_fen *fen)
+{
+	if (it->left == 0)
+		return it->p == it->end ? 0 : -1;
+	uint64_t d, a;
+	if (!get_varint(it, &d) || !get_varint(it, &a) || a > INT64_MAX)
+		return -1;
+	int64_t next = it->first ? (int64_t)(d >> 1) ^ -(int64_t)(d & 1) : it->day + (int64_t)d;
+	if (next < INT32_MIN || next > INT32_MAX)
+		return -1;
+	it->first = false;
+	it->day = next;
+	it->left--;
+	*day = (ds_date)next;
+	*fen = (ds_fen)a;
+	return 1;
+}
+
+/* ------------------------------------------------------------ packing */
+
+struct item {
+	ds_date day;
+	long seq;
+	ds_fen fen;
+};
+
+struct pack {
+	struct item *v;
+	long n, cap;
+	bool failed;
+};
+
+static int by_day(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	if (x->day != y->day)
+		return (x->day > y->day) - (x->day < y->day);
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static size_t put_varint(unsigned char *p, uint64_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		p[n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (unsigned char)v;
+	return n;
+}
+
+/* ledger_pack(date 'YYYY-MM-DD', amount_fen): the packed list of a group. */
+static void pack_step(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	struct pack *pk = sqlite3_aggregate_context(cx, sizeof *pk);
+	if (!pk) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	if (pk->failed)
+		return;
+	const char *text = (const char *)sqlite3_value_text(argv[0]);
+	ds_date day;
+	if (!text || ds_date_parse(text, &day) != DS_OK ||
+	    sqlite3_value_type(argv[1]) != SQLITE_INTEGER || sqlite3_value_int64(argv[1]) < 0) {
+		pk->failed = true;
+		sqlite3_result_error(cx, "ledger_pack: not a date and a non-negative amount", -1);
+		return;
+	}
+	if (pk->n == pk->cap) {
+		long cap = pk->cap ? pk->cap * 2 : 32;
+		struct item *v = ds_realloc(pk->v, (size_t)cap * sizeof *v);
+		if (!v) {
+			pk->failed = true;
+			sqlite3_result_error_nomem(cx);
+			return;
+		}
+		pk->v = v;
+		pk->cap = cap;
+	}
+	pk->v[pk->n] = (struct item){ day, pk->n, sqlite3_value_int64(argv[1]) };
+	pk->n++;
+}
+
+static void pack_final(sqlite3_context *cx)
+{
+	struct pack *pk = sqlite3_aggregate_context(cx, 0);
+	long n = pk ? pk->n : 0;
+	if (pk && pk->failed) {
+		ds_free(pk->v);
+		return;
+	}
+	/* at most 10 bytes a varint: the count and two per item */
+	unsigned char *out = ds_malloc(10 + (size_t)n * 20);
+	if (!out) {
+		if (pk)
+			ds_free(pk->v);
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	if (n > 1)
+		qsort(pk->v, (size_t)n, sizeof *pk->v, by_day);
+	size_t len = put_varint(out, (uint64_t)n);
+	for (long k = 0; k < n; k++) {
+		const struct item *it = &pk->v[k];
+		uint64_t d = k == 0 ? ((uint64_t)(int64_t)it->day << 1) ^
+		                              (uint64_t)((int64_t)it->day >> 63)
+		                    : (uint64_t)((int64_t)it->day - pk->v[k - 1].day);
+		len += put_varint(out + len, d);
+		len += put_varint(out + len, (uint64_t)it->fen);
+	}
+	if (pk)
+		ds_free(pk->v);
+	sqlite3_result_blob(cx, out, (int)len, ds_free);
+}
+
+int ds_ledger_register(sqlite3 *db)
+{
+	return sqlite3_create_function_v2(db, "ledger_pack", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+	                                  NULL, NULL, pack_step, pack_final, NULL);
+}
+
+/* ----------------------------------------------------------- keeping */
+
+/*
+ * Triggers on installments and payments list every account whose rows were
+ * written in table ledger_touched (migration 3); before a transaction
+ * commits, the packed copy of each is made again from the tables and the
+ * list emptied. Nobody who writes those tables can forget it.
+ */
+ds_err ds_ledger_refresh(ds_store *st, struct ds_diag *diag)
+{
+	ds_stmt *s;
+	bool pending = false;
+	ds_err err = ds_store_prepare(st, "SELECT 1 FROM ledger_touched LIMIT 1", &s, diag);
+	if (err)
+		return err;
+	err = ds_stmt_step(s, &pending, diag);
+	ds_stmt_done(s);
+	if (err || !pending)
+		return err;
+	return ds_store_exec(
+	        st,
+	        "INSERT OR REPLACE INTO account_ledger(account_id, schedule, payments)"
+	        " SELECT t.account_id,"
+	        " coalesce((SELECT ledger_pack(i.due_date, i.amount_fen) FROM installments i"
+	        "   WHERE i.account_id = t.account_id), x''),"
+	        " coalesce((SELECT ledger_pack(p.value_date, p.amount_fen) FROM payments p"
+	        "   WHERE p.account_id = t.account_id), x'')"
+	        " FROM ledger_touched t;"
+	        "DELETE FROM ledger_touched",
+	        diag);
+}
