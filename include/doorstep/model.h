@@ -356,7 +356,9 @@ struct ds_score_run {
 	long accounts;
 	long ability_model, willingness_model; /* model ids used */
 	long quadrant[4]; /* high/high, high ability low willingness, low/high, low/low */
-	double seconds_features, seconds_models, seconds_writing;
+	/* models: both models' probabilities of the rows without reasons;
+	 * reasons: the probabilities and reasons of the others */
+	double seconds_features, seconds_models, seconds_reasons, seconds_writing;
 };
 
 /* "able_willing", "able_unwilling", "unable_willing", "unable_unwilling". */

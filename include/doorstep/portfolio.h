@@ -74,8 +74,8 @@ struct ds_ledger_rows {
 ds_err ds_ledger_rows_read(ds_stmt *s, int col, struct ds_ledger_rows *r, struct ds_diag *diag);
 /* The same from the two blobs themselves (`account` names it in errors). */
 ds_err ds_ledger_rows_unpack(const char *account, const void *schedule, size_t schedule_len,
-                            const void *payments, size_t payments_len, struct ds_ledger_rows *r,
-                            struct ds_diag *diag);
+                             const void *payments, size_t payments_len, struct ds_ledger_rows *r,
+                             struct ds_diag *diag);
 void ds_ledger_rows_free(struct ds_ledger_rows *r);
 
 /* One open account's state, handed to a visitor. */

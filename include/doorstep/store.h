@@ -164,12 +164,16 @@ ds_err ds_store_put(ds_store *st, const struct ds_table *t, const struct ds_valu
  * Bulk loading into an empty table, for the nightly feed's first load:
  *   ds_store_bulk_prepare  before the transaction: *bulk says the table is
  *                          empty; references are then checked at the end
- *   ds_store_bulk_begin    inside it: secondary indexes set aside (*token,
- *                          caller frees with ds_free; NULL if none)
+ *   ds_store_bulk_begin    inside it: secondary indexes and triggers set
+ *                          aside (*token, caller frees with ds_free; NULL
+ *                          if none)
  *   ds_store_bulk_end      before commit: indexes rebuilt (one sorted build
- *                          beats millions of random inserts), then every
- *                          reference checked in key order; *orphans when a
- *                          row refers to nothing (the caller rolls back)
+ *                          beats millions of random inserts) and triggers
+ *                          restored, every account of the table listed for
+ *                          the ledger (the triggers' work, done once), then
+ *                          every reference checked in key order; *orphans
+ *                          when a row refers to nothing (the caller rolls
+ *                          back)
  *   ds_store_bulk_finish   after commit or rollback
  * Rolling back restores everything, indexes included.
  */

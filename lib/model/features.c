@@ -326,22 +326,23 @@ static ds_err load_branches(struct build *b, struct branches *br)
 }
 
 /* Borrowers: what the features use of them, by id. */
-static ds_err load_borrowers(struct build *b, struct model_strmap *ids, struct borrower **out)
+static ds_err load_borrowers(ds_store *st, struct model_strmap *comms, struct model_strmap *ids,
+                             struct borrower **out, struct ds_diag *diag)
 {
 	ds_stmt *s;
-	ds_err err = ds_store_prepare(b->st,
+	ds_err err = ds_store_prepare(st,
 	                              "SELECT borrower_id, monthly_income_fen, birth_date,"
 	                              " coalesce(community_id, '') FROM borrowers",
-	                              &s, b->diag);
+	                              &s, diag);
 	if (err)
 		return err;
 	bool more;
 	long cap = 0;
-	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
+	while (!(err = ds_stmt_step(s, &more, diag)) && more) {
 		long i, comm = -1;
 		const char *cid = ds_stmt_text(s, 3);
 		if ((err = model_strmap_push(ids, ds_stmt_text(s, 0), &i)) ||
-		    (cid[0] && (err = model_strmap_add(&b->comms, cid, &comm))))
+		    (cid[0] && (err = model_strmap_add(comms, cid, &comm))))
 			break;
 		struct borrower *bw = model_grown(*out, &cap, i + 1, sizeof *bw);
 		if (!bw) {
@@ -355,21 +356,32 @@ static ds_err load_borrowers(struct build *b, struct model_strmap *ids, struct b
 	ds_stmt_done(s);
 	if (!err)
 		err = model_strmap_index(ids);
-	return err == DS_ENOMEM || err == DS_ETOOBIG ? oom(b) : err;
+	return err == DS_ENOMEM || err == DS_ETOOBIG
+	               ? ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL,
+	                             "out of memory building features")
+	               : err;
 }
 
 /*
  * The open accounts, in id order. Borrowers and branches are read on their
  * own and joined here: a join in SQL searches two indexes per account.
  */
-static ds_err load_accounts(struct build *b)
+/* The borrowers the second thread reads while the accounts are read here
+ * (below, "the second thread"). */
+struct borrowers {
+	struct model_strmap ids;
+	struct borrower *v;
+};
+struct side;
+static ds_err wait_borrowers(struct side *sd, const struct borrowers **out);
+
+static ds_err load_accounts(struct build *b, struct side *sd)
 {
 	struct branches br = { 0 };
-	struct model_strmap bids = { 0 };
-	struct borrower *bor = NULL;
+	struct model_strmap bkeys = { 0 }; /* each account's borrower id */
 	ds_stmt *s = NULL;
 	ds_err err;
-	if ((err = load_branches(b, &br)) || (err = load_borrowers(b, &bids, &bor)) ||
+	if ((err = load_branches(b, &br)) ||
 	    (err = ds_store_prepare(
 	             b->st,
 	             "SELECT account_id, borrower_id, branch_id, product, balance_fen,"
@@ -382,18 +394,17 @@ static ds_err load_accounts(struct build *b)
 	long branch = -1;
 	while (!(err = ds_stmt_step(s, &more, b->diag)) && more) {
 		const char *id = ds_stmt_text(s, 0), *bid = ds_stmt_text(s, 2);
-		long i, w = model_strmap_find(&bids, ds_stmt_text(s, 1));
+		long i, w;
 		if (branch < 0 || strcmp(br.id[branch], bid) != 0)
 			for (branch = br.n - 1; branch >= 0 && strcmp(br.id[branch], bid) != 0;)
 				branch--;
-		if (w < 0 || branch < 0) {
-			err = ds_diag_set(
-			        b->diag, DS_ESTORE, NULL, 0, w < 0 ? "borrower_id" : "branch_id",
-			        "account %s: its %s %s is not in the store", id,
-			        w < 0 ? "borrower" : "branch", w < 0 ? ds_stmt_text(s, 1) : bid);
+		if (branch < 0) {
+			err = ds_diag_set(b->diag, DS_ESTORE, NULL, 0, "branch_id",
+			                  "account %s: its branch %s is not in the store", id, bid);
 			break;
 		}
-		if ((err = model_strmap_push(&b->ids, id, &i)))
+		if ((err = model_strmap_push(&b->ids, id, &i)) ||
+		    (err = model_strmap_push(&bkeys, ds_stmt_text(s, 1), &w)))
 			break;
 		struct acct *acc = model_grown(b->acc, &b->acap, i + 1, sizeof *acc);
 		if (!acc) {
@@ -403,7 +414,6 @@ static ds_err load_accounts(struct build *b)
 		b->acc = acc;
 		struct acct *a = &b->acc[b->nacc++];
 		memset(a, 0, sizeof *a);
-		a->community = bor[w].community;
 		a->zone = br.zone[branch];
 		a->row = -1;
 		a->product = (int8_t)list_index(products, ds_stmt_text(s, 3));
@@ -415,8 +425,26 @@ static ds_err load_accounts(struct build *b)
 		a->rep_date = model_date_or(s, 7, 0);
 		a->rate_bp = ds_stmt_is_null(s, 8) ? -1 : (int32_t)ds_stmt_int(s, 8);
 		a->open = model_date_or(s, 9, NO_DATE);
-		a->income = bor[w].income;
-		a->birth = bor[w].birth;
+	}
+	ds_stmt_done(s);
+	s = NULL;
+	/* each account's borrower, once the second thread has read them */
+	const struct borrowers *bw = NULL;
+	if (!err && !(err = wait_borrowers(sd, &bw))) {
+		for (long i = 0; i < b->nacc; i++) {
+			const char *bid = model_strmap_at(&bkeys, i);
+			long w = model_strmap_find(&bw->ids, bid);
+			if (w < 0) {
+				err = ds_diag_set(b->diag, DS_ESTORE, NULL, 0, "borrower_id",
+				                  "account %s: its borrower %s is not in the store",
+				                  model_strmap_at(&b->ids, i), bid);
+				break;
+			}
+			struct acct *a = &b->acc[i];
+			a->community = bw->v[w].community;
+			a->income = bw->v[w].income;
+			a->birth = bw->v[w].birth;
+		}
 	}
 	if (!err)
 		err = model_strmap_index(&b->ids);
@@ -426,8 +454,7 @@ done:
 		ds_free(br.id[k]);
 	ds_free(br.id);
 	ds_free(br.zone);
-	model_strmap_free(&bids);
-	ds_free(bor);
+	model_strmap_free(&bkeys);
 	if (err == DS_ENOMEM || err == DS_ETOOBIG)
 		return oom(b);
 	if (err)
@@ -863,9 +890,12 @@ struct side {
 	long nc, ccap;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int accounts; /* 0: being read; 1: indexed; -1: failed */
-	bool ledger_read;
-	ds_err ledger_err;
+	struct borrowers bor;
+	struct model_strmap *comms; /* the build's, filled with the borrowers */
+	int accounts;               /* 0: being read; 1: indexed; -1: failed */
+	bool borrowers_read, ledger_read;
+	ds_err borrowers_err, ledger_err;
+	struct ds_diag borrowers_diag;
 	ds_err err;
 	struct ds_diag diag;
 };
@@ -1007,14 +1037,45 @@ static ds_err side_contacts(struct side *sd)
 	return err;
 }
 
+/* Each step says it is done, with how it ended, to the build thread. */
+static void side_step_done(struct side *sd, bool *flag, ds_err *at, ds_err err)
+{
+	pthread_mutex_lock(&sd->mu);
+	*flag = true;
+	*at = err;
+	pthread_cond_broadcast(&sd->cv);
+	pthread_mutex_unlock(&sd->mu);
+}
+
+static void side_borrowers(struct side *sd)
+{
+	ds_err err =
+	        load_borrowers(sd->st, sd->comms, &sd->bor.ids, &sd->bor.v, &sd->borrowers_diag);
+	side_step_done(sd, &sd->borrowers_read, &sd->borrowers_err, err);
+}
+
+static ds_err wait_borrowers(struct side *sd, const struct borrowers **out)
+{
+	pthread_mutex_lock(&sd->mu);
+	while (!sd->borrowers_read)
+		pthread_cond_wait(&sd->cv, &sd->mu);
+	pthread_mutex_unlock(&sd->mu);
+	if (sd->borrowers_err) {
+		if (sd->b->diag)
+			*sd->b->diag = sd->borrowers_diag;
+		return sd->borrowers_err;
+	}
+	*out = &sd->bor;
+	return DS_OK;
+}
+
 static void *side_main(void *arg)
 {
 	struct side *sd = arg;
+	side_borrowers(sd);
 	ds_err err = side_ledger(sd);
+	side_step_done(sd, &sd->ledger_read, &sd->ledger_err, err);
 	pthread_mutex_lock(&sd->mu);
-	sd->ledger_read = true;
-	sd->ledger_err = err;
-	pthread_cond_signal(&sd->cv);
 	while (sd->accounts == 0)
 		pthread_cond_wait(&sd->cv, &sd->mu);
 	bool go = sd->accounts > 0 && !err;
@@ -1054,6 +1115,7 @@ static ds_err load_accounts_ledger_contacts(struct build *b)
 	if (!sd)
 		return oom(b);
 	sd->b = b;
+	sd->comms = &b->comms;
 	pthread_mutex_init(&sd->mu, NULL);
 	pthread_cond_init(&sd->cv, NULL);
 	ds_store *reader = NULL;
@@ -1061,14 +1123,21 @@ static ds_err load_accounts_ledger_contacts(struct build *b)
 	bool threaded = ds_store_open_reader(b->st, &reader, NULL) == DS_OK;
 	sd->st = threaded ? reader : b->st;
 	threaded = threaded && pthread_create(&t, NULL, side_main, sd) == 0;
-	err = load_accounts(b);
+	if (!threaded) {
+		/* one step after the other on this connection */
+		sd->st = b->st;
+		side_borrowers(sd);
+	}
+	err = load_accounts(b, sd);
 	pthread_mutex_lock(&sd->mu);
 	sd->accounts = err ? -1 : 1;
-	pthread_cond_signal(&sd->cv);
+	pthread_cond_broadcast(&sd->cv);
 	pthread_mutex_unlock(&sd->mu);
 	if (!threaded) {
-		if (!err)
-			side_main(sd);
+		if (!err) {
+			sd->ledger_err = side_ledger(sd);
+			sd->err = sd->ledger_err ? sd->ledger_err : side_contacts(sd);
+		}
 	} else {
 		/* the ledger's rows here while the contacts are read there */
 		pthread_mutex_lock(&sd->mu);
@@ -1095,6 +1164,8 @@ static ds_err load_accounts_ledger_contacts(struct build *b)
 	ds_store_close(reader);
 	pthread_mutex_destroy(&sd->mu);
 	pthread_cond_destroy(&sd->cv);
+	model_strmap_free(&sd->bor.ids);
+	ds_free(sd->bor.v);
 	ds_free(sd->ledger.mem);
 	ds_free(sd->ledger.at);
 	ds_free(sd->c);

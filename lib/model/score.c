@@ -103,29 +103,37 @@ ds_err ds_score_portfolio(ds_store *st, ds_date as_of, unsigned flags,
 		if (strcmp(d->feat[i].name, "dpd") == 0)
 			fdpd = i;
 	long *late = ds_malloc((size_t)n * sizeof *late + 1);
-	double *pl = ds_malloc((size_t)n * sizeof *pl + 1);
-	long nlate = 0;
-	for (long k = 0; late && k < n; k++) {
+	long *early = ds_malloc((size_t)n * sizeof *early + 1);
+	double *tmp = ds_malloc((size_t)n * sizeof *tmp + 1);
+	long nlate = 0, nearly = 0;
+	for (long k = 0; late && early && k < n; k++) {
 		na[k] = nw[k] = -1; /* -1: no reasons computed */
 		if (fdpd < 0 || !(flags & DS_FEATURES_ALL_OPEN) || ds_dataset_at(d, k, fdpd) > 0)
 			late[nlate++] = k;
+		else
+			early[nearly++] = k;
 	}
-	if (!late || !pl)
+	if (!late || !early || !tmp)
 		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-	if (!err && nlate < n)
-		err = ds_model_predict(ma, d, NULL, n, pa, diag);
-	if (!err && nlate < n)
-		err = ds_model_predict(mw, d, NULL, n, pw, diag);
+	/* the probabilities alone where no reasons are wanted */
+	for (int m = 0; m < 2 && !err && nearly > 0; m++) {
+		double *p = m ? pw : pa;
+		if (!(err = ds_model_predict(m ? mw : ma, d, early, nearly, tmp, diag)))
+			for (long k = 0; k < nearly; k++)
+				p[early[k]] = tmp[k];
+	}
+	out->seconds_models = now() - t1;
 	if (!err)
-		err = reasons_of(ma, d, late, nlate, pl, pa, ra, na, diag);
+		err = reasons_of(ma, d, late, nlate, tmp, pa, ra, na, diag);
 	if (!err)
-		err = reasons_of(mw, d, late, nlate, pl, pw, rw, nw, diag);
+		err = reasons_of(mw, d, late, nlate, tmp, pw, rw, nw, diag);
 	ds_free(late);
-	ds_free(pl);
+	ds_free(early);
+	ds_free(tmp);
 	if (err)
 		goto done;
 	double t2 = now();
-	out->seconds_models = t2 - t1;
+	out->seconds_reasons = t2 - t1 - out->seconds_models;
 	char day[11];
 	ds_date_format(as_of, day);
 	if ((err = ds_store_begin(st, diag)))

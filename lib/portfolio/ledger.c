@@ -24,8 +24,8 @@ static bool grow(void **p, size_t *cap, size_t need, size_t size)
 
 /* One packed list into (date, amount) pairs: struct ds_due and struct
  * ds_paid have that layout alike. */
-static ds_err unpack(const void *blob, size_t len, const char *account, const char *what,
-                     void **p, size_t *n, size_t *cap, size_t size, struct ds_diag *diag)
+static ds_err unpack(const void *blob, size_t len, const char *account, const char *what, void **p,
+                     size_t *n, size_t *cap, size_t size, struct ds_diag *diag)
 {
 	struct ds_ledger_iter it;
 	long count = 0;
@@ -51,8 +51,8 @@ damaged:
 }
 
 ds_err ds_ledger_rows_unpack(const char *account, const void *schedule, size_t schedule_len,
-                            const void *payments, size_t payments_len, struct ds_ledger_rows *r,
-                            struct ds_diag *diag)
+                             const void *payments, size_t payments_len, struct ds_ledger_rows *r,
+                             struct ds_diag *diag)
 {
 	_Static_assert(sizeof(struct ds_due) == sizeof(struct ds_paid) &&
 	                       offsetof(struct ds_due, due) == offsetof(struct ds_paid, date) &&

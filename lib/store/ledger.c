@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ reading */
@@ -61,7 +62,10 @@ int ds_ledger_next(struct ds_ledger_iter *it, ds_date *day, ds_fen *fen)
 	if (it->left == 0)
 		return it->p == it->end ? 0 : -1;
 	uint64_t d, a;
-	if (!get_varint(it, &d) || !get_varint(it, &a) || a > INT64_MAX)
+	/* a day's step is below 2^32 (days fit in 32 bits), so adding it
+	 * cannot overflow */
+	if (!get_varint(it, &d) || !get_varint(it, &a) || a > INT64_MAX ||
+	    (!it->first && d > UINT32_MAX))
 		return -1;
 	int64_t next = it->first ? (int64_t)(d >> 1) ^ -(int64_t)(d & 1) : it->day + (int64_t)d;
 	if (next < INT32_MIN || next > INT32_MAX)
@@ -209,4 +213,14 @@ ds_err ds_ledger_refresh(ds_store *st, struct ds_diag *diag)
 	        " FROM ledger_touched t;"
 	        "DELETE FROM ledger_touched",
 	        diag);
+}
+
+ds_err ds_ledger_touch_table(ds_store *st, const char *table, struct ds_diag *diag)
+{
+	if (strcmp(table, "installments") != 0 && strcmp(table, "payments") != 0)
+		return DS_OK;
+	char sql[128];
+	snprintf(sql, sizeof sql,
+	         "INSERT OR IGNORE INTO ledger_touched SELECT DISTINCT account_id FROM %s", table);
+	return ds_store_exec(st, sql, diag);
 }

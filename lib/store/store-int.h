@@ -21,6 +21,10 @@ extern const int ds_migrations_count;
 #define DS_LEDGER_SCHEMA 3
 /* Registers the ledger_pack() aggregate on a connection (SQLite result code). */
 int ds_ledger_register(sqlite3 *db);
+/* Lists every account with rows in `table` (installments, payments; other
+ * tables: nothing) to be packed again, for a bulk load whose triggers were
+ * set aside. */
+ds_err ds_ledger_touch_table(ds_store *st, const char *table, struct ds_diag *diag);
 /* Packs again the accounts the open transaction wrote rows of. */
 ds_err ds_ledger_refresh(ds_store *st, struct ds_diag *diag);
 

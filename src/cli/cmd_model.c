@@ -518,12 +518,13 @@ static int cmd_score(struct cli *c, ds_store *st, const char *as_of_arg, bool al
 		json_t *quad = json_object();
 		for (int i = 0; i < 4; i++)
 			json_object_set_new(quad, ds_quadrant_name(i), json_integer(r.quadrant[i]));
-		cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:o, s:f, s:f, s:f}", "as_of", day,
-		                         "accounts", (json_int_t)r.accounts, "ability_model",
+		cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:o, s:f, s:f, s:f, s:f}", "as_of",
+		                         day, "accounts", (json_int_t)r.accounts, "ability_model",
 		                         (json_int_t)r.ability_model, "willingness_model",
 		                         (json_int_t)r.willingness_model, "quadrants", quad,
 		                         "seconds_features", r.seconds_features, "seconds_models",
-		                         r.seconds_models, "seconds_writing", r.seconds_writing));
+		                         r.seconds_models, "seconds_reasons", r.seconds_reasons,
+		                         "seconds_writing", r.seconds_writing));
 		return EXIT_OK;
 	}
 	printf("scored %ld %s accounts on %s with models %ld (ability) and %ld "
@@ -533,8 +534,8 @@ static int cmd_score(struct cli *c, ds_store *st, const char *as_of_arg, bool al
 		                           "无能力 无意愿" };
 	for (int i = 0; i < 4; i++)
 		printf("  %-18s %-16s %8ld\n", ds_quadrant_name(i), zh[i], r.quadrant[i]);
-	printf("  features %.2f s, models and reasons %.2f s, writing %.2f s\n", r.seconds_features,
-	       r.seconds_models, r.seconds_writing);
+	printf("  features %.2f s, probabilities %.2f s, reasons %.2f s, writing %.2f s\n",
+	       r.seconds_features, r.seconds_models, r.seconds_reasons, r.seconds_writing);
 	return EXIT_OK;
 }
 

@@ -42,6 +42,15 @@ assert_query 7 "SELECT count(*) FROM accounts"
 assert_query 5 "SELECT count(*) FROM installments"
 assert_query 6 "SELECT count(*) FROM payments"
 assert_query 3 "SELECT count(*) FROM contacts"
+# The account ledger packs every account with a schedule or payments, the
+# first loads (bulk, triggers set aside) included, and the triggers are back.
+assert_query "$(q "SELECT count(*) FROM (SELECT account_id FROM installments
+	UNION SELECT account_id FROM payments)")" "SELECT count(*) FROM account_ledger"
+assert_query 0 "SELECT count(*) FROM ledger_touched"
+assert_query 6 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+assert_query "$(q "SELECT count(DISTINCT account_id) FROM payments")|$(q \
+	"SELECT count(DISTINCT account_id) FROM installments")" \
+	"SELECT sum(length(payments) > 1), sum(length(schedule) > 1) FROM account_ledger"
 assert_query "9|9" "SELECT count(*), sum(status='committed') FROM import_batches"
 assert_query "6|6|0|0|0|0" "SELECT rows_read, rows_inserted, rows_updated, rows_unchanged,
 	rows_rejected, length(file_sha256) - 64 FROM import_batches WHERE kind='payments'"
