@@ -79,4 +79,60 @@ struct ds_strategy {
 const struct ds_strategy *ds_strategy_baselines(int *count);
 const struct ds_strategy *ds_strategy_find(const char *name);
 
+/* ------------------------------------------------------------ optimiser */
+
+/*
+ * The day's choice as a problem: accounts, and for each the treatments it
+ * may receive today (eligible by the contact rules, spacing and holds),
+ * each with its value (expected recovery within the horizon less its cost,
+ * fen) and what it draws on: one resource (a community's visit team-hours,
+ * the call centre's minutes, the SMS budget, ...) by some amount. At most
+ * one option per account; each resource's total use within its capacity;
+ * the sum of values as large as it can be. Not choosing is always allowed
+ * and worth 0, so options worth 0 or less are never chosen.
+ */
+struct ds_opt_option {
+	uint32_t account;  /* 0 .. naccounts - 1; options come in account order */
+	uint32_t resource; /* 0 .. nresources - 1 */
+	float use;         /* of the resource, > 0 */
+	uint8_t treatment; /* ds_treatment, carried for the caller */
+	double value;      /* fen */
+};
+
+struct ds_opt_problem {
+	long naccounts;
+	const struct ds_opt_option *opt;
+	long nopt;
+	const double *capacity; /* per resource, >= 0 */
+	int nresources;
+};
+
+struct ds_opt_result {
+	double value;   /* of the plan found, fen */
+	double bound;   /* no plan, not even a fractional one, is worth more */
+	double gap;     /* (bound - value) / bound; 0 when the bound is 0 */
+	int rounds;     /* of the price search */
+	double seconds; /* the price search and the repair */
+};
+
+/*
+ * Lagrangian relaxation: a price per resource, found by coordinate descent
+ * on the dual function (each step the exact price at which that resource's
+ * demand meets its capacity), whose value is the bound; then a feasible
+ * plan built greedily in order of price-adjusted value and improved with
+ * the capacity left. choice[i] is the index in p->opt of account i's
+ * option, or -1. price (may be NULL) receives the final price of each
+ * resource, fen per unit (infinite for a resource with no capacity).
+ */
+ds_err ds_optimise(const struct ds_opt_problem *p, long *choice, double *price,
+                   struct ds_opt_result *r, struct ds_diag *diag);
+
+/*
+ * The same problem's LP relaxation solved exactly by GLPK's simplex: the
+ * reference for moderate sizes. *value its optimum; x (may be NULL, nopt
+ * values) the fractional choice of each option.
+ */
+ds_err ds_optimise_lp(const struct ds_opt_problem *p, double *value, double *x,
+                      struct ds_diag *diag);
+
 #endif
