@@ -135,4 +135,50 @@ ds_err ds_optimise(const struct ds_opt_problem *p, long *choice, double *price,
 ds_err ds_optimise_lp(const struct ds_opt_problem *p, double *value, double *x,
                       struct ds_diag *diag);
 
+/* ---------------------------------------------------------- experiments */
+
+/*
+ * Champion/challenger and holdouts (docs/strategy.md, "Experiments"). An
+ * account's place in an experiment is a number in [0, 1) drawn from a hash
+ * of the experiment's id and the account's (BLAKE2b): the same pair always
+ * draws the same number, whatever else changes, and one experiment's draws
+ * say nothing of another's.
+ */
+double ds_experiment_draw(const char *experiment_id, const char *account_id);
+/*
+ * The arm (0 .. narms-1) of the account, arms taking the shares given in
+ * order (each >= 0; they need not sum to 1: the last arm takes the rest).
+ */
+int ds_experiment_arm(const char *experiment_id, const char *account_id, const double *shares,
+                      int narms);
+
+/* The difference of two proportions, arm 1 less arm 0, with a confidence
+ * interval (Newcombe's hybrid score interval, from Wilson's intervals of
+ * each arm) and the two-sided p-value of the pooled z test. */
+struct ds_prop_diff {
+	long x1, n1, x0, n0;
+	double p1, p0, diff, lo, hi, z, p_value;
+};
+ds_err ds_diff_proportions(long x1, long n1, long x0, long n0, double confidence,
+                           struct ds_prop_diff *out, struct ds_diag *diag);
+
+/* The difference of two means, arm 1 less arm 0, with a percentile
+ * bootstrap interval (`reps` resamples of each arm, a seeded generator: the
+ * same data and seed give the same interval). */
+struct ds_mean_diff {
+	long n1, n0;
+	double m1, m0, diff, lo, hi;
+};
+ds_err ds_diff_means_bootstrap(const double *y1, long n1, const double *y0, long n0,
+                               double confidence, int reps, uint64_t seed, struct ds_mean_diff *out,
+                               struct ds_diag *diag);
+
+/*
+ * Accounts needed per arm to tell p0 from p1 with a two-sided test at
+ * `alpha` with probability `power` (arm 1 holding `ratio` times as many as
+ * arm 0): *n0 and *n1.
+ */
+ds_err ds_sample_size(double p0, double p1, double alpha, double power, double ratio, long *n0,
+                      long *n1, struct ds_diag *diag);
+
 #endif
