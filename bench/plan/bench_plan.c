@@ -77,9 +77,9 @@ static long make(long nacc, int ncomm, struct ds_opt_option *o, double *cap)
 
 int main(int argc, char **argv)
 {
-	long nacc = argc > 1 ? atol(argv[1]) : 1000000;
-	int ncomm = argc > 2 ? atoi(argv[2]) : 500;
-	long nref = argc > 3 ? atol(argv[3]) : 20000;
+	long nacc = argc > 1 ? strtol(argv[1], NULL, 10) : 1000000;
+	int ncomm = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 500;
+	long nref = argc > 3 ? strtol(argv[3], NULL, 10) : 20000;
 	rng = argc > 4 ? strtoull(argv[4], NULL, 10) : 88172645463325252ull;
 	if (nacc < 1 || ncomm < 1 || nref < 1 || nref > nacc || rng == 0) {
 		fprintf(stderr,

@@ -7,6 +7,7 @@
 #ifndef DOORSTEP_STRATEGY_H
 #define DOORSTEP_STRATEGY_H
 
+#include "doorstep/config.h"
 #include "doorstep/core.h"
 
 typedef enum ds_treatment {
@@ -78,6 +79,27 @@ struct ds_strategy {
  * visit-by-balance, random. */
 const struct ds_strategy *ds_strategy_baselines(int *count);
 const struct ds_strategy *ds_strategy_find(const char *name);
+
+/* ---------------------------------------------------------------- costs */
+
+/* What treatments cost the bank, from the [costs] settings
+ * (docs/strategy.md, "Costs"). */
+struct ds_costs {
+	ds_fen sms, letter, legal, travel;
+	ds_fen agent_per_hour, collector_per_hour, worker_per_hour;
+	int call_minutes, plan_minutes, visit_minutes;
+};
+/* From the settings (their defaults when cfg is NULL). */
+void ds_costs_from_config(const struct ds_config *cfg, struct ds_costs *c);
+/*
+ * The cost of one treatment, fen: staff time at its rate, the community
+ * worker's time and travel for a visit (travel_fen: the route planner's
+ * estimate, or < 0 for the configured one), unit costs otherwise.
+ */
+ds_fen ds_treatment_cost(const struct ds_costs *c, ds_treatment t, ds_fen travel_fen);
+/* What a treatment draws on its resource: agent minutes (call, plan),
+ * team minutes (visit), or one unit (SMS, letter, legal); 0 for none. */
+double ds_treatment_use(const struct ds_costs *c, ds_treatment t);
 
 /* ------------------------------------------------------------ optimiser */
 

@@ -45,6 +45,37 @@ static const struct ds_cfg_def defs[DS_CFG_COUNT_] = {
 	                                   "DOORSTEP_WILLINGNESS_CUT", "50", true,
 	                                   "willingness score (percent) at or above which it is "
 	                                   "high" },
+	[DS_CFG_COST_SMS_FEN] = { "costs", "sms_fen", "DOORSTEP_COST_SMS_FEN", "5", true,
+	                          "an SMS, fen" },
+	[DS_CFG_COST_LETTER_FEN] = { "costs", "letter_fen", "DOORSTEP_COST_LETTER_FEN", "300", true,
+	                             "a letter, printed and posted, fen" },
+	[DS_CFG_COST_AGENT_FEN_PER_HOUR] = { "costs", "agent_fen_per_hour",
+	                                     "DOORSTEP_COST_AGENT_FEN_PER_HOUR", "4800", true,
+	                                     "a call-centre agent's hour, fen" },
+	[DS_CFG_COST_CALL_MINUTES] = { "costs", "call_minutes", "DOORSTEP_COST_CALL_MINUTES", "5",
+	                               true,
+	                               "agent minutes a call takes, dialling and notes included" },
+	[DS_CFG_COST_PLAN_MINUTES] = { "costs", "plan_minutes", "DOORSTEP_COST_PLAN_MINUTES", "25",
+	                               true,
+	                               "agent minutes an installment-plan offer takes, paperwork "
+	                               "included" },
+	[DS_CFG_COST_COLLECTOR_FEN_PER_HOUR] = { "costs", "collector_fen_per_hour",
+	                                         "DOORSTEP_COST_COLLECTOR_FEN_PER_HOUR", "6000",
+	                                         true, "a bank collector's hour, fen" },
+	[DS_CFG_COST_WORKER_FEN_PER_HOUR] = { "costs", "worker_fen_per_hour",
+	                                      "DOORSTEP_COST_WORKER_FEN_PER_HOUR", "2000", true,
+	                                      "a community worker's hour paid to the community, "
+	                                      "fen" },
+	[DS_CFG_COST_VISIT_MINUTES] = { "costs", "visit_minutes", "DOORSTEP_COST_VISIT_MINUTES",
+	                                "90", true,
+	                                "team minutes a visit takes at the door and between "
+	                                "doors" },
+	[DS_CFG_COST_TRAVEL_FEN] = { "costs", "travel_fen", "DOORSTEP_COST_TRAVEL_FEN", "2500",
+	                             true,
+	                             "travel per visit, fen, until the route planner estimates "
+	                             "it" },
+	[DS_CFG_COST_LEGAL_FEN] = { "costs", "legal_fen", "DOORSTEP_COST_LEGAL_FEN", "60000", true,
+	                            "a referral to legal action, fen" },
 };
 
 const struct ds_cfg_def *ds_config_defs(void)
