@@ -13,7 +13,7 @@
 #
 #   sh bench/score/run.sh [path/to/doorstep]
 # Environment: BORROWERS (770000, about 1,000,000 accounts), SEED (1),
-# SNAPSHOTS (7: training snapshots 30 days apart; willingness then has over
+# SNAPSHOTS (8: training snapshots 30 days apart; willingness then has over
 # 200,000 labelled rows), KEEP (1: keep the city).
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,7 +21,7 @@ doorstep=${1:-$root/build/doorstep}
 doorstep=$(cd "$(dirname "$doorstep")" && pwd)/$(basename "$doorstep")
 BORROWERS=${BORROWERS:-770000}
 SEED=${SEED:-1}
-SNAPSHOTS=${SNAPSHOTS:-7}
+SNAPSHOTS=${SNAPSHOTS:-8}
 AS_OF=2026-11-29
 out=$root/bench/out
 mkdir -p "$out"

@@ -157,6 +157,9 @@ struct ds_train_opts {
 	double eta;       /* learning rate (default 0.05) */
 	double subsample; /* row subsample (default 0.8) */
 	int threads;      /* 0: as many as cores */
+	/* trees: a regression of y (any number) by squared error, instead of the
+	 * event's probability; predictions are then values of y */
+	bool regression;
 	/* scorecard */
 	struct ds_binning_opts binning;
 	double min_iv;  /* features below this IV are left out (default 0.02) */
@@ -174,6 +177,11 @@ typedef struct ds_model ds_model;
 /* Trains on the given rows of a labelled dataset (all when rows is NULL). */
 ds_err ds_model_train(const ds_dataset *d, const long *rows, long nrows,
                       const struct ds_train_opts *o, ds_model **out, struct ds_diag *diag);
+/* The same with a weight per row (weights[k] for rows[k], or row k when rows
+ * is NULL; each > 0): trees only. */
+ds_err ds_model_train_weighted(const ds_dataset *d, const long *rows, long nrows,
+                               const float *weights, const struct ds_train_opts *o, ds_model **out,
+                               struct ds_diag *diag);
 void ds_model_free(ds_model *m);
 enum ds_model_family ds_model_family_of(const ds_model *m);
 /* The options the model was trained with. */
@@ -181,8 +189,9 @@ const struct ds_train_opts *ds_model_options(const ds_model *m);
 
 /*
  * P(event) for the given rows of a dataset with the model's features (by
- * name; a missing feature is an error naming it). Reentrant: a model may
- * predict on several threads at once.
+ * name; a missing feature is an error naming it); for a regression, the
+ * predicted value. Reentrant: a model may predict on several threads at
+ * once.
  */
 ds_err ds_model_predict(const ds_model *m, const ds_dataset *d, const long *rows, long nrows,
                         double *p, struct ds_diag *diag);

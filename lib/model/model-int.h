@@ -42,7 +42,7 @@ float model_value(const ds_model *m, const struct feature_map *map, const ds_dat
 /* PDO scaling: points = offset - factor * margin. */
 double model_points(const ds_model *m, double margin);
 
-ds_err trees_train(ds_model *m, const ds_dataset *d, const long *rows, long n,
+ds_err trees_train(ds_model *m, const ds_dataset *d, const long *rows, long n, const float *weights,
                    struct ds_diag *diag);
 /* Margins of n rows; with CONTRIB_EXACT also the TreeSHAP contributions
  * per model feature in shap (n x (nfeat + 1), the bias last). */

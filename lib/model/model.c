@@ -102,23 +102,34 @@ double model_points(const ds_model *m, double margin)
 	return offset - factor * margin;
 }
 
-ds_err ds_model_train(const ds_dataset *d, const long *rows, long nrows,
-                      const struct ds_train_opts *o, ds_model **out, struct ds_diag *diag)
+ds_err ds_model_train_weighted(const ds_dataset *d, const long *rows, long nrows,
+                               const float *weights, const struct ds_train_opts *o, ds_model **out,
+                               struct ds_diag *diag)
 {
 	if (!d->y)
 		return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL, "the dataset has no labels");
 	if (!rows)
 		nrows = d->nrows;
+	if (o->regression && o->family != DS_MODEL_TREES)
+		return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL, "a regression needs trees");
+	if (weights && o->family != DS_MODEL_TREES)
+		return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL, "row weights need trees");
 	long events = 0, labelled = 0;
 	for (long k = 0; k < nrows; k++) {
 		float y = d->y[rows ? rows[k] : k];
 		labelled += !isnan(y);
 		events += y > 0.5f;
+		if (weights && !(weights[k] > 0 && isfinite(weights[k])))
+			return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL,
+			                   "row weight %ld is %g: weights must be positive", k,
+			                   (double)weights[k]);
 	}
-	if (events == 0 || events == labelled)
+	if (o->regression ? labelled == 0 : (events == 0 || events == labelled))
 		return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL,
-		                   "training needs both classes (%ld events in %ld labelled rows)",
-		                   events, labelled);
+		                   o->regression ? "training needs labelled rows (none of %ld)"
+		                                 : "training needs both classes (%ld events in %ld "
+		                                   "labelled rows)",
+		                   o->regression ? nrows : events, labelled);
 	if (o->pdo <= 0 || o->odds0 <= 0 ||
 	    (o->family == DS_MODEL_TREES && (o->rounds < 1 || o->depth < 1 || o->eta <= 0 ||
 	                                     o->subsample <= 0 || o->subsample > 1)))
@@ -126,7 +137,7 @@ ds_err ds_model_train(const ds_dataset *d, const long *rows, long nrows,
 	ds_model *m = model_new(d, o);
 	if (!m)
 		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-	ds_err err = o->family == DS_MODEL_TREES ? trees_train(m, d, rows, nrows, diag)
+	ds_err err = o->family == DS_MODEL_TREES ? trees_train(m, d, rows, nrows, weights, diag)
 	                                         : scorecard_train(m, d, rows, nrows, diag);
 	if (err) {
 		ds_model_free(m);
@@ -134,6 +145,12 @@ ds_err ds_model_train(const ds_dataset *d, const long *rows, long nrows,
 	}
 	*out = m;
 	return DS_OK;
+}
+
+ds_err ds_model_train(const ds_dataset *d, const long *rows, long nrows,
+                      const struct ds_train_opts *o, ds_model **out, struct ds_diag *diag)
+{
+	return ds_model_train_weighted(d, rows, nrows, NULL, o, out, diag);
 }
 
 /* ---------------------------------------------------------- feature mapping */
@@ -212,7 +229,7 @@ ds_err ds_model_predict(const ds_model *m, const ds_dataset *d, const long *rows
 	}
 	if (!err)
 		for (long k = 0; k < nrows; k++)
-			p[k] = 1.0 / (1.0 + exp(-p[k]));
+			p[k] = m->opts.regression ? p[k] : 1.0 / (1.0 + exp(-p[k]));
 	ds_free(map);
 	return err;
 }
@@ -290,7 +307,7 @@ ds_err ds_model_reasons(const ds_model *m, const ds_dataset *d, const long *rows
 				        scorecard_margin(m, map, d, list[k], w + (size_t)k * width);
 		for (long k = 0; !err && k < n; k++) {
 			nout[at + k] = top_reasons(w + (size_t)k * width, m->nfeat, out[at + k]);
-			p[at + k] = 1.0 / (1.0 + exp(-p[at + k]));
+			p[at + k] = m->opts.regression ? p[at + k] : 1.0 / (1.0 + exp(-p[at + k]));
 		}
 	}
 	ds_free(map);
@@ -321,6 +338,9 @@ ds_err ds_model_save(const ds_model *m, char **out, size_t *len, struct ds_diag 
 	        "subsample", o->subsample, "min_share", o->binning.min_share, "max_bins",
 	        o->binning.max_bins, "prebins", o->binning.prebins, "min_iv", o->min_iv, "points0",
 	        o->points0, "odds0", o->odds0, "pdo", o->pdo, "l2", o->l2);
+	/* absent in models from before regressions: the event's probability */
+	if (opts && o->regression)
+		json_object_set_new(opts, "objective", json_string("regression"));
 	json_t *body = NULL;
 	ds_err err = m->family == DS_MODEL_TREES ? trees_save(m, &body, diag)
 	                                         : scorecard_save(m, &body, diag);
@@ -395,6 +415,10 @@ ds_err ds_model_load(const char *text, size_t len, ds_model **out, struct ds_dia
 		    o.pdo <= 0 || o.odds0 <= 0)
 			err = bad(diag, "options");
 		o.seed = (uint64_t)seed;
+		const char *obj = json_string_value(json_object_get(opts, "objective"));
+		if (json_object_get(opts, "objective") && (!obj || strcmp(obj, "regression") != 0))
+			err = bad(diag, "options");
+		o.regression = obj != NULL;
 	}
 	if (!err && !(m = model_new(NULL, &o)))
 		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");

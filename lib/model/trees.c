@@ -67,9 +67,12 @@ static ds_err set_params(ds_model *m, struct ds_diag *diag)
 	struct ds_buf mono;
 	ds_buf_init(&mono, 1 << 16);
 	ds_buf_adds(&mono, "(");
+	/* the directions are the failure event's: a regression has none */
 	for (int c = 0; c < m->ncols; c++)
 		ds_buf_addf(&mono, "%s%d", c ? "," : "",
-		            m->col_cat[c] < 0 ? m->feat[m->col_feature[c]].monotone : 0);
+		            m->col_cat[c] < 0 && !o->regression
+		                    ? m->feat[m->col_feature[c]].monotone
+		                    : 0);
 	ds_buf_adds(&mono, ")");
 	struct {
 		const char *k;
@@ -80,6 +83,10 @@ static ds_err set_params(ds_model *m, struct ds_diag *diag)
 		{ "eval_metric", "logloss" },
 		{ "verbosity", "0" },
 	};
+	if (o->regression) {
+		ds_strlcpy(p[0].v, "reg:squarederror", sizeof p[0].v);
+		ds_strlcpy(p[2].v, "rmse", sizeof p[2].v);
+	}
 	bool ok = true;
 	for (size_t i = 0; ok && i < sizeof p / sizeof p[0]; i++)
 		ok = XGBoosterSetParam(m->booster, p[i].k, p[i].v) == 0;
@@ -98,7 +105,8 @@ static ds_err set_params(ds_model *m, struct ds_diag *diag)
 	return ok ? DS_OK : xgb_fail(diag, "parameters");
 }
 
-ds_err trees_train(ds_model *m, const ds_dataset *d, const long *rows, long n, struct ds_diag *diag)
+ds_err trees_train(ds_model *m, const ds_dataset *d, const long *rows, long n, const float *weights,
+                   struct ds_diag *diag)
 {
 	ds_err err = make_columns(m, diag);
 	if (err)
@@ -106,9 +114,10 @@ ds_err trees_train(ds_model *m, const ds_dataset *d, const long *rows, long n, s
 	struct feature_map *map = ds_malloc(sizeof *map);
 	long *list = ds_malloc((size_t)n * sizeof *list + 1);
 	float *y = ds_malloc((size_t)n * sizeof *y + 1);
+	float *w = weights ? ds_malloc((size_t)n * sizeof *w + 1) : NULL;
 	float *x = NULL;
 	DMatrixHandle dm = NULL;
-	if (!map || !list || !y) {
+	if (!map || !list || !y || (weights && !w)) {
 		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
@@ -118,6 +127,8 @@ ds_err trees_train(ds_model *m, const ds_dataset *d, const long *rows, long n, s
 		long r = rows ? rows[i] : i;
 		if (!isnan(d->y[r])) {
 			y[k] = d->y[r];
+			if (w)
+				w[k] = weights[i];
 			list[k++] = r;
 		}
 	}
@@ -129,6 +140,7 @@ ds_err trees_train(ds_model *m, const ds_dataset *d, const long *rows, long n, s
 	}
 	if (XGDMatrixCreateFromMat(x, (bst_ulong)k, (bst_ulong)m->ncols, NAN, &dm) ||
 	    XGDMatrixSetFloatInfo(dm, "label", y, (bst_ulong)k) ||
+	    (w && XGDMatrixSetFloatInfo(dm, "weight", w, (bst_ulong)k)) ||
 	    XGBoosterCreate(&dm, 1, &m->booster)) {
 		err = xgb_fail(diag, "training data");
 		goto done;
@@ -145,6 +157,7 @@ done:
 		XGDMatrixFree(dm);
 	ds_free(x);
 	ds_free(y);
+	ds_free(w);
 	ds_free(list);
 	ds_free(map);
 	return err;

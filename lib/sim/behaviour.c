@@ -115,6 +115,8 @@ void sim_p_resolve(const struct ds_sim_params *in, struct sim_p *p)
 	p->legal_per_1000 = ds_sim_param(in, "capacity.legal_per_1000");
 	p->min_spacing = (int)ds_sim_param(in, "capacity.min_spacing_days");
 	p->truth_horizon = (int)ds_sim_param(in, "truth.horizon_days");
+	p->pilot_days = (int)ds_sim_param(in, "history.pilot_days");
+	p->pilot_rate = ds_sim_param(in, "history.pilot_rate");
 }
 
 /* ------------------------------------------------------------- draws */

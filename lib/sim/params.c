@@ -126,6 +126,13 @@ static const struct ds_sim_param_def defs[] = {
 	{ "capacity", "legal_per_1000", 1, 0, 1000, "legal referrals per day per 1,000 accounts" },
 	{ "capacity", "min_spacing_days", 3, 0, 60, "days between two contacts of an account" },
 	{ "truth", "horizon_days", 30, 1, 365, "horizon of the ground-truth expected payment" },
+	/* the bank's history */
+	{ "history", "pilot_days", 180, 0, 366,
+	  "days before as_of in which the bank ran a randomised pilot of visits, letters and "
+	  "plan offers" },
+	{ "history", "pilot_rate", 0.01, 0, 0.1,
+	  "chance per day that an account more than 15 days past due is drawn into the pilot "
+	  "(then a visit, a letter or a plan offer, equally likely)" },
 };
 
 #define NDEFS ((int)(sizeof defs / sizeof defs[0]))

@@ -39,6 +39,8 @@ struct sim_p {
 	double visits_per_collector, visits_per_community, calls_per_1000, sms_per_1000,
 	        letters_per_1000, legal_per_1000;
 	int min_spacing, truth_horizon;
+	int pilot_days;
+	double pilot_rate;
 };
 
 void sim_p_resolve(const struct ds_sim_params *in, struct sim_p *p);
@@ -164,6 +166,10 @@ struct ds_world {
 
 /* -------------------------------------------------------- behaviour */
 
+/* Draw streams of the history's pilot (behaviour.c numbers its own below
+ * these). */
+#define SIM_STREAM_PILOT     100
+#define SIM_STREAM_PILOT_ARM 101
 /* A uniform draw in [0,1) for (account, day, stream): common random numbers. */
 double sim_draw(uint64_t seed, uint32_t account, ds_date day, uint32_t stream);
 
@@ -184,7 +190,9 @@ void sim_observe(const struct sim_state *s, long i, ds_date day, struct ds_obs_a
 double sim_expected(const struct ds_world *w, const struct sim_borrower *b,
                     const struct sim_account *a, ds_treatment t, ds_date day, int horizon);
 /* The bank's traditional practice, used for the history: an SMS a week to
- * overdue accounts, a call a fortnight past 30 days. */
+ * overdue accounts, a call a fortnight past 30 days; and, in the history's
+ * last [history] pilot_days, a randomised pilot of visits, letters and plan
+ * offers. */
 void sim_historic_practice(struct sim_state *s, ds_date day, uint8_t *tr);
 /* Which collector serves a community. */
 int sim_collector_for(const struct ds_world *w, uint32_t community);

@@ -104,11 +104,20 @@ static int pick_type(const struct sim_p *p, double u)
 	return TY_RELIABLE;
 }
 
-/* The bank's traditional practice in the history: an SMS a week to every
- * overdue account, and a call a fortnight once it is a month behind. */
+/*
+ * The bank's traditional practice in the history: an SMS a week to every
+ * overdue account, and a call a fortnight once it is a month behind. In the
+ * last months a pilot: each day an account more than 15 days behind is
+ * drawn with a small chance, whatever else is known of it, and then gets a
+ * visit, a letter or a plan offer, equally likely, instead of that day's
+ * reminder. That randomised pilot is the only history of those treatments
+ * the bank has to learn from.
+ */
 void sim_historic_practice(struct sim_state *s, ds_date day, uint8_t *tr)
 {
 	const struct ds_world *w = s->w;
+	static const uint8_t pilot[3] = { DS_T_VISIT, DS_T_LETTER, DS_T_PLAN };
+	bool piloting = w->p.pilot_days > 0 && day >= w->as_of - w->p.pilot_days;
 	for (long i = 0; i < w->na; i++) {
 		struct sim_account *a = &s->a[i];
 		tr[i] = DS_T_NONE;
@@ -119,6 +128,12 @@ void sim_historic_practice(struct sim_state *s, ds_date day, uint8_t *tr)
 			continue;
 		int dpd = sim_dpd(a, day);
 		int since = a->last_contact ? day - a->last_contact : 9999;
+		if (piloting && dpd > 15 && since >= w->p.min_spacing &&
+		    sim_draw(s->seed, (uint32_t)i, day, SIM_STREAM_PILOT) < w->p.pilot_rate) {
+			double u = sim_draw(s->seed, (uint32_t)i, day, SIM_STREAM_PILOT_ARM);
+			tr[i] = pilot[u < 1.0 / 3 ? 0 : u < 2.0 / 3 ? 1 : 2];
+			continue;
+		}
 		/* on its fortnightly day the call replaces that week's SMS */
 		if (dpd > 30 && since >= 3 && (day + (ds_date)i) % 14 == 0)
 			tr[i] = DS_T_CALL;
