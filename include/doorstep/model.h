@@ -15,6 +15,7 @@
 #define DOORSTEP_MODEL_H
 
 #include "doorstep/core.h"
+#include "doorstep/strategy.h"
 
 /* ----------------------------------------------------------------- dataset */
 
@@ -384,5 +385,75 @@ int ds_quadrant_of(const struct ds_quadrant_cuts *cuts, double ability, double w
 ds_err ds_score_portfolio(struct ds_store *st, ds_date as_of, unsigned flags,
                           const struct ds_quadrant_cuts *cuts, struct ds_score_run *out,
                           struct ds_diag *diag);
+
+/* ------------------------------------------------------------------ uplift */
+
+/*
+ * What each treatment adds to what an account pays (docs/strategy.md,
+ * "Uplift"), learned from the bank's own history.
+ *
+ * The data: on `snapshots` dates `step_days` apart, the latest the last
+ * whose `horizon` days are observed by `observed_until`, the features of
+ * every account delinquent that day, the treatment it got that day (its
+ * strongest contact in its branch's local day: visit, plan offer, call,
+ * letter, SMS; or none) and, as y, the share of its overdue amount it paid
+ * within the horizon (installments falling due later are paid whatever the
+ * bank does, so they are not counted).
+ */
+struct ds_uplift_set {
+	ds_dataset *d;      /* y: the share of the overdue amount paid in [when,
+	                       when + horizon), at most 1 */
+	uint8_t *treatment; /* per row, a ds_treatment */
+	int horizon;
+	int overdue_feature; /* where overdue_yuan is in d */
+};
+ds_err ds_uplift_collect(struct ds_store *st, ds_date observed_until, int snapshots, int step_days,
+                         int horizon, struct ds_uplift_set *out, struct ds_diag *diag);
+void ds_uplift_set_free(struct ds_uplift_set *s);
+
+/* The learners of one set of rows: per treatment with enough rows, the
+ * propensity (one-vs-rest trees), the T-learner's outcome regression
+ * (weighted by inverse propensity), the X-learner's two effect regressions
+ * (on the treated rows, their outcome less the none model's; on the rows
+ * of none, the treatment model's less their outcome) and the
+ * transformed-outcome regression against none; NULL where a treatment had
+ * too few rows. */
+struct ds_uplift {
+	ds_model *outcome[DS_T_COUNT];
+	ds_model *propensity[DS_T_COUNT];
+	ds_model *effect_treated[DS_T_COUNT], *effect_control[DS_T_COUNT];
+	ds_model *transformed[DS_T_COUNT];
+	long rows[DS_T_COUNT];
+};
+enum ds_uplift_learner { DS_UPLIFT_X_LEARNER, DS_UPLIFT_T_LEARNER, DS_UPLIFT_TRANSFORMED };
+#define DS_UPLIFT_LEARNERS 3
+const char *ds_uplift_learner_name(enum ds_uplift_learner l);
+
+/* Trains on the listed rows (all when rows is NULL) with the trees' options
+ * (the regression flag is set where needed). */
+ds_err ds_uplift_train(const struct ds_uplift_set *s, const long *rows, long n,
+                       const struct ds_train_opts *o, struct ds_uplift **out, struct ds_diag *diag);
+/* Per row and treatment (out: n x DS_T_COUNT), the yuan the treatment adds
+ * within the horizon over none (the share it adds times the row's overdue
+ * amount), by the learner asked; 0 for none, NAN where it has no model. */
+ds_err ds_uplift_predict(const struct ds_uplift *u, const ds_dataset *d, const long *rows, long n,
+                         enum ds_uplift_learner how, double *out, struct ds_diag *diag);
+void ds_uplift_free(struct ds_uplift *u);
+
+/*
+ * The Qini curve of a ranking by `score` over treated and control rows with
+ * outcome y (Q(k): the treated outcome among the first k less the control
+ * outcome among them scaled to the treated count): qini is the mean
+ * distance between the curve and the straight line of a random ranking,
+ * per treated row (in y's unit; 0: no better than chance); uplift_all the
+ * difference of the means over all rows, uplift_top10 over the tenth
+ * ranked first.
+ */
+struct ds_qini {
+	long treated, control;
+	double qini, uplift_all, uplift_top10;
+};
+ds_err ds_uplift_qini(const double *score, const float *y, const bool *treated, long n,
+                      struct ds_qini *out, struct ds_diag *diag);
 
 #endif

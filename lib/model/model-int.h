@@ -118,4 +118,8 @@ ds_err model_strmap_index(struct model_strmap *m);
 ds_err model_strmap_add(struct model_strmap *m, const char *s, long *idx);
 void model_strmap_free(struct model_strmap *m);
 
+/* Appends the labelled rows of `add` to *acc (created on first use),
+ * growing its arrays in place; DS_ENOMEM. */
+ds_err model_dataset_append(ds_dataset **acc, const ds_dataset *add);
+
 #endif

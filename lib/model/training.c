@@ -1,6 +1,7 @@
 /* Training sets from the store: snapshots of features, labelled. */
 #include "doorstep/model.h"
 #include "doorstep/store.h"
+#include "model-int.h"
 
 #include <math.h>
 #include <string.h>
@@ -15,9 +16,7 @@ static bool resized(void *p, long n, size_t size)
 	return q != NULL;
 }
 
-/* Appends the labelled rows of `add` to *acc (created on first use),
- * growing its arrays in place. */
-static ds_err append(ds_dataset **acc, const ds_dataset *add)
+ds_err model_dataset_append(ds_dataset **acc, const ds_dataset *add)
 {
 	long keep = 0;
 	for (long r = 0; r < add->nrows; r++)
@@ -70,7 +69,7 @@ ds_err ds_training_set(ds_store *st, enum ds_target t, ds_date observed_until, i
 		if (!err)
 			err = ds_targets_label(st, t, DS_TARGET_HORIZON_DAYS, observed_until, snap,
 			                       diag);
-		if (!err && (err = append(&acc, snap)))
+		if (!err && (err = model_dataset_append(&acc, snap)))
 			ds_diag_set(diag, err, NULL, 0, NULL, "out of memory");
 		ds_dataset_free(snap);
 	}

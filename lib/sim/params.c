@@ -130,7 +130,7 @@ static const struct ds_sim_param_def defs[] = {
 	{ "history", "pilot_days", 180, 0, 366,
 	  "days before as_of in which the bank ran a randomised pilot of visits, letters and "
 	  "plan offers" },
-	{ "history", "pilot_rate", 0.01, 0, 0.1,
+	{ "history", "pilot_rate", 0.02, 0, 0.1,
 	  "chance per day that an account more than 15 days past due is drawn into the pilot "
 	  "(then a visit, a letter or a plan offer, equally likely)" },
 };
