@@ -20,8 +20,8 @@ for k in branches communities borrowers staff certifications accounts schedules 
 done
 ds_ok simulate --days 1 --strategy none --borrowers "$N" --seed 5 --as-of "$AS_OF" --truth truth.csv
 
-# 30 daily snapshots of the history (its reminders, and its pilot)
-ds_ok --json uplift evaluate --as-of "$AS_OF" --snapshots 30 --step-days 1 --truth truth.csv
+# 20 daily snapshots of the history (its reminders, and its pilot)
+ds_ok --json uplift evaluate --as-of "$AS_OF" --snapshots 20 --step-days 1 --truth truth.csv
 cp "$OUT" up.json
 rows=$(jv "SELECT json_extract(readfile('up.json'), '\$.rows')")
 held=$(jv "SELECT json_extract(readfile('up.json'), '\$.held_out')")
@@ -48,7 +48,7 @@ assert_eq "$truth_rows" "$(jv "SELECT max(json_extract(value, '\$.accounts'))
 assert_eq 1 "$(jv "SELECT min(abs(json_extract(value, '\$.correlation')) <= 1)
 	FROM json_each(json_extract(readfile('up.json'), '\$.truth'))")" "correlations"
 
-ds_ok uplift evaluate --as-of "$AS_OF" --snapshots 20 --step-days 2
+ds_ok uplift evaluate --as-of "$AS_OF" --snapshots 8 --step-days 3
 assert_contains stdout "payments within 30 days"
 assert_contains stdout "t_learner"
 

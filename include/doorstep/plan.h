@@ -1,0 +1,73 @@
+/*
+ * The day's plan: for every delinquent account, one treatment or none,
+ * worth the most net of cost within the day's capacity and the contact
+ * rules, with a random holdout kept from visits to measure what they add
+ * (docs/strategy.md, "The daily plan").
+ *
+ * It joins the layers below: the features and the uplift estimates
+ * (model), the costs, the optimiser and the experiments (strategy), the
+ * contact rules (rules), and writes the decisions to the store.
+ */
+#ifndef DOORSTEP_PLAN_H
+#define DOORSTEP_PLAN_H
+
+#include "doorstep/model.h"
+#include "doorstep/rules.h"
+#include "doorstep/store.h"
+#include "doorstep/strategy.h"
+
+/* The day's capacity. */
+struct ds_plan_capacity {
+	double visit_minutes; /* team minutes per community */
+	double call_minutes;  /* the call centre's agent minutes */
+	double sms, letters, legal;
+};
+
+struct ds_plan_opts {
+	ds_date date;
+	const struct ds_uplift *uplift; /* the estimates (T-learner) */
+	const ds_rulepack *rules;       /* NULL: no rule is checked (tests only) */
+	struct ds_costs costs;
+	struct ds_plan_capacity cap;
+	int min_spacing_days;      /* no contact within this many days of the last */
+	double holdout_share;      /* of visit-eligible accounts kept from visits */
+	const char *experiment_id; /* the holdout's experiment */
+	int contact_hour;          /* local hour proposals are checked for */
+};
+
+/* Fills the documented defaults (capacity from the [capacity] settings is
+ * the caller's: these are for 1,000 accounts). */
+void ds_plan_opts_default(struct ds_plan_opts *o, ds_date date);
+
+/* One account's decision. */
+struct ds_decision {
+	char account_id[65];
+	uint8_t treatment;   /* ds_treatment */
+	double expected_fen; /* uplift of the treatment, fen */
+	double cost_fen;
+	bool held_out;                   /* in the visit holdout */
+	int refused[DS_T_COUNT];         /* per treatment: 1 when the rules refused it */
+	char first_rule[DS_T_COUNT][48]; /* a refusing rule per refused treatment */
+};
+
+struct ds_plan_result {
+	long accounts;
+	long chosen[DS_T_COUNT];
+	long refused[DS_T_COUNT]; /* options the rules refused */
+	long held_out;
+	double value_fen, cost_fen; /* of the plan: uplift less cost, and cost */
+	double bound_fen, gap;      /* the optimiser's bound and gap */
+	double seconds;
+	struct ds_decision *decisions; /* accounts of them; free with ds_free */
+};
+
+/*
+ * Plans one day. With `write`, the decisions replace the stored ones of
+ * that date (table decisions: treatment, expected value, cost, experiment
+ * and arm, reasons with the rule verdicts consulted), in one transaction,
+ * audited.
+ */
+ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
+                   struct ds_plan_result *out, struct ds_diag *diag);
+
+#endif

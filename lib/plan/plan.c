@@ -1,0 +1,349 @@
+/*
+ * The daily plan (docs/strategy.md, "The daily plan"): features, uplift
+ * estimates less costs, the contact rules' verdicts, the visit holdout,
+ * the optimiser, and the decisions written back.
+ */
+#include "doorstep/plan.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { R_CALL, R_SMS, R_LETTER, R_LEGAL, R_FIXED }; /* then one per community */
+
+void ds_plan_opts_default(struct ds_plan_opts *o, ds_date date)
+{
+	memset(o, 0, sizeof *o);
+	o->date = date;
+	ds_costs_from_config(NULL, &o->costs);
+	/* per 1,000 accounts, as the simulated city's defaults */
+	o->cap = (struct ds_plan_capacity){ .visit_minutes = 6 * 90,
+		                            .call_minutes = 25 * 5,
+		                            .sms = 200,
+		                            .letters = 20,
+		                            .legal = 1 };
+	o->min_spacing_days = 3;
+	o->holdout_share = 0.05;
+	o->experiment_id = "visit-holdout";
+	o->contact_hour = 10;
+}
+
+static const struct {
+	ds_channel channel;
+	ds_content content;
+} how_contacted[DS_T_COUNT] = {
+	[DS_T_SMS] = { DS_CH_SMS, DS_CONTENT_REMINDER },
+	[DS_T_CALL] = { DS_CH_CALL, DS_CONTENT_DEBT_DETAILS },
+	[DS_T_LETTER] = { DS_CH_LETTER, DS_CONTENT_DEBT_DETAILS },
+	[DS_T_VISIT] = { DS_CH_VISIT, DS_CONTENT_DEBT_DETAILS },
+	[DS_T_PLAN] = { DS_CH_CALL, DS_CONTENT_DEBT_DETAILS },
+	[DS_T_LEGAL] = { DS_CH_LETTER, DS_CONTENT_DEBT_DETAILS },
+};
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+struct build {
+	const struct ds_plan_opts *o;
+	struct ds_opt_option *opt;
+	long nopt, cap;
+	const char **comm; /* sorted, unique */
+	long ncomm;
+};
+
+static ds_err add_option(struct build *b, uint32_t account, uint32_t resource, double use,
+                         ds_treatment t, double value)
+{
+	if (b->nopt == b->cap) {
+		long cap = b->cap ? b->cap * 2 : 4096;
+		struct ds_opt_option *p = ds_realloc(b->opt, (size_t)cap * sizeof *p);
+		if (!p)
+			return DS_ENOMEM;
+		b->opt = p;
+		b->cap = cap;
+	}
+	b->opt[b->nopt++] =
+	        (struct ds_opt_option){ account, resource, (float)use, (uint8_t)t, value };
+	return DS_OK;
+}
+
+static long community_index(const struct build *b, const char *id)
+{
+	if (!id || !*id)
+		return -1;
+	const char **hit = bsearch(&id, b->comm, (size_t)b->ncomm, sizeof *b->comm, by_str);
+	return hit ? (long)(hit - b->comm) : -1;
+}
+
+/* The decision's reasons: every estimate, the verdicts, the arm. */
+static void reasons_json(const struct ds_decision *dc, const double *est, struct ds_buf *out)
+{
+	out->len = 0;
+	if (out->p)
+		out->p[0] = 0;
+	ds_buf_adds(out, "{\"uplift_yuan\":{");
+	bool first = true;
+	for (int t = 1; t < DS_T_COUNT; t++)
+		if (!isnan(est[t])) {
+			ds_buf_addf(out, "%s\"%s\":%.2f", first ? "" : ",",
+			            ds_treatment_name((ds_treatment)t), est[t]);
+			first = false;
+		}
+	ds_buf_adds(out, "},\"refused\":{");
+	first = true;
+	for (int t = 1; t < DS_T_COUNT; t++)
+		if (dc->refused[t]) {
+			ds_buf_addf(out, "%s\"%s\":\"%s\"", first ? "" : ",",
+			            ds_treatment_name((ds_treatment)t), dc->first_rule[t]);
+			first = false;
+		}
+	ds_buf_addf(out, "},\"visit_holdout\":%s}", dc->held_out ? "true" : "false");
+}
+
+static ds_err write_decisions(ds_store *st, const struct ds_plan_opts *o,
+                              const struct ds_plan_result *r, const double *est,
+                              struct ds_diag *diag)
+{
+	char day[11];
+	ds_date_format(o->date, day);
+	ds_err err = ds_store_begin(st, diag);
+	if (err)
+		return err;
+	ds_stmt *s;
+	bool row;
+	if (!(err = ds_store_prepare(st,
+	                             "INSERT OR IGNORE INTO experiments(experiment_id, name, "
+	                             "holdout_ppm, start_date) VALUES (?,?,?,?)",
+	                             &s, diag))) {
+		ds_stmt_bind_text(s, 1, o->experiment_id);
+		ds_stmt_bind_text(s, 2, "visit holdout: what community visits add");
+		ds_stmt_bind_int(s, 3, (int64_t)llround(o->holdout_share * 1e6));
+		ds_stmt_bind_text(s, 4, day);
+		err = ds_stmt_step(s, &row, diag);
+		ds_stmt_done(s);
+	}
+	if (!err &&
+	    !(err = ds_store_prepare(st, "DELETE FROM decisions WHERE plan_date=?", &s, diag))) {
+		ds_stmt_bind_text(s, 1, day);
+		err = ds_stmt_step(s, &row, diag);
+		ds_stmt_done(s);
+	}
+	struct ds_buf why;
+	ds_buf_init(&why, 1 << 14);
+	int64_t now = (int64_t)time(NULL);
+	for (long k = 0; !err && k < r->accounts; k++) {
+		const struct ds_decision *dc = &r->decisions[k];
+		if ((err = ds_store_prepare(
+		             st,
+		             "INSERT INTO decisions(plan_date, account_id, treatment,"
+		             " expected_fen, cost_fen, experiment_id, arm, reasons,"
+		             " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+		             &s, diag)))
+			break;
+		reasons_json(dc, est + k * DS_T_COUNT, &why);
+		ds_stmt_bind_text(s, 1, day);
+		ds_stmt_bind_text(s, 2, dc->account_id);
+		ds_stmt_bind_text(s, 3, ds_treatment_name((ds_treatment)dc->treatment));
+		ds_stmt_bind_int(s, 4, (int64_t)llround(dc->expected_fen));
+		ds_stmt_bind_int(s, 5, (int64_t)llround(dc->cost_fen));
+		ds_stmt_bind_text(s, 6, o->experiment_id);
+		ds_stmt_bind_text(s, 7, dc->held_out ? "holdout" : "treated");
+		ds_stmt_bind_text(s, 8, why.p ? why.p : "{}");
+		ds_stmt_bind_int(s, 9, now);
+		err = ds_stmt_step(s, &row, diag);
+		ds_stmt_done(s);
+	}
+	ds_buf_free(&why);
+	if (!err) {
+		char detail[256];
+		snprintf(detail, sizeof detail,
+		         "{\"accounts\":%ld,\"visits\":%ld,\"calls\":%ld,\"sms\":%ld,\"held_out\":%"
+		         "ld}",
+		         r->accounts, r->chosen[DS_T_VISIT], r->chosen[DS_T_CALL],
+		         r->chosen[DS_T_SMS], r->held_out);
+		err = ds_store_audit(st, "plan", "decisions", day, detail, diag);
+	}
+	if (!err)
+		err = ds_store_commit(st, diag);
+	if (err)
+		ds_store_rollback(st);
+	return err;
+}
+
+ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
+                   struct ds_plan_result *out, struct ds_diag *diag)
+{
+	memset(out, 0, sizeof *out);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!o->uplift)
+		return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL, "a plan needs uplift estimates");
+	ds_dataset *d = NULL;
+	ds_rules_context *cx = NULL;
+	double *est = NULL, *capacity = NULL;
+	long *choice = NULL;
+	struct build b = { .o = o };
+	ds_err err = ds_features_build(st, o->date, 0, &d, diag);
+	if (err)
+		return err;
+	long n = d->nrows;
+	out->accounts = n;
+	est = ds_malloc((size_t)n * DS_T_COUNT * sizeof *est + 1);
+	out->decisions = ds_calloc((size_t)n + 1, sizeof *out->decisions);
+	choice = ds_malloc((size_t)n * sizeof *choice + 1);
+	b.comm = ds_malloc((size_t)n * sizeof *b.comm + 1);
+	if (!est || !out->decisions || !choice || !b.comm) {
+		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+	if ((err = ds_uplift_predict(o->uplift, d, NULL, n, DS_UPLIFT_T_LEARNER, est, diag)))
+		goto done;
+	ds_time since = (ds_time)(o->date - 40) * 86400;
+	if ((err = ds_rules_context_load(st, since, &cx, diag)))
+		goto done;
+	/* the communities of the day's accounts, for their visit capacity */
+	struct ds_proposal p;
+	for (long k = 0; k < n; k++) {
+		const ds_rules_account *a = ds_rules_context_account(cx, d->id[k]);
+		memset(&p, 0, sizeof p);
+		if (a)
+			ds_rules_context_fill(cx, a, &p);
+		if (p.community_id && *p.community_id)
+			b.comm[b.ncomm++] = p.community_id;
+	}
+	qsort(b.comm, (size_t)b.ncomm, sizeof *b.comm, by_str);
+	long u = 0;
+	for (long k = 0; k < b.ncomm; k++)
+		if (u == 0 || strcmp(b.comm[u - 1], b.comm[k]) != 0)
+			b.comm[u++] = b.comm[k];
+	b.ncomm = u;
+	const double shares[2] = { o->holdout_share, 1 - o->holdout_share };
+	for (long k = 0; k < n && !err; k++) {
+		struct ds_decision *dc = &out->decisions[k];
+		ds_strlcpy(dc->account_id, d->id[k], sizeof dc->account_id);
+		const ds_rules_account *a = ds_rules_context_account(cx, d->id[k]);
+		const char *zone = a ? ds_rules_account_zone(cx, a) : NULL;
+		int y, m, dd;
+		ds_date_to_ymd(o->date, &y, &m, &dd);
+		ds_time start = 0;
+		if (!zone || ds_tz_from_local(zone, y, m, dd, o->contact_hour, 0, 0, &start))
+			continue; /* no zone: no contact can be placed in time */
+		dc->held_out = ds_experiment_arm(o->experiment_id, d->id[k], shares, 2) == 0;
+		out->held_out += dc->held_out;
+		for (int t = 1; t < DS_T_COUNT && !err; t++) {
+			double uplift = est[k * DS_T_COUNT + t];
+			double cost = (double)ds_treatment_cost(&o->costs, (ds_treatment)t, -1);
+			if (isnan(uplift) || uplift * 100 - cost <= 0)
+				continue; /* worth nothing: never chosen, not even checked */
+			if (t == DS_T_VISIT && dc->held_out)
+				continue;
+			memset(&p, 0, sizeof p);
+			p.stage = DS_STAGE_PLAN;
+			p.channel = how_contacted[t].channel;
+			p.content = how_contacted[t].content;
+			p.party = DS_PARTY_BORROWER;
+			p.start = start;
+			p.duration_s = 300;
+			p.team_unknown = true;
+			ds_rules_context_fill(cx, a, &p);
+			bool spaced = true;
+			for (int h = 0; h < p.nhistory; h++)
+				if (p.history[h].at > start - (ds_time)o->min_spacing_days * 86400)
+					spaced = false;
+			if (!spaced)
+				continue;
+			if (o->rules) {
+				struct ds_verdict v;
+				if ((err = ds_rules_check(o->rules, &p, &v, diag)))
+					break;
+				if (!v.allow) {
+					dc->refused[t] = 1;
+					out->refused[t]++;
+					if (v.nhits > 0)
+						ds_strlcpy(dc->first_rule[t], v.hits[0].rule_id,
+						           sizeof dc->first_rule[t]);
+					continue;
+				}
+			}
+			long res;
+			switch ((ds_treatment)t) {
+			case DS_T_VISIT:
+				res = community_index(&b, p.community_id);
+				res = res < 0 ? -1 : R_FIXED + res;
+				break;
+			case DS_T_SMS:
+				res = R_SMS;
+				break;
+			case DS_T_LETTER:
+				res = R_LETTER;
+				break;
+			case DS_T_LEGAL:
+				res = R_LEGAL;
+				break;
+			default:
+				res = R_CALL;
+				break;
+			}
+			if (res >= 0 && add_option(&b, (uint32_t)k, (uint32_t)res,
+			                           ds_treatment_use(&o->costs, (ds_treatment)t),
+			                           (ds_treatment)t, uplift * 100 - cost))
+				err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+		}
+	}
+	if (err)
+		goto done;
+	int nres = R_FIXED + (int)b.ncomm;
+	capacity = ds_malloc((size_t)nres * sizeof *capacity + 1);
+	if (!capacity) {
+		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+	capacity[R_CALL] = o->cap.call_minutes;
+	capacity[R_SMS] = o->cap.sms;
+	capacity[R_LETTER] = o->cap.letters;
+	capacity[R_LEGAL] = o->cap.legal;
+	for (long c = 0; c < b.ncomm; c++)
+		capacity[R_FIXED + c] = o->cap.visit_minutes;
+	struct ds_opt_problem prob = { n, b.opt, b.nopt, capacity, nres };
+	struct ds_opt_result res;
+	if ((err = ds_optimise(&prob, choice, NULL, &res, diag)))
+		goto done;
+	out->value_fen = res.value;
+	out->bound_fen = res.bound;
+	out->gap = res.gap;
+	for (long k = 0; k < n; k++) {
+		struct ds_decision *dc = &out->decisions[k];
+		if (choice[k] < 0) {
+			out->chosen[DS_T_NONE]++;
+			continue;
+		}
+		const struct ds_opt_option *op = &b.opt[choice[k]];
+		dc->treatment = op->treatment;
+		dc->cost_fen =
+		        (double)ds_treatment_cost(&o->costs, (ds_treatment)op->treatment, -1);
+		dc->expected_fen = op->value + dc->cost_fen;
+		out->cost_fen += dc->cost_fen;
+		out->chosen[op->treatment]++;
+	}
+	if (write)
+		err = write_decisions(st, o, out, est, diag);
+done:
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	out->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ds_dataset_free(d);
+	ds_rules_context_free(cx);
+	ds_free(est);
+	ds_free(capacity);
+	ds_free(choice);
+	ds_free(b.opt);
+	ds_free(b.comm);
+	if (err) {
+		ds_free(out->decisions);
+		out->decisions = NULL;
+	}
+	return err;
+}
