@@ -22,6 +22,8 @@ $(grep 'tests failed out of' "$log")
 EOT
 runs=$(grep -c 'tests failed out of' "$log")
 [ "$runs" -eq 2 ] || status=1
+# a pipeline's status is tee's: the counts decide
+[ "$failed" -eq 0 ] || status=1
 [ "$passed" -gt 0 ] || status=1
 echo "$passed passed, $failed failed"
 exit $status

@@ -21,6 +21,9 @@ struct ds_plan_capacity {
 	double visit_minutes; /* team minutes per community */
 	double call_minutes;  /* the call centre's agent minutes */
 	double sms, letters, legal;
+	/* > 0: visits drawn from one pool of this size for all communities,
+	 * instead of team minutes per community */
+	double visits_total;
 };
 
 struct ds_plan_opts {
@@ -33,6 +36,9 @@ struct ds_plan_opts {
 	double holdout_share;      /* of visit-eligible accounts kept from visits */
 	const char *experiment_id; /* the holdout's experiment */
 	int contact_hour;          /* local hour proposals are checked for */
+	/* what a treatment draws on its resource, where > 0 (else
+	 * ds_treatment_use): the simulator counts calls and visits by number */
+	double use[DS_T_COUNT];
 };
 
 /* Fills the documented defaults (capacity from the [capacity] settings is
@@ -69,5 +75,28 @@ struct ds_plan_result {
  */
 ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
                    struct ds_plan_result *out, struct ds_diag *diag);
+
+/*
+ * The planner as the simulator's strategy "optimised": every simulated day
+ * it plans, on the store the simulator feeds, what ds_plan_day would (not
+ * written), with the day's capacity as the simulator counts it (visits and
+ * calls by number, a plan offer in a call's place), and hands each
+ * account's treatment back. The estimates are learnt once, on the first
+ * day, from the store's history. Accounts are matched by the simulated
+ * bank's ids (A and seven digits: the world's index plus one).
+ */
+struct ds_plan_strategy_ctx {
+	ds_store *st;
+	const ds_rulepack *rules;
+	ds_date day;   /* the next day to plan: set to the first */
+	int snapshots; /* daily snapshots the estimates learn from */
+	double holdout_share;
+	struct ds_uplift *uplift; /* learnt on the first day */
+	long planned_days, visits, held_out;
+};
+void ds_plan_strategy_init(struct ds_plan_strategy_ctx *c, ds_store *st, const ds_rulepack *rules,
+                           ds_date first_day);
+void ds_plan_strategy_free(struct ds_plan_strategy_ctx *c);
+const struct ds_strategy *ds_plan_strategy(void);
 
 #endif

@@ -114,6 +114,14 @@ struct ds_sim_result {
 ds_err ds_simulate(const ds_world *w, const struct ds_strategy *strategy, void *strategy_ctx,
                    const struct ds_sim_opts *opts, struct ds_sim_result *out, struct ds_diag *diag);
 
+/*
+ * The "oracle" strategy, for measurement only: each day the optimiser on
+ * the accounts' true expected payments under every treatment (as the truth
+ * file gives them) less the treatments' costs, within the same capacity.
+ * ds_simulate hands it the simulation's state; no other strategy sees it.
+ */
+const struct ds_strategy *ds_sim_oracle(void);
+
 /* The day's default capacity for this world (from the parameters). */
 void ds_sim_default_capacity(const ds_world *w, struct ds_capacity *cap);
 

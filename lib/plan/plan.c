@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-enum { R_CALL, R_SMS, R_LETTER, R_LEGAL, R_FIXED }; /* then one per community */
+enum { R_CALL, R_SMS, R_LETTER, R_LEGAL, R_VISITS, R_FIXED }; /* then one per community */
 
 void ds_plan_opts_default(struct ds_plan_opts *o, ds_date date)
 {
@@ -273,7 +273,9 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 			switch ((ds_treatment)t) {
 			case DS_T_VISIT:
 				res = community_index(&b, p.community_id);
-				res = res < 0 ? -1 : R_FIXED + res;
+				res = o->cap.visits_total > 0 ? R_VISITS
+				      : res < 0               ? -1
+				                              : R_FIXED + res;
 				break;
 			case DS_T_SMS:
 				res = R_SMS;
@@ -288,8 +290,9 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 				res = R_CALL;
 				break;
 			}
-			if (res >= 0 && add_option(&b, (uint32_t)k, (uint32_t)res,
-			                           ds_treatment_use(&o->costs, (ds_treatment)t),
+			double use = o->use[t] > 0 ? o->use[t]
+			                           : ds_treatment_use(&o->costs, (ds_treatment)t);
+			if (res >= 0 && add_option(&b, (uint32_t)k, (uint32_t)res, use,
 			                           (ds_treatment)t, uplift * 100 - cost))
 				err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 		}
@@ -306,6 +309,7 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 	capacity[R_SMS] = o->cap.sms;
 	capacity[R_LETTER] = o->cap.letters;
 	capacity[R_LEGAL] = o->cap.legal;
+	capacity[R_VISITS] = o->cap.visits_total;
 	for (long c = 0; c < b.ncomm; c++)
 		capacity[R_FIXED + c] = o->cap.visit_minutes;
 	struct ds_opt_problem prob = { n, b.opt, b.nopt, capacity, nres };

@@ -359,22 +359,23 @@ void ds_rules_context_fill(const ds_rules_context *cx, const ds_rules_account *a
 	p->community_id = a->community >= 0 ? cx->community_ids[a->community] : NULL;
 	/* only the contacts before the proposal count */
 	if (a->borrower >= 0) {
+		/* an empty store has no arrays at all: no offsets from NULL */
 		const struct group *h = &cx->hist_of[a->borrower];
-		const struct ds_past_contact *c = cx->hist + h->first;
+		const struct ds_past_contact *c = h->n ? cx->hist + h->first : NULL;
 		int n = 0;
 		while (n < h->n && c[n].at < p->start)
 			n++;
 		p->history = c;
 		p->nhistory = n;
 		const struct group *g = &cx->holds_of[a->borrower];
-		p->holds = cx->holds + g->first;
+		p->holds = g->n ? cx->holds + g->first : NULL;
 		p->nholds = g->n;
 		p->borrower_unreachable = rules_unreachable(c, n);
 	}
 	if (a->community >= 0 && p->channel == DS_CH_VISIT) {
 		ds_time from;
 		const struct group *g = &cx->visits_of[a->community];
-		if (rules_week_start(p->zone, p->start, &from) == DS_OK)
+		if (g->n && rules_week_start(p->zone, p->start, &from) == DS_OK)
 			p->community_visits_week =
 			        count_before(cx->visit_at + g->first, g->n, p->start) -
 			        count_before(cx->visit_at + g->first, g->n, from);

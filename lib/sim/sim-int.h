@@ -146,6 +146,7 @@ struct sim_state {
 	struct sim_log log;
 	struct ds_sim_result *res; /* totals, NULL in history */
 	ds_date run_start;         /* promises made before it are not the run's */
+	ds_date day;               /* the day being planned (the oracle reads it) */
 };
 
 struct ds_world {

@@ -279,8 +279,10 @@ ds_err ds_simulate(const ds_world *w, const struct ds_strategy *strategy, void *
 			sim_observe(&s, i, day, &obs[i]);
 		}
 		uint64_t day_seed = opts->seed * 0x9E3779B97F4A7C15ull + (uint64_t)day;
-		if ((err = strategy->fn(strategy_ctx, obs, (size_t)w->na, &cap, day_seed, tr,
-		                        diag)))
+		s.day = day;
+		/* the oracle alone sees the simulation's state */
+		void *ctx = strategy == ds_sim_oracle() ? (void *)&s : strategy_ctx;
+		if ((err = strategy->fn(ctx, obs, (size_t)w->na, &cap, day_seed, tr, diag)))
 			break;
 		if ((err = admit_day(&ad, &cap, &s, day, tr, out, diag)))
 			break;

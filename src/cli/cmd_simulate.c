@@ -1,5 +1,6 @@
 /* doorstep generate / simulate: the synthetic city and strategies run in it. */
 #include "cli.h"
+#include "doorstep/plan.h"
 #include "doorstep/ingest.h"
 #include "doorstep/sim.h"
 
@@ -300,6 +301,8 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 		printf("\nStrategies:\n");
 		for (int i = 0; i < n; i++)
 			printf("  %-18s %s\n", s[i].name, s[i].doc);
+		printf("  %-18s %s\n", ds_plan_strategy()->name, ds_plan_strategy()->doc);
+		printf("  %-18s %s\n", ds_sim_oracle()->name, ds_sim_oracle()->doc);
 		return EXIT_OK;
 	}
 	/* Check every strategy name before any work. */
@@ -310,7 +313,12 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 	int nchosen = 0;
 	char *save = NULL;
 	for (char *tok = strtok_r(names, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const struct ds_strategy *s = ds_strategy_find(tok);
+		const struct ds_strategy *s = strcmp(tok, "optimised") == 0 ? ds_plan_strategy()
+		                              : strcmp(tok, "oracle") == 0  ? ds_sim_oracle()
+		                                                            : ds_strategy_find(tok);
+		if (s == ds_plan_strategy() && a.no_store)
+			return cli_usage(
+			        cmd, "the optimised strategy plans on its store: drop --no-store");
 		if (!s)
 			return cli_usage(cmd, "unknown strategy '%s' (see --help)", tok);
 		if (nchosen == 32)
@@ -367,7 +375,11 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 			fprintf(stderr, "simulate: %s, %ld days...\n", chosen[i]->name, a.days);
 		struct ds_diag d;
 		ds_diag_clear(&d);
-		ds_err err = ds_simulate(w, chosen[i], NULL, &so, &results[i], &d);
+		struct ds_plan_strategy_ctx pc;
+		ds_plan_strategy_init(&pc, st, rules, as_of);
+		ds_err err = ds_simulate(w, chosen[i], chosen[i] == ds_plan_strategy() ? &pc : NULL,
+		                         &so, &results[i], &d);
+		ds_plan_strategy_free(&pc);
 		ds_store_close(st);
 		if (err)
 			rc = cli_fail(c, err, &d);

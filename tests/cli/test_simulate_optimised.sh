@@ -1,0 +1,47 @@
+#!/bin/sh
+# simulate with the planner ("optimised", on its own store) and the oracle
+# (the true effects, for measurement): both run beside a baseline on the
+# same city, the oracle gains over doing nothing, the planner keeps its
+# visit holdout; the planner refuses to run without a store.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+AS_OF=2026-11-29
+N=1500
+
+jv() {
+	sqlite3 -batch -bail :memory: "$1" 2>&1
+}
+
+ds_ok --json simulate --days 4 --strategy none,optimised,oracle --borrowers "$N" --seed 5 \
+	--as-of "$AS_OF" --store-dir sims
+cp "$OUT" sim.json
+assert_eq "none,optimised,oracle" "$(jv "SELECT group_concat(json_extract(value, '\$.strategy'))
+	FROM json_each(json_extract(readfile('sim.json'), '\$.strategies'))")" "strategies"
+net() {
+	jv "SELECT json_extract(value, '\$.net_fen') FROM json_each(json_extract(readfile('sim.json'),
+		'\$.strategies')) WHERE json_extract(value, '\$.strategy') = '$1'"
+}
+[ "$(net oracle)" -gt "$(net none)" ] || fail "the oracle should gain over none: $(net oracle) vs $(net none)"
+# the planner contacted accounts, and its plans went through the intake
+contacts=$(jv "SELECT json_extract(value, '\$.contacts.sms') + json_extract(value, '\$.contacts.call')
+	+ json_extract(value, '\$.contacts.visit') + json_extract(value, '\$.contacts.letter')
+	FROM json_each(json_extract(readfile('sim.json'), '\$.strategies'))
+	WHERE json_extract(value, '\$.strategy') = 'optimised'")
+[ "$contacts" -gt 0 ] || fail "the planner contacted nobody"
+assert_query 1 "SELECT count(*) > 0 FROM contacts WHERE contact_id LIKE 'D%'" sims/optimised.db
+# held-out accounts are never visited by the plan (arm of the visit holdout)
+held=0
+for id in $(sqlite3 sims/optimised.db "SELECT DISTINCT account_id FROM contacts
+	WHERE contact_id LIKE 'D%' AND channel = 'visit'"); do
+	[ "$("$DOORSTEP" experiment arm visit-holdout "$id" 0.05 0.95)" = 0 ] && held=$((held + 1))
+done
+assert_eq 0 "$held" "visits to held-out accounts"
+
+ds simulate --days 2 --strategy optimised --borrowers "$N" --no-store
+assert_status 2 "optimised without a store"
+assert_contains stderr "the optimised strategy plans on its store"
+ds_ok simulate --help
+assert_contains stdout "optimised"
+assert_contains stdout "oracle"
+ds_finish
