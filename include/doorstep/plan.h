@@ -24,6 +24,9 @@ struct ds_plan_capacity {
 	/* > 0: visits drawn from one pool of this size for all communities,
 	 * instead of team minutes per community */
 	double visits_total;
+	/* with visits_total: the pool shared among the branches by their
+	 * active collectors (a branch's teams serve its communities) */
+	bool visits_by_branch;
 };
 
 struct ds_plan_opts {
@@ -39,6 +42,10 @@ struct ds_plan_opts {
 	/* what a treatment draws on its resource, where > 0 (else
 	 * ds_treatment_use): the simulator counts calls and visits by number */
 	double use[DS_T_COUNT];
+	/* each account's estimate is pulled towards its treatment's average
+	 * share of the overdue amount, keeping n / (n + shrink_rows) of its own
+	 * deviation, n the treatment's training rows (0: no pull) */
+	double shrink_rows;
 };
 
 /* Fills the documented defaults (capacity from the [capacity] settings is

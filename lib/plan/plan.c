@@ -13,6 +13,11 @@
 
 enum { R_CALL, R_SMS, R_LETTER, R_LEGAL, R_VISITS, R_FIXED }; /* then one per community */
 
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 void ds_plan_opts_default(struct ds_plan_opts *o, ds_date date)
 {
 	memset(o, 0, sizeof *o);
@@ -28,6 +33,97 @@ void ds_plan_opts_default(struct ds_plan_opts *o, ds_date date)
 	o->holdout_share = 0.05;
 	o->experiment_id = "visit-holdout";
 	o->contact_hour = 10;
+	o->shrink_rows = 2000;
+}
+
+/*
+ * Estimates from few rows are mostly noise between accounts, and a plan
+ * picks the accounts whose noise is high: each estimate, as a share of the
+ * overdue amount, keeps n / (n + shrink_rows) of its distance from its
+ * treatment's average.
+ */
+static void shrink(const struct ds_plan_opts *o, const ds_dataset *d, double *est)
+{
+	int fo = -1;
+	for (int f = 0; f < d->nfeat; f++)
+		if (strcmp(d->feat[f].name, "overdue_yuan") == 0)
+			fo = f;
+	if (fo < 0 || !(o->shrink_rows > 0))
+		return;
+	for (int t = 1; t < DS_T_COUNT; t++) {
+		double n = (double)o->uplift->rows[t], keep = n / (n + o->shrink_rows), sum = 0;
+		long cnt = 0;
+		for (long k = 0; k < d->nrows; k++) {
+			double ov = ds_dataset_at(d, k, fo), e = est[k * DS_T_COUNT + t];
+			if (!isnan(e) && ov > 0) {
+				sum += e / ov;
+				cnt++;
+			}
+		}
+		if (!cnt)
+			continue;
+		double mean = sum / (double)cnt;
+		for (long k = 0; k < d->nrows; k++) {
+			double ov = ds_dataset_at(d, k, fo), *e = &est[k * DS_T_COUNT + t];
+			if (!isnan(*e) && ov > 0)
+				*e = ov * (mean + keep * (*e / ov - mean));
+		}
+	}
+}
+
+/* Active collectors per branch, and each community's branch: the visit
+ * pools when visits are counted per collector. */
+static ds_err branch_pools(ds_store *st, const char *const *comm, long ncomm, long *branch_of,
+                           char (**branches)[65], double **collectors, long *nbranch,
+                           struct ds_diag *diag)
+{
+	ds_stmt *s;
+	bool row;
+	*nbranch = 0;
+	*branches = NULL;
+	*collectors = NULL;
+	ds_err err = ds_store_prepare(st,
+	                              "SELECT b.branch_id, (SELECT count(*) FROM staff s WHERE"
+	                              " s.branch_id = b.branch_id AND s.role = 'collector' AND"
+	                              " s.active = 1) FROM branches b ORDER BY b.branch_id",
+	                              &s, diag);
+	long cap = 0;
+	while (!err && !(err = ds_stmt_step(s, &row, diag)) && row) {
+		if (*nbranch == cap) {
+			cap = cap ? cap * 2 : 64;
+			void *a = ds_realloc(*branches, (size_t)cap * sizeof **branches);
+			if (a)
+				*branches = a;
+			void *b = a ? ds_realloc(*collectors, (size_t)cap * sizeof **collectors)
+			            : NULL;
+			if (!a || !b) {
+				err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+				break;
+			}
+			*collectors = b;
+		}
+		ds_strlcpy((*branches)[*nbranch], ds_stmt_text(s, 0), sizeof **branches);
+		(*collectors)[*nbranch] = (double)ds_stmt_int(s, 1);
+		(*nbranch)++;
+	}
+	ds_stmt_done(s);
+	for (long c = 0; c < ncomm; c++)
+		branch_of[c] = -1;
+	if (!err)
+		err = ds_store_prepare(st, "SELECT community_id, branch_id FROM communities", &s,
+		                       diag);
+	while (!err && !(err = ds_stmt_step(s, &row, diag)) && row) {
+		const char *cid = ds_stmt_text(s, 0), *bid = ds_stmt_text(s, 1);
+		const char *const *hit = bsearch(&cid, comm, (size_t)ncomm, sizeof *comm, by_str);
+		if (!hit)
+			continue;
+		for (long k = 0; k < *nbranch; k++)
+			if (strcmp((*branches)[k], bid) == 0)
+				branch_of[hit - comm] = k;
+	}
+	if (!err)
+		ds_stmt_done(s);
+	return err;
 }
 
 static const struct {
@@ -41,11 +137,6 @@ static const struct {
 	[DS_T_PLAN] = { DS_CH_CALL, DS_CONTENT_DEBT_DETAILS },
 	[DS_T_LEGAL] = { DS_CH_LETTER, DS_CONTENT_DEBT_DETAILS },
 };
-
-static int by_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
 
 struct build {
 	const struct ds_plan_opts *o;
@@ -187,6 +278,9 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 	double *est = NULL, *capacity = NULL;
 	long *choice = NULL;
 	struct build b = { .o = o };
+	long *branch_of = NULL, nbranch = 0;
+	char(*branches)[65] = NULL;
+	double *collectors = NULL;
 	ds_err err = ds_features_build(st, o->date, 0, &d, diag);
 	if (err)
 		return err;
@@ -202,6 +296,7 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 	}
 	if ((err = ds_uplift_predict(o->uplift, d, NULL, n, DS_UPLIFT_T_LEARNER, est, diag)))
 		goto done;
+	shrink(o, d, est);
 	ds_time since = (ds_time)(o->date - 40) * 86400;
 	if ((err = ds_rules_context_load(st, since, &cx, diag)))
 		goto done;
@@ -221,6 +316,16 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 		if (u == 0 || strcmp(b.comm[u - 1], b.comm[k]) != 0)
 			b.comm[u++] = b.comm[k];
 	b.ncomm = u;
+	if (o->cap.visits_total > 0 && o->cap.visits_by_branch) {
+		branch_of = ds_malloc((size_t)b.ncomm * sizeof *branch_of + 1);
+		if (!branch_of) {
+			err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+			goto done;
+		}
+		if ((err = branch_pools(st, b.comm, b.ncomm, branch_of, &branches, &collectors,
+		                        &nbranch, diag)))
+			goto done;
+	}
 	const double shares[2] = { o->holdout_share, 1 - o->holdout_share };
 	for (long k = 0; k < n && !err; k++) {
 		struct ds_decision *dc = &out->decisions[k];
@@ -273,9 +378,14 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 			switch ((ds_treatment)t) {
 			case DS_T_VISIT:
 				res = community_index(&b, p.community_id);
-				res = o->cap.visits_total > 0 ? R_VISITS
-				      : res < 0               ? -1
-				                              : R_FIXED + res;
+				if (branch_of)
+					res = res >= 0 && branch_of[res] >= 0
+					              ? R_FIXED + b.ncomm + branch_of[res]
+					              : -1;
+				else
+					res = o->cap.visits_total > 0 ? R_VISITS
+					      : res < 0               ? -1
+					                              : R_FIXED + res;
 				break;
 			case DS_T_SMS:
 				res = R_SMS;
@@ -299,7 +409,7 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 	}
 	if (err)
 		goto done;
-	int nres = R_FIXED + (int)b.ncomm;
+	int nres = R_FIXED + (int)b.ncomm + (int)nbranch;
 	capacity = ds_malloc((size_t)nres * sizeof *capacity + 1);
 	if (!capacity) {
 		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
@@ -312,6 +422,12 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 	capacity[R_VISITS] = o->cap.visits_total;
 	for (long c = 0; c < b.ncomm; c++)
 		capacity[R_FIXED + c] = o->cap.visit_minutes;
+	double all = 0;
+	for (long k = 0; k < nbranch; k++)
+		all += collectors[k];
+	for (long k = 0; k < nbranch; k++)
+		capacity[R_FIXED + b.ncomm + k] =
+		        all > 0 ? floor(o->cap.visits_total * collectors[k] / all) : 0;
 	struct ds_opt_problem prob = { n, b.opt, b.nopt, capacity, nres };
 	struct ds_opt_result res;
 	if ((err = ds_optimise(&prob, choice, NULL, &res, diag)))
@@ -345,6 +461,9 @@ done:
 	ds_free(choice);
 	ds_free(b.opt);
 	ds_free(b.comm);
+	ds_free(branch_of);
+	ds_free(branches);
+	ds_free(collectors);
 	if (err) {
 		ds_free(out->decisions);
 		out->decisions = NULL;

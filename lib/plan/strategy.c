@@ -70,8 +70,12 @@ static ds_err optimised(void *ctx, const struct ds_obs_account *acc, size_t n,
 	po.cap.legal = (double)cap->legal;
 	if (cap->visits_per_community > 0)
 		po.cap.visit_minutes = (double)cap->visits_per_community;
-	else
+	else {
+		/* the simulator's visits are its collectors' six each: a branch's
+		 * teams serve its communities */
 		po.cap.visits_total = (double)cap->visits;
+		po.cap.visits_by_branch = true;
+	}
 	struct ds_plan_result r;
 	if ((err = ds_plan_day(c->st, &po, false, &r, diag)))
 		return err;
