@@ -445,7 +445,8 @@ ds_err ds_optimise(const struct ds_opt_problem *p, long *choice, double *price_o
 		err = build_plan(p, &x, best, choice, &r->value, diag);
 	if (!err) {
 		r->bound = bound;
-		r->gap = bound > 0 ? (bound - r->value) / bound : 0;
+		/* a plan at its bound can exceed it by rounding: no negative gap */
+		r->gap = bound > 0 && r->value < bound ? (bound - r->value) / bound : 0;
 		if (price_out)
 			memcpy(price_out, best, (size_t)p->nresources * sizeof *best);
 	}
