@@ -69,7 +69,8 @@ enum {
 	O_STRATEGY,
 	O_STORE_DIR,
 	O_NO_STORE,
-	O_NO_RULES
+	O_NO_RULES,
+	O_PLAN_SNAPSHOTS
 };
 
 static const struct option world_opts[] = {
@@ -84,13 +85,14 @@ static const struct option world_opts[] = {
 	{ "store-dir", required_argument, NULL, O_STORE_DIR },
 	{ "no-store", no_argument, NULL, O_NO_STORE },
 	{ "no-rules", no_argument, NULL, O_NO_RULES },
+	{ "plan-snapshots", required_argument, NULL, O_PLAN_SNAPSHOTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0, 0, 0, 0 },
 };
 
 struct all_args {
 	struct world_args w;
-	long days;
+	long days, plan_snapshots;
 	const char *strategies, *store_dir;
 	bool no_store, no_rules, help;
 };
@@ -100,6 +102,7 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct al
 {
 	memset(a, 0, sizeof *a);
 	a->days = 30;
+	a->plan_snapshots = 150;
 	a->strategies = "none,sms-only,visit-all,visit-by-balance,random";
 	int ch;
 	long v;
@@ -151,6 +154,12 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct al
 			if (!simulate)
 				return cli_usage(cmd, "bad option");
 			a->no_rules = true;
+			break;
+		case O_PLAN_SNAPSHOTS:
+			if (!simulate)
+				return cli_usage(cmd, "bad option");
+			if (parse_long(optarg, 2, 400, &a->plan_snapshots))
+				return cli_usage(cmd, "--plan-snapshots: a number from 2 to 400");
 			break;
 		case 'h':
 			a->help = true;
@@ -377,6 +386,7 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 		ds_diag_clear(&d);
 		struct ds_plan_strategy_ctx pc;
 		ds_plan_strategy_init(&pc, st, rules, as_of);
+		pc.snapshots = (int)a.plan_snapshots;
 		ds_err err = ds_simulate(w, chosen[i], chosen[i] == ds_plan_strategy() ? &pc : NULL,
 		                         &so, &results[i], &d);
 		ds_plan_strategy_free(&pc);
@@ -436,7 +446,8 @@ const struct cli_command cli_cmd_simulate = {
 	"simulate",
 	"run strategies over simulated days and compare what they recover",
 	"simulate [--days N] [--strategy A,B,...] [--borrowers N] [--seed N] [--as-of D]\n"
-	"       [--params FILE] [--truth FILE] [--store-dir DIR | --no-store] [--no-rules]",
+	"       [--params FILE] [--truth FILE] [--store-dir DIR | --no-store] [--no-rules]\n"
+	"       [--plan-snapshots N]",
 	"Each strategy runs on the same city with the same random draws (common\n"
 	"random numbers), so differences are the strategies', not luck. Each day\n"
 	"the strategy sees only what the bank observes and plans within the day's\n"
@@ -445,6 +456,8 @@ const struct cli_command cli_cmd_simulate = {
 	"intake, unless --no-store. Every planned contact passes the contact rules\n"
 	"in force ([rules] jurisdiction) unless --no-rules; 'ruled' counts those\n"
 	"refused. Prints recovered amount, cost, net recovery, cure rate, promises\n"
-	"kept/made, complaints and incidents per strategy.\n",
+	"kept/made, complaints and incidents per strategy. The strategy optimised\n"
+	"learns its estimates on its first day from N daily snapshots (150) of\n"
+	"its store's history (--plan-snapshots); oracle plans on the true effects.\n",
 	run_simulate,
 };

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 AS_OF=2026-11-29
-N=1500 # borrowers
+N=1000 # borrowers
 export DOORSTEP_DB="$DB"
 
 ds_ok generate --dir city --seed 5 --borrowers "$N" --as-of "$AS_OF"
@@ -19,13 +19,13 @@ jv() {
 	sqlite3 -batch -bail :memory: "$1" 2>&1
 }
 
-ds_ok --json plan --date "$AS_OF" --snapshots 20 --dry-run
+ds_ok --json plan --date "$AS_OF" --snapshots 12 --dry-run
 cp "$OUT" dry.json
 assert_query 0 "SELECT count(*) FROM decisions"
 decided=$(jv "SELECT json_extract(readfile('dry.json'), '\$.accounts')")
 [ "$decided" -gt 50 ] || fail "expected over 50 delinquent accounts, got $decided"
 
-ds_ok plan --date "$AS_OF" --snapshots 20
+ds_ok plan --date "$AS_OF" --snapshots 12
 assert_contains stdout "plan for $AS_OF: $decided delinquent accounts"
 assert_query "$decided" "SELECT count(*) FROM decisions WHERE plan_date = '$AS_OF'"
 # one decision per account; each with its arm and reasons
@@ -51,7 +51,7 @@ arm=$(q "SELECT arm FROM decisions WHERE account_id = '$acct'")
 # a dispute hold on that account's borrower: every contact refused, and said why
 borrower=$(q "SELECT borrower_id FROM accounts WHERE account_id = '$acct'")
 ds_ok hold add "$borrower" dispute --from 2026-11-01 --reason "disputes the debt"
-ds_ok --json plan --date "$AS_OF" --snapshots 20
+ds_ok --json plan --date "$AS_OF" --snapshots 12
 cp "$OUT" held.json
 [ "$(jv "SELECT json_extract(readfile('held.json'), '\$.refused_by_rules.sms') +
 	json_extract(readfile('held.json'), '\$.refused_by_rules.visit')")" -ge 1 ] ||

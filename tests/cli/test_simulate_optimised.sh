@@ -14,7 +14,7 @@ jv() {
 }
 
 ds_ok --json simulate --days 4 --strategy none,optimised,oracle --borrowers "$N" --seed 5 \
-	--as-of "$AS_OF" --store-dir sims
+	--as-of "$AS_OF" --store-dir sims --plan-snapshots 15
 cp "$OUT" sim.json
 assert_eq "none,optimised,oracle" "$(jv "SELECT group_concat(json_extract(value, '\$.strategy'))
 	FROM json_each(json_extract(readfile('sim.json'), '\$.strategies'))")" "strategies"

@@ -47,14 +47,14 @@ static double uniform(void)
 }
 
 /*
- * 20,000 rows: a visit adds 0.4 x seg to the share paid, an SMS 0.05 for
+ * 16,000 rows: a visit adds 0.4 x seg to the share paid, an SMS 0.05 for
  * everyone; visits are given more often to high seg (confounded), SMS at
  * random. Overdue 200 yuan, so the visit's uplift is 80 x seg yuan.
  */
 static void learners_recover_known_effects(void **state)
 {
 	(void)state;
-	long n = 20000;
+	long n = 16000;
 	ds_dataset *d;
 	assert_int_equal(ds_dataset_new(3, n, true, &d), DS_OK);
 	ds_strlcpy(d->feat[0].name, "overdue_yuan", sizeof d->feat[0].name);
