@@ -155,7 +155,9 @@ const struct cli_command cli_cmd_plan = {
 	"plan [--date D] [--holdout SHARE] [--snapshots N] [--dry-run]",
 	"For every account delinquent on D (today by default): the uplift of each\n"
 	"treatment over none, learnt from the store's history on N daily\n"
-	"snapshots (60) before D (T-learner), less its cost ([costs] settings);\n"
+	"snapshots (60) before D (T-learner; each estimate pulled towards its\n"
+	"treatment's average as far as the treatment's rows are few), less its\n"
+	"cost ([costs] settings);\n"
 	"the contact rules' verdict on each at D 10:00 local time; a visit\n"
 	"holdout (--holdout, 0.05 of the accounts, stable per account); then the\n"
 	"optimiser within the day's capacity (per 1,000 open accounts: 125 call\n"
