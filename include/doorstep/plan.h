@@ -85,8 +85,9 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 
 /*
  * The planner as the simulator's strategy "optimised": every simulated day
- * it plans, on the store the simulator feeds, what ds_plan_day would (not
- * written), with the day's capacity as the simulator counts it (visits and
+ * it plans, on the store the simulator feeds, what ds_plan_day would, and
+ * writes the decisions there, with the day's capacity as the simulator
+ * counts it (visits and
  * calls by number, a plan offer in a call's place), and hands each
  * account's treatment back. The estimates are learnt once, on the first
  * day, from the store's history. Accounts are matched by the simulated

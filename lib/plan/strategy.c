@@ -77,7 +77,8 @@ static ds_err optimised(void *ctx, const struct ds_obs_account *acc, size_t n,
 		po.cap.visits_by_branch = true;
 	}
 	struct ds_plan_result r;
-	if ((err = ds_plan_day(c->st, &po, false, &r, diag)))
+	/* written, as doorstep plan does: the holdout is read from the store */
+	if ((err = ds_plan_day(c->st, &po, true, &r, diag)))
 		return err;
 	for (long k = 0; k < r.accounts; k++) {
 		long i = world_index(r.decisions[k].account_id);

@@ -1,5 +1,6 @@
 /* doorstep experiment size|compare|arm: planning and reading experiments. */
 #include "cli.h"
+#include "doorstep/portfolio.h"
 #include "doorstep/strategy.h"
 
 #include <getopt.h>
@@ -144,12 +145,176 @@ static int arm(struct cli *c, const struct cli_command *cmd, int argc, char **ar
 	return EXIT_OK;
 }
 
+/* One account of an experiment: its arm, the day it entered (its first
+ * decision), and what it paid within the horizon from that day. */
+struct entrant {
+	char id[65];
+	bool holdout;
+	ds_date entered;
+	double paid; /* yuan */
+};
+
+static int by_entrant_id(const void *a, const void *b)
+{
+	return strcmp(((const struct entrant *)a)->id, ((const struct entrant *)b)->id);
+}
+
+/*
+ * The experiment's arms compared: each account from its first decision in
+ * the experiment, over the horizon's days, when those are all observed by
+ * the as-of date: the share that paid anything (Newcombe's interval) and
+ * the yuan paid (bootstrap).
+ */
+static int report(struct cli *c, const struct cli_command *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "horizon", required_argument, NULL, 'h' },
+		{ "as-of", required_argument, NULL, 'a' },
+		{ 0, 0, 0, 0 },
+	};
+	long horizon = 30;
+	const char *as_of_arg = NULL;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *end;
+		if (ch == 'h') {
+			horizon = strtol(optarg, &end, 10);
+			if (end == optarg || *end || horizon < 1 || horizon > 365)
+				return cli_usage(cmd, "--horizon is 1 to 365 days, not '%s'",
+				                 optarg);
+		} else if (ch == 'a') {
+			as_of_arg = optarg;
+		} else {
+			return cli_usage(cmd, "unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(cmd, "report needs the experiment's id");
+	const char *exp = argv[optind];
+	ds_date as_of;
+	int rc = cli_as_of(c, as_of_arg, &as_of);
+	ds_store *st = NULL;
+	if (rc || (rc = cli_open_store(c, false, &st)))
+		return rc;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	struct entrant *e = NULL;
+	long n = 0, cap = 0;
+	double *y1 = NULL, *y0 = NULL;
+	ds_stmt *s;
+	bool row;
+	ds_err err = ds_store_ledger_sync(st, &d);
+	if (!err)
+		err = ds_store_prepare(st,
+		                       "SELECT account_id, min(plan_date), max(arm = 'holdout')"
+		                       " FROM decisions WHERE experiment_id = ?"
+		                       " GROUP BY account_id ORDER BY account_id",
+		                       &s, &d);
+	if (!err) {
+		ds_stmt_bind_text(s, 1, exp);
+		while (!(err = ds_stmt_step(s, &row, &d)) && row) {
+			ds_date day;
+			if (ds_date_parse(ds_stmt_text(s, 1), &day) || day + horizon > as_of)
+				continue; /* its window is not all observed yet */
+			if (n == cap) {
+				cap = cap ? cap * 2 : 1024;
+				struct entrant *p = ds_realloc(e, (size_t)cap * sizeof *p);
+				if (!p) {
+					err = ds_diag_set(&d, DS_ENOMEM, NULL, 0, NULL,
+					                  "out of memory");
+					break;
+				}
+				e = p;
+			}
+			ds_strlcpy(e[n].id, ds_stmt_text(s, 0), sizeof e[n].id);
+			e[n].holdout = ds_stmt_int(s, 2) != 0;
+			e[n].entered = day;
+			e[n].paid = 0;
+			n++;
+		}
+		ds_stmt_done(s);
+	}
+	/* what each paid, from the account ledger */
+	struct ds_ledger_rows lr = { 0 };
+	if (!err)
+		err = ds_store_prepare(
+		        st, "SELECT account_id, schedule, payments FROM account_ledger", &s, &d);
+	if (!err) {
+		while (!(err = ds_stmt_step(s, &row, &d)) && row) {
+			struct entrant key;
+			ds_strlcpy(key.id, ds_stmt_text(s, 0), sizeof key.id);
+			struct entrant *hit = bsearch(&key, e, (size_t)n, sizeof *e, by_entrant_id);
+			if (!hit)
+				continue;
+			if ((err = ds_ledger_rows_read(s, 1, &lr, &d)))
+				break;
+			for (size_t k = 0; k < lr.npaid; k++)
+				if (lr.paid[k].date >= hit->entered &&
+				    lr.paid[k].date < hit->entered + horizon)
+					hit->paid += (double)lr.paid[k].amount / 100.0;
+		}
+		ds_stmt_done(s);
+	}
+	ds_ledger_rows_free(&lr);
+	long n1 = 0, n0 = 0, x1 = 0, x0 = 0;
+	if (!err) {
+		y1 = ds_malloc((size_t)n * sizeof *y1 + 1);
+		y0 = ds_malloc((size_t)n * sizeof *y0 + 1);
+		if (!y1 || !y0)
+			err = ds_diag_set(&d, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	}
+	for (long k = 0; !err && k < n; k++) {
+		if (e[k].holdout) {
+			y0[n0++] = e[k].paid;
+			x0 += e[k].paid > 0;
+		} else {
+			y1[n1++] = e[k].paid;
+			x1 += e[k].paid > 0;
+		}
+	}
+	if (!err && (n1 == 0 || n0 == 0))
+		err = ds_diag_set(&d, DS_ENOTFOUND, NULL, 0, NULL,
+		                  "experiment %s: %ld treated and %ld held-out accounts with %ld "
+		                  "days observed by the as-of date; both arms are needed",
+		                  exp, n1, n0, horizon);
+	struct ds_prop_diff pd;
+	struct ds_mean_diff md;
+	if (!err)
+		err = ds_diff_proportions(x1, n1, x0, n0, 0.95, &pd, &d);
+	if (!err)
+		err = ds_diff_means_bootstrap(y1, n1, y0, n0, 0.95, 2000, 20261129, &md, &d);
+	if (!err && c->json)
+		cli_print_json(json_pack("{s:s, s:i, s:I, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f}, "
+		                         "s:{s:f, s:f, s:f, s:f, "
+		                         "s:f}}",
+		                         "experiment", exp, "horizon_days", (int)horizon, "treated",
+		                         (json_int_t)n1, "held_out", (json_int_t)n0, "paid_share",
+		                         "treated", pd.p1, "held_out", pd.p0, "difference", pd.diff,
+		                         "lo", pd.lo, "hi", pd.hi, "p_value", pd.p_value,
+		                         "yuan_paid", "treated", md.m1, "held_out", md.m0,
+		                         "difference", md.diff, "lo", md.lo, "hi", md.hi));
+	else if (!err)
+		printf("experiment %s, %ld days from each account's first decision:\n"
+		       "  accounts:   %ld treated, %ld held out\n"
+		       "  paid:       %.4f against %.4f, difference %+.4f (95%% %+.4f to %+.4f, p "
+		       "%.4g)\n"
+		       "  yuan paid:  %.2f against %.2f, difference %+.2f (95%% %+.2f to %+.2f, "
+		       "bootstrap)\n",
+		       exp, horizon, n1, n0, pd.p1, pd.p0, pd.diff, pd.lo, pd.hi, pd.p_value, md.m1,
+		       md.m0, md.diff, md.lo, md.hi);
+	ds_free(e);
+	ds_free(y1);
+	ds_free(y0);
+	ds_store_close(st);
+	return err ? cli_fail(c, err, &d) : EXIT_OK;
+}
+
 static int run(struct cli *c, int argc, char **argv)
 {
 	const struct cli_command *cmd = cli_find("experiment");
 	if (argc < 2 || cli_wants_help(argc, argv)) {
 		if (argc < 2)
-			return cli_usage(cmd, "need a subcommand: size, compare or arm");
+			return cli_usage(cmd, "need a subcommand: size, compare, arm or report");
 		cli_help(cmd, stdout);
 		return EXIT_OK;
 	}
@@ -161,6 +326,8 @@ static int run(struct cli *c, int argc, char **argv)
 		return compare(c, cmd, argc - 1, argv + 1);
 	if (strcmp(sub, "arm") == 0)
 		return arm(c, cmd, argc - 1, argv + 1);
+	if (strcmp(sub, "report") == 0)
+		return report(c, cmd, argc - 1, argv + 1);
 	return cli_usage(cmd, "unknown subcommand '%s'", sub);
 }
 
@@ -169,7 +336,8 @@ const struct cli_command cli_cmd_experiment = {
 	"plan and read experiments: sample size, difference of two arms, an account's arm",
 	"experiment size --p0 P --p1 P [--alpha A] [--power B] [--ratio K]\n"
 	"       experiment compare [--confidence C] X1/N1 X0/N0\n"
-	"       experiment arm EXPERIMENT ACCOUNT SHARE...",
+	"       experiment arm EXPERIMENT ACCOUNT SHARE...\n"
+	"       experiment report [--horizon N] [--as-of D] EXPERIMENT",
 	"size: accounts per arm to tell a rate of p0 (arm 0, e.g. the holdout)\n"
 	"from p1 (arm 1) with a two-sided test (alpha 0.05, power 0.8; --ratio:\n"
 	"arm 1 holds K times as many, 19 for a 5% holdout).\n"
@@ -177,6 +345,9 @@ const struct cli_command cli_cmd_experiment = {
 	"the z test's p-value, e.g. 'compare 312/1200 251/1180'.\n"
 	"arm: the arm (0, 1, ...) an account falls in, arms taking the shares\n"
 	"given in order (the last takes the rest): stable for the pair of ids.\n"
+	"report: the stored decisions' arms of an experiment compared, each\n"
+	"account from its first decision over N days (30) observed by the as-of\n"
+	"date: the share that paid (Newcombe) and the yuan paid (bootstrap).\n"
 	"See docs/strategy.md, \"Experiments\".\n",
 	run,
 };

@@ -39,6 +39,20 @@ for id in $(sqlite3 sims/optimised.db "SELECT DISTINCT account_id FROM contacts
 done
 assert_eq 0 "$held" "visits to held-out accounts"
 
+# the planner's decisions are stored, with their arms: the holdout read back
+assert_query 4 "SELECT count(DISTINCT plan_date) FROM decisions" sims/optimised.db
+ds_ok --db sims/optimised.db --json experiment report visit-holdout --as-of 2026-12-03 --horizon 2
+cp "$OUT" rep.json
+[ "$(jv "SELECT json_extract(readfile('rep.json'), '\$.held_out')")" -ge 1 ] ||
+	fail "the report should count held-out accounts"
+assert_eq 1 "$(jv "SELECT json_extract(readfile('rep.json'), '\$.yuan_paid.lo') <=
+	json_extract(readfile('rep.json'), '\$.yuan_paid.hi')")" "an interval"
+ds --db sims/optimised.db experiment report no-such-experiment --as-of 2026-12-03
+assert_status 3 "an experiment without decisions"
+assert_contains stderr "both arms are needed"
+ds --db sims/optimised.db experiment report
+assert_status 2 "no experiment named"
+
 ds simulate --days 2 --strategy optimised --borrowers "$N" --no-store
 assert_status 2 "optimised without a store"
 assert_contains stderr "the optimised strategy plans on its store"
