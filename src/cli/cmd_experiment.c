@@ -236,10 +236,10 @@ static int report(struct cli *c, const struct cli_command *cmd, int argc, char *
 	}
 	/* what each paid, from the account ledger */
 	struct ds_ledger_rows lr = { 0 };
-	if (!err)
+	if (!err && n > 0) /* no entrant: nothing to look up */
 		err = ds_store_prepare(
 		        st, "SELECT account_id, schedule, payments FROM account_ledger", &s, &d);
-	if (!err) {
+	if (!err && n > 0) {
 		while (!(err = ds_stmt_step(s, &row, &d)) && row) {
 			struct entrant key;
 			ds_strlcpy(key.id, ds_stmt_text(s, 0), sizeof key.id);
