@@ -47,6 +47,8 @@ typedef struct ds_dataset {
  * with NAN, y allocated when `labelled`). Free with ds_dataset_free. */
 ds_err ds_dataset_new(int nfeat, long nrows, bool labelled, ds_dataset **out);
 void ds_dataset_free(ds_dataset *d);
+/* The column of the feature named `name`, or -1. */
+int ds_dataset_feature(const ds_dataset *d, const char *name);
 
 static inline float ds_dataset_at(const ds_dataset *d, long row, int f)
 {
@@ -405,7 +407,6 @@ struct ds_uplift_set {
 	                       when + horizon), at most 1 */
 	uint8_t *treatment; /* per row, a ds_treatment */
 	int horizon;
-	int overdue_feature; /* where overdue_yuan is in d */
 };
 ds_err ds_uplift_collect(struct ds_store *st, ds_date observed_until, int snapshots, int step_days,
                          int horizon, struct ds_uplift_set *out, struct ds_diag *diag);

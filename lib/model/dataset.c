@@ -347,3 +347,11 @@ ds_err ds_dataset_read_csv(const char *path, const struct ds_csv_opts *o, ds_dat
 	*out = d;
 	return DS_OK;
 }
+
+int ds_dataset_feature(const ds_dataset *d, const char *name)
+{
+	for (int f = 0; f < d->nfeat; f++)
+		if (strcmp(d->feat[f].name, name) == 0)
+			return f;
+	return -1;
+}

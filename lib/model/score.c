@@ -98,10 +98,7 @@ ds_err ds_score_portfolio(ds_store *st, ds_date as_of, unsigned flags,
 	}
 	/* reasons where a collector acts on them: the delinquent accounts (all
 	 * rows, unless every open account is scored); the others' scores alone */
-	int fdpd = -1;
-	for (int i = 0; i < d->nfeat && fdpd < 0; i++)
-		if (strcmp(d->feat[i].name, "dpd") == 0)
-			fdpd = i;
+	int fdpd = ds_dataset_feature(d, "dpd");
 	long *late = ds_malloc((size_t)n * sizeof *late + 1);
 	long *early = ds_malloc((size_t)n * sizeof *early + 1);
 	double *tmp = ds_malloc((size_t)n * sizeof *tmp + 1);

@@ -71,6 +71,7 @@ struct label {
 	struct model_strmap ids; /* account id -> index */
 	long *first, *next;      /* per account, per row */
 	ds_time *start, *end;    /* per row: day D in the account's branch zone */
+	int overdue;             /* the column of overdue_yuan */
 	struct ds_diag *diag;
 };
 
@@ -197,7 +198,7 @@ static ds_err row_payments(struct label *l)
 					paid += lr.paid[k].amount;
 			/* the share of the overdue amount recovered: installments
 			 * falling due later are paid whatever the bank does */
-			double overdue = ds_dataset_at(d, r, l->s->overdue_feature) * 100.0;
+			double overdue = ds_dataset_at(d, r, l->overdue) * 100.0;
 			d->y[r] = overdue > 0 ? (float)fmin(1.0, (double)paid / overdue) : 0.0f;
 		}
 	}
@@ -232,11 +233,9 @@ ds_err ds_uplift_collect(ds_store *st, ds_date observed_until, int snapshots, in
 		err = ds_diag_set(diag, DS_ENOTFOUND, NULL, 0, NULL,
 		                  "no delinquent accounts on the snapshot dates");
 	struct label l = { .st = st, .s = out, .diag = diag };
-	out->overdue_feature = -1;
-	for (int f = 0; !err && f < out->d->nfeat; f++)
-		if (strcmp(out->d->feat[f].name, "overdue_yuan") == 0)
-			out->overdue_feature = f;
-	if (!err && out->overdue_feature < 0)
+	if (!err)
+		l.overdue = ds_dataset_feature(out->d, "overdue_yuan");
+	if (!err && l.overdue < 0)
 		err = ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL,
 		                  "the features have no overdue_yuan");
 	if (!err) {
@@ -420,10 +419,7 @@ ds_err ds_uplift_predict(const struct ds_uplift *u, const ds_dataset *d, const l
 {
 	if (!rows)
 		n = d->nrows;
-	int fo = -1;
-	for (int f = 0; f < d->nfeat; f++)
-		if (strcmp(d->feat[f].name, "overdue_yuan") == 0)
-			fo = f;
+	int fo = ds_dataset_feature(d, "overdue_yuan");
 	if (fo < 0)
 		return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL,
 		                   "the features have no overdue_yuan");

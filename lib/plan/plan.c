@@ -44,10 +44,7 @@ void ds_plan_opts_default(struct ds_plan_opts *o, ds_date date)
  */
 static void shrink(const struct ds_plan_opts *o, const ds_dataset *d, double *est)
 {
-	int fo = -1;
-	for (int f = 0; f < d->nfeat; f++)
-		if (strcmp(d->feat[f].name, "overdue_yuan") == 0)
-			fo = f;
+	int fo = ds_dataset_feature(d, "overdue_yuan");
 	if (fo < 0 || !(o->shrink_rows > 0))
 		return;
 	for (int t = 1; t < DS_T_COUNT; t++) {

@@ -301,10 +301,7 @@ static int evaluate(struct cli *c, const struct cli_command *cmd, int argc, char
 	json_t *arms = json_array();
 	/* the pilot drew accounts more than 15 days past due: there, a
 	 * treatment's rows and those of none are comparable */
-	int fdpd = -1;
-	for (int f = 0; f < set.d->nfeat; f++)
-		if (strcmp(set.d->feat[f].name, "dpd") == 0)
-			fdpd = f;
+	int fdpd = ds_dataset_feature(set.d, "dpd");
 	for (int lrn = 0; lrn < DS_UPLIFT_LEARNERS && !err; lrn++) {
 		enum ds_uplift_learner how = (enum ds_uplift_learner)lrn;
 		if ((err = ds_uplift_predict(u, set.d, test, nte, how, est, &d)))

@@ -60,9 +60,7 @@ static void learners_recover_known_effects(void **state)
 	ds_strlcpy(d->feat[0].name, "overdue_yuan", sizeof d->feat[0].name);
 	ds_strlcpy(d->feat[1].name, "seg", sizeof d->feat[1].name);
 	ds_strlcpy(d->feat[2].name, "noise", sizeof d->feat[2].name);
-	struct ds_uplift_set s = {
-		.d = d, .treatment = malloc((size_t)n), .horizon = 30, .overdue_feature = 0
-	};
+	struct ds_uplift_set s = { .d = d, .treatment = malloc((size_t)n), .horizon = 30 };
 	assert_non_null(s.treatment);
 	for (long r = 0; r < n; r++) {
 		double seg = uniform();
