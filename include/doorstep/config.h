@@ -36,6 +36,7 @@ typedef enum ds_cfg_key {
 	DS_CFG_COST_VISIT_MINUTES,
 	DS_CFG_COST_TRAVEL_FEN,
 	DS_CFG_COST_LEGAL_FEN,
+	DS_CFG_COST_COMPLAINT_FEN,
 	DS_CFG_COUNT_
 } ds_cfg_key;
 

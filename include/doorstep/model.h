@@ -398,7 +398,8 @@ ds_err ds_score_portfolio(struct ds_store *st, ds_date as_of, unsigned flags,
  * whose `horizon` days are observed by `observed_until`, the features of
  * every account delinquent that day, the treatment it got that day (its
  * strongest contact in its branch's local day: visit, plan offer, call,
- * letter, SMS; or none) and, as y, the share of its overdue amount it paid
+ * letter, SMS; or none), whether a contact that day ended in a complaint
+ * (outcome dispute) and, as y, the share of its overdue amount it paid
  * within the horizon (installments falling due later are paid whatever the
  * bank does, so they are not counted).
  */
@@ -406,6 +407,7 @@ struct ds_uplift_set {
 	ds_dataset *d;      /* y: the share of the overdue amount paid in [when,
 	                       when + horizon), at most 1 */
 	uint8_t *treatment; /* per row, a ds_treatment */
+	uint8_t *complaint; /* per row, 1 when a contact that day met a complaint */
 	int horizon;
 };
 ds_err ds_uplift_collect(struct ds_store *st, ds_date observed_until, int snapshots, int step_days,
@@ -418,14 +420,24 @@ void ds_uplift_set_free(struct ds_uplift_set *s);
  * (on the treated rows, their outcome less the none model's; on the rows
  * of none, the treatment model's less their outcome) and the
  * transformed-outcome regression against none; NULL where a treatment had
- * too few rows. */
+ * too few rows. The chance of a complaint: per treatment its rate among
+ * the rows that got it (pulled towards the rate of all contacts by
+ * DS_HARM_PRIOR_ROWS rows of it), times a classifier's chance for the
+ * account over all contacts relative to its mean (harm: NULL when the
+ * complaints are too few to learn from, then the rates alone).
+ */
 struct ds_uplift {
 	ds_model *outcome[DS_T_COUNT];
 	ds_model *propensity[DS_T_COUNT];
 	ds_model *effect_treated[DS_T_COUNT], *effect_control[DS_T_COUNT];
 	ds_model *transformed[DS_T_COUNT];
 	long rows[DS_T_COUNT];
+	ds_model *harm;
+	double harm_rate[DS_T_COUNT]; /* complaints per contact of the treatment */
+	double harm_mean;             /* the classifier's mean over the contacts */
+	long complaints[DS_T_COUNT];
 };
+#define DS_HARM_PRIOR_ROWS 500
 enum ds_uplift_learner { DS_UPLIFT_X_LEARNER, DS_UPLIFT_T_LEARNER, DS_UPLIFT_TRANSFORMED };
 #define DS_UPLIFT_LEARNERS 3
 const char *ds_uplift_learner_name(enum ds_uplift_learner l);
@@ -440,6 +452,10 @@ ds_err ds_uplift_train(const struct ds_uplift_set *s, const long *rows, long n,
 ds_err ds_uplift_predict(const struct ds_uplift *u, const ds_dataset *d, const long *rows, long n,
                          enum ds_uplift_learner how, double *out, struct ds_diag *diag);
 void ds_uplift_free(struct ds_uplift *u);
+/* Per row and treatment (out: n x DS_T_COUNT), the chance that the
+ * treatment meets a complaint; 0 for none. */
+ds_err ds_uplift_harm(const struct ds_uplift *u, const ds_dataset *d, const long *rows, long n,
+                      double *out, struct ds_diag *diag);
 
 /*
  * The Qini curve of a ranking by `score` over treated and control rows with

@@ -107,4 +107,34 @@ void ds_plan_strategy_init(struct ds_plan_strategy_ctx *c, ds_store *st, const d
 void ds_plan_strategy_free(struct ds_plan_strategy_ctx *c);
 const struct ds_strategy *ds_plan_strategy(void);
 
+/*
+ * An experiment's outcome (docs/strategy.md, "Experiments"): each account
+ * from its first decision in the experiment, its arm, and what it paid
+ * within the horizon from that day.
+ */
+struct ds_entrant {
+	char id[65];
+	bool holdout;
+	ds_date entered; /* its first decision */
+	double paid;     /* yuan, in [entered, entered + horizon) */
+};
+/* The experiment's accounts whose horizon is all observed by as_of, sorted
+ * by id, paid left 0 (*out: free with ds_free). */
+ds_err ds_experiment_entrants(ds_store *st, const char *experiment, int horizon, ds_date as_of,
+                              struct ds_entrant **out, long *n, struct ds_diag *diag);
+/* What each entrant paid within the horizon, from st's account ledger: the
+ * experiment's own store, or another holding the same accounts (a
+ * counterfactual run of the simulator). */
+ds_err ds_experiment_paid(ds_store *st, struct ds_entrant *e, long n, int horizon,
+                          struct ds_diag *diag);
+/* The arms compared: the share that paid anything (Newcombe's interval)
+ * and the yuan paid (bootstrap), treated less held out. */
+struct ds_experiment_result {
+	long treated, held_out;
+	struct ds_prop_diff paid_share;
+	struct ds_mean_diff yuan;
+};
+ds_err ds_experiment_compare(const struct ds_entrant *e, long n, double confidence,
+                             struct ds_experiment_result *out, struct ds_diag *diag);
+
 #endif

@@ -86,6 +86,7 @@ const struct ds_strategy *ds_strategy_find(const char *name);
  * (docs/strategy.md, "Costs"). */
 struct ds_costs {
 	ds_fen sms, letter, legal, travel;
+	ds_fen complaint; /* weighs each expected complaint against recovery */
 	ds_fen agent_per_hour, collector_per_hour, worker_per_hour;
 	int call_minutes, plan_minutes, visit_minutes;
 };

@@ -76,6 +76,10 @@ static const struct ds_cfg_def defs[DS_CFG_COUNT_] = {
 	                             "it" },
 	[DS_CFG_COST_LEGAL_FEN] = { "costs", "legal_fen", "DOORSTEP_COST_LEGAL_FEN", "60000", true,
 	                            "a referral to legal action, fen" },
+	[DS_CFG_COST_COMPLAINT_FEN] = { "costs", "complaint_fen", "DOORSTEP_COST_COMPLAINT_FEN",
+	                                "100000", true,
+	                                "what the bank gives to avoid one complaint: handling, "
+	                                "the hold it brings, its weight with the regulator, fen" },
 };
 
 const struct ds_cfg_def *ds_config_defs(void)

@@ -29,6 +29,7 @@
 	0.001     /* propensities kept within [CLIP_TO, 1 - CLIP_TO]: a pilot arm
                          can be that rare */
 #define CLIP 0.02 /* and at least CLIP where they weigh rows */
+#define MIN_HARM_COMPLAINTS 20 /* fewer complaints: the rates per treatment alone */
 
 void ds_uplift_set_free(struct ds_uplift_set *s)
 {
@@ -36,6 +37,7 @@ void ds_uplift_set_free(struct ds_uplift_set *s)
 		return;
 	ds_dataset_free(s->d);
 	ds_free(s->treatment);
+	ds_free(s->complaint);
 	memset(s, 0, sizeof *s);
 }
 
@@ -137,7 +139,7 @@ static ds_err row_days(struct label *l)
 	return err;
 }
 
-/* The strongest contact of each row's day. */
+/* The strongest contact of each row's day, and whether one met a complaint. */
 static ds_err row_treatments(struct label *l)
 {
 	ds_time lo = INT64_MAX, hi = INT64_MIN;
@@ -147,7 +149,8 @@ static ds_err row_treatments(struct label *l)
 	}
 	ds_stmt *s;
 	ds_err err = ds_store_prepare(l->st,
-	                              "SELECT account_id, started_at, channel, coalesce(note, '')"
+	                              "SELECT account_id, started_at, channel, coalesce(note, ''),"
+	                              " outcome = 'dispute'"
 	                              " FROM contacts WHERE started_at >= ? AND started_at < ?",
 	                              &s, l->diag);
 	if (err)
@@ -161,10 +164,15 @@ static ds_err row_treatments(struct label *l)
 			continue;
 		ds_time at = ds_stmt_int(s, 1);
 		ds_treatment t = treatment_of(ds_stmt_text(s, 2), ds_stmt_text(s, 3));
-		for (long r = l->first[i]; r >= 0; r = l->next[r])
-			if (at >= l->start[r] && at < l->end[r] &&
-			    strength(t) > strength((ds_treatment)l->s->treatment[r]))
+		bool complaint = ds_stmt_int(s, 4) != 0;
+		for (long r = l->first[i]; r >= 0; r = l->next[r]) {
+			if (at < l->start[r] || at >= l->end[r])
+				continue;
+			if (strength(t) > strength((ds_treatment)l->s->treatment[r]))
 				l->s->treatment[r] = (uint8_t)t;
+			if (complaint)
+				l->s->complaint[r] = 1;
+		}
 	}
 	ds_stmt_done(s);
 	return err;
@@ -240,7 +248,8 @@ ds_err ds_uplift_collect(ds_store *st, ds_date observed_until, int snapshots, in
 		                  "the features have no overdue_yuan");
 	if (!err) {
 		out->treatment = ds_calloc((size_t)out->d->nrows + 1, 1);
-		if (!out->treatment || (err = index_rows(&l)))
+		out->complaint = ds_calloc((size_t)out->d->nrows + 1, 1);
+		if (!out->treatment || !out->complaint || (err = index_rows(&l)))
 			err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 	}
 	if (!err && !(err = row_days(&l)) && !(err = row_treatments(&l)))
@@ -268,6 +277,7 @@ void ds_uplift_free(struct ds_uplift *u)
 		ds_model_free(u->effect_treated[t]);
 		ds_model_free(u->effect_control[t]);
 	}
+	ds_model_free(u->harm);
 	ds_free(u);
 }
 
@@ -298,6 +308,64 @@ static ds_err propensities(struct ds_uplift *u, const ds_dataset *d, const long 
 			prop[k * DS_T_COUNT + t] =
 			        u->propensity[t] ? fmin(fmax(e, CLIP_TO), 1 - CLIP_TO) : 0;
 		}
+	}
+	ds_free(p);
+	return err;
+}
+
+/* The complaint rates per treatment and, when there are complaints enough,
+ * a classifier of who complains over all contacts (y and list: scratch). */
+static ds_err train_harm(struct ds_uplift *u, const struct ds_uplift_set *s, const long *rows,
+                         long n, ds_dataset *view, float *y, long *list,
+                         const struct ds_train_opts *co, struct ds_diag *diag)
+{
+	long m = 0, all = 0;
+	for (long k = 0; k < n; k++) {
+		long r = rows ? rows[k] : k;
+		if (s->treatment[r] == DS_T_NONE)
+			continue;
+		u->complaints[s->treatment[r]] += s->complaint[r];
+		all += s->complaint[r];
+		y[r] = s->complaint[r];
+		list[m++] = r;
+	}
+	double mean = m > 0 ? (double)all / (double)m : 0;
+	for (int t = 1; t < DS_T_COUNT; t++)
+		u->harm_rate[t] = ((double)u->complaints[t] + DS_HARM_PRIOR_ROWS * mean) /
+		                  ((double)u->rows[t] + DS_HARM_PRIOR_ROWS);
+	if (all < MIN_HARM_COMPLAINTS || all == m)
+		return DS_OK;
+	ds_err err = ds_model_train(view, list, m, co, &u->harm, diag);
+	double *p = err ? NULL : ds_malloc((size_t)m * sizeof *p + 1);
+	if (!err && !p)
+		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	if (!err && !(err = ds_model_predict(u->harm, s->d, list, m, p, diag))) {
+		double sum = 0;
+		for (long k = 0; k < m; k++)
+			sum += p[k];
+		u->harm_mean = sum / (double)m;
+	}
+	ds_free(p);
+	return err;
+}
+
+ds_err ds_uplift_harm(const struct ds_uplift *u, const ds_dataset *d, const long *rows, long n,
+                      double *out, struct ds_diag *diag)
+{
+	if (!rows)
+		n = d->nrows;
+	double *p = ds_malloc((size_t)n * sizeof *p + 1);
+	if (!p)
+		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	ds_err err = DS_OK;
+	bool learnt = u->harm && u->harm_mean > 0;
+	if (learnt)
+		err = ds_model_predict(u->harm, d, rows, n, p, diag);
+	for (long k = 0; k < n && !err; k++) {
+		out[k * DS_T_COUNT + DS_T_NONE] = 0;
+		double rel = learnt ? p[k] / u->harm_mean : 1;
+		for (int t = 1; t < DS_T_COUNT; t++)
+			out[k * DS_T_COUNT + t] = fmin(1.0, u->harm_rate[t] * rel);
 	}
 	ds_free(p);
 	return err;
@@ -401,6 +469,8 @@ ds_err ds_uplift_train(const struct ds_uplift_set *s, const long *rows, long n,
 		}
 		err = ds_model_train(&view, list, m, &ro, &u->transformed[t], diag);
 	}
+	if (!err)
+		err = train_harm(u, s, rows, n, &view, y, list, &po, diag);
 	ds_free(y);
 done:
 	ds_free(list);

@@ -168,7 +168,8 @@ static long community_index(const struct build *b, const char *id)
 }
 
 /* The decision's reasons: every estimate, the verdicts, the arm. */
-static void reasons_json(const struct ds_decision *dc, const double *est, struct ds_buf *out)
+static void reasons_json(const struct ds_decision *dc, const double *est, const double *harm,
+                         struct ds_buf *out)
 {
 	out->len = 0;
 	if (out->p)
@@ -179,6 +180,14 @@ static void reasons_json(const struct ds_decision *dc, const double *est, struct
 		if (!isnan(est[t])) {
 			ds_buf_addf(out, "%s\"%s\":%.2f", first ? "" : ",",
 			            ds_treatment_name((ds_treatment)t), est[t]);
+			first = false;
+		}
+	ds_buf_adds(out, "},\"complaint_chance\":{");
+	first = true;
+	for (int t = 1; t < DS_T_COUNT; t++)
+		if (!isnan(est[t])) {
+			ds_buf_addf(out, "%s\"%s\":%.5f", first ? "" : ",",
+			            ds_treatment_name((ds_treatment)t), harm[t]);
 			first = false;
 		}
 	ds_buf_adds(out, "},\"refused\":{");
@@ -194,7 +203,7 @@ static void reasons_json(const struct ds_decision *dc, const double *est, struct
 
 static ds_err write_decisions(ds_store *st, const struct ds_plan_opts *o,
                               const struct ds_plan_result *r, const double *est,
-                              struct ds_diag *diag)
+                              const double *harm, struct ds_diag *diag)
 {
 	char day[11];
 	ds_date_format(o->date, day);
@@ -232,7 +241,7 @@ static ds_err write_decisions(ds_store *st, const struct ds_plan_opts *o,
 		             " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
 		             &s, diag)))
 			break;
-		reasons_json(dc, est + k * DS_T_COUNT, &why);
+		reasons_json(dc, est + k * DS_T_COUNT, harm + k * DS_T_COUNT, &why);
 		ds_stmt_bind_text(s, 1, day);
 		ds_stmt_bind_text(s, 2, dc->account_id);
 		ds_stmt_bind_text(s, 3, ds_treatment_name((ds_treatment)dc->treatment));
@@ -272,7 +281,7 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 		return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL, "a plan needs uplift estimates");
 	ds_dataset *d = NULL;
 	ds_rules_context *cx = NULL;
-	double *est = NULL, *capacity = NULL;
+	double *est = NULL, *harm = NULL, *capacity = NULL;
 	long *choice = NULL;
 	struct build b = { .o = o };
 	long *branch_of = NULL, nbranch = 0;
@@ -284,16 +293,19 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 	long n = d->nrows;
 	out->accounts = n;
 	est = ds_malloc((size_t)n * DS_T_COUNT * sizeof *est + 1);
+	harm = ds_malloc((size_t)n * DS_T_COUNT * sizeof *harm + 1);
 	out->decisions = ds_calloc((size_t)n + 1, sizeof *out->decisions);
 	choice = ds_malloc((size_t)n * sizeof *choice + 1);
 	b.comm = ds_malloc((size_t)n * sizeof *b.comm + 1);
-	if (!est || !out->decisions || !choice || !b.comm) {
+	if (!est || !harm || !out->decisions || !choice || !b.comm) {
 		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
 	if ((err = ds_uplift_predict(o->uplift, d, NULL, n, DS_UPLIFT_T_LEARNER, est, diag)))
 		goto done;
 	shrink(o, d, est);
+	if ((err = ds_uplift_harm(o->uplift, d, NULL, n, harm, diag)))
+		goto done;
 	ds_time since = (ds_time)(o->date - 40) * 86400;
 	if ((err = ds_rules_context_load(st, since, &cx, diag)))
 		goto done;
@@ -338,7 +350,9 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 		out->held_out += dc->held_out;
 		for (int t = 1; t < DS_T_COUNT && !err; t++) {
 			double uplift = est[k * DS_T_COUNT + t];
-			double cost = (double)ds_treatment_cost(&o->costs, (ds_treatment)t, -1);
+			/* an expected complaint weighs as a cost */
+			double cost = (double)ds_treatment_cost(&o->costs, (ds_treatment)t, -1) +
+			              harm[k * DS_T_COUNT + t] * (double)o->costs.complaint;
 			if (isnan(uplift) || uplift * 100 - cost <= 0)
 				continue; /* worth nothing: never chosen, not even checked */
 			if (t == DS_T_VISIT && dc->held_out)
@@ -442,18 +456,19 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 		dc->treatment = op->treatment;
 		dc->cost_fen =
 		        (double)ds_treatment_cost(&o->costs, (ds_treatment)op->treatment, -1);
-		dc->expected_fen = op->value + dc->cost_fen;
+		dc->expected_fen = est[k * DS_T_COUNT + op->treatment] * 100;
 		out->cost_fen += dc->cost_fen;
 		out->chosen[op->treatment]++;
 	}
 	if (write)
-		err = write_decisions(st, o, out, est, diag);
+		err = write_decisions(st, o, out, est, harm, diag);
 done:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	out->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	ds_dataset_free(d);
 	ds_rules_context_free(cx);
 	ds_free(est);
+	ds_free(harm);
 	ds_free(capacity);
 	ds_free(choice);
 	ds_free(b.opt);

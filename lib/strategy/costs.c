@@ -19,6 +19,7 @@ void ds_costs_from_config(const struct ds_config *cfg, struct ds_costs *c)
 	c->sms = setting(cfg, DS_CFG_COST_SMS_FEN);
 	c->letter = setting(cfg, DS_CFG_COST_LETTER_FEN);
 	c->legal = setting(cfg, DS_CFG_COST_LEGAL_FEN);
+	c->complaint = setting(cfg, DS_CFG_COST_COMPLAINT_FEN);
 	c->travel = setting(cfg, DS_CFG_COST_TRAVEL_FEN);
 	c->agent_per_hour = setting(cfg, DS_CFG_COST_AGENT_FEN_PER_HOUR);
 	c->collector_per_hour = setting(cfg, DS_CFG_COST_COLLECTOR_FEN_PER_HOUR);

@@ -1,7 +1,6 @@
 /* doorstep experiment size|compare|arm: planning and reading experiments. */
 #include "cli.h"
-#include "doorstep/portfolio.h"
-#include "doorstep/strategy.h"
+#include "doorstep/plan.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -145,20 +144,6 @@ static int arm(struct cli *c, const struct cli_command *cmd, int argc, char **ar
 	return EXIT_OK;
 }
 
-/* One account of an experiment: its arm, the day it entered (its first
- * decision), and what it paid within the horizon from that day. */
-struct entrant {
-	char id[65];
-	bool holdout;
-	ds_date entered;
-	double paid; /* yuan */
-};
-
-static int by_entrant_id(const void *a, const void *b)
-{
-	return strcmp(((const struct entrant *)a)->id, ((const struct entrant *)b)->id);
-}
-
 /*
  * The experiment's arms compared: each account from its first decision in
  * the experiment, over the horizon's days, when those are all observed by
@@ -198,91 +183,20 @@ static int report(struct cli *c, const struct cli_command *cmd, int argc, char *
 		return rc;
 	struct ds_diag d;
 	ds_diag_clear(&d);
-	struct entrant *e = NULL;
-	long n = 0, cap = 0;
-	double *y1 = NULL, *y0 = NULL;
-	ds_stmt *s;
-	bool row;
-	ds_err err = ds_store_ledger_sync(st, &d);
+	struct ds_entrant *e = NULL;
+	long n = 0;
+	struct ds_experiment_result r;
+	ds_err err = ds_experiment_entrants(st, exp, (int)horizon, as_of, &e, &n, &d);
 	if (!err)
-		err = ds_store_prepare(st,
-		                       "SELECT account_id, min(plan_date), max(arm = 'holdout')"
-		                       " FROM decisions WHERE experiment_id = ?"
-		                       " GROUP BY account_id ORDER BY account_id",
-		                       &s, &d);
-	if (!err) {
-		ds_stmt_bind_text(s, 1, exp);
-		while (!(err = ds_stmt_step(s, &row, &d)) && row) {
-			ds_date day;
-			if (ds_date_parse(ds_stmt_text(s, 1), &day) || day + horizon > as_of)
-				continue; /* its window is not all observed yet */
-			if (n == cap) {
-				cap = cap ? cap * 2 : 1024;
-				struct entrant *p = ds_realloc(e, (size_t)cap * sizeof *p);
-				if (!p) {
-					err = ds_diag_set(&d, DS_ENOMEM, NULL, 0, NULL,
-					                  "out of memory");
-					break;
-				}
-				e = p;
-			}
-			ds_strlcpy(e[n].id, ds_stmt_text(s, 0), sizeof e[n].id);
-			e[n].holdout = ds_stmt_int(s, 2) != 0;
-			e[n].entered = day;
-			e[n].paid = 0;
-			n++;
-		}
-		ds_stmt_done(s);
-	}
-	/* what each paid, from the account ledger */
-	struct ds_ledger_rows lr = { 0 };
-	if (!err && n > 0) /* no entrant: nothing to look up */
-		err = ds_store_prepare(
-		        st, "SELECT account_id, schedule, payments FROM account_ledger", &s, &d);
-	if (!err && n > 0) {
-		while (!(err = ds_stmt_step(s, &row, &d)) && row) {
-			struct entrant key;
-			ds_strlcpy(key.id, ds_stmt_text(s, 0), sizeof key.id);
-			struct entrant *hit = bsearch(&key, e, (size_t)n, sizeof *e, by_entrant_id);
-			if (!hit)
-				continue;
-			if ((err = ds_ledger_rows_read(s, 1, &lr, &d)))
-				break;
-			for (size_t k = 0; k < lr.npaid; k++)
-				if (lr.paid[k].date >= hit->entered &&
-				    lr.paid[k].date < hit->entered + horizon)
-					hit->paid += (double)lr.paid[k].amount / 100.0;
-		}
-		ds_stmt_done(s);
-	}
-	ds_ledger_rows_free(&lr);
-	long n1 = 0, n0 = 0, x1 = 0, x0 = 0;
-	if (!err) {
-		y1 = ds_malloc((size_t)n * sizeof *y1 + 1);
-		y0 = ds_malloc((size_t)n * sizeof *y0 + 1);
-		if (!y1 || !y0)
-			err = ds_diag_set(&d, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-	}
-	for (long k = 0; !err && k < n; k++) {
-		if (e[k].holdout) {
-			y0[n0++] = e[k].paid;
-			x0 += e[k].paid > 0;
-		} else {
-			y1[n1++] = e[k].paid;
-			x1 += e[k].paid > 0;
-		}
-	}
-	if (!err && (n1 == 0 || n0 == 0))
-		err = ds_diag_set(&d, DS_ENOTFOUND, NULL, 0, NULL,
-		                  "experiment %s: %ld treated and %ld held-out accounts with %ld "
-		                  "days observed by the as-of date; both arms are needed",
-		                  exp, n1, n0, horizon);
-	struct ds_prop_diff pd;
-	struct ds_mean_diff md;
-	if (!err)
-		err = ds_diff_proportions(x1, n1, x0, n0, 0.95, &pd, &d);
-	if (!err)
-		err = ds_diff_means_bootstrap(y1, n1, y0, n0, 0.95, 2000, 20261129, &md, &d);
+		err = ds_experiment_paid(st, e, n, (int)horizon, &d);
+	if (!err && (err = ds_experiment_compare(e, n, 0.95, &r, &d)))
+		ds_diag_set(&d, err, NULL, 0, NULL,
+		            "experiment %s: %ld treated and %ld held-out accounts with %ld days "
+		            "observed by the as-of date; both arms are needed",
+		            exp, r.treated, r.held_out, horizon);
+	const struct ds_prop_diff pd = r.paid_share;
+	const struct ds_mean_diff md = r.yuan;
+	long n1 = r.treated, n0 = r.held_out;
 	if (!err && c->json)
 		cli_print_json(json_pack("{s:s, s:i, s:I, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f}, "
 		                         "s:{s:f, s:f, s:f, s:f, "
@@ -303,8 +217,6 @@ static int report(struct cli *c, const struct cli_command *cmd, int argc, char *
 		       exp, horizon, n1, n0, pd.p1, pd.p0, pd.diff, pd.lo, pd.hi, pd.p_value, md.m1,
 		       md.m0, md.diff, md.lo, md.hi);
 	ds_free(e);
-	ds_free(y1);
-	ds_free(y0);
 	ds_store_close(st);
 	return err ? cli_fail(c, err, &d) : EXIT_OK;
 }

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -70,7 +71,8 @@ enum {
 	O_STORE_DIR,
 	O_NO_STORE,
 	O_NO_RULES,
-	O_PLAN_SNAPSHOTS
+	O_PLAN_SNAPSHOTS,
+	O_HOLDOUT_TRUTH
 };
 
 static const struct option world_opts[] = {
@@ -86,6 +88,7 @@ static const struct option world_opts[] = {
 	{ "no-store", no_argument, NULL, O_NO_STORE },
 	{ "no-rules", no_argument, NULL, O_NO_RULES },
 	{ "plan-snapshots", required_argument, NULL, O_PLAN_SNAPSHOTS },
+	{ "holdout-truth", no_argument, NULL, O_HOLDOUT_TRUTH },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0, 0, 0, 0 },
 };
@@ -94,7 +97,7 @@ struct all_args {
 	struct world_args w;
 	long days, plan_snapshots;
 	const char *strategies, *store_dir;
-	bool no_store, no_rules, help;
+	bool no_store, no_rules, holdout_truth, help;
 };
 
 static int parse(const struct cli_command *cmd, int argc, char **argv, struct all_args *a,
@@ -160,6 +163,11 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct al
 				return cli_usage(cmd, "bad option");
 			if (parse_long(optarg, 2, 400, &a->plan_snapshots))
 				return cli_usage(cmd, "--plan-snapshots: a number from 2 to 400");
+			break;
+		case O_HOLDOUT_TRUTH:
+			if (!simulate)
+				return cli_usage(cmd, "bad option");
+			a->holdout_truth = true;
 			break;
 		case 'h':
 			a->help = true;
@@ -296,6 +304,281 @@ static json_t *result_json_full(const struct ds_sim_result *r)
 	return o;
 }
 
+/* One strategy's run, on its own store DIR/<name>.db unless --no-store;
+ * the planner's visit holdout takes holdout_share of the accounts. */
+static int run_strategy(struct cli *c, const struct all_args *a, const ds_world *w,
+                        const ds_rulepack *rules, ds_date as_of, const char *store_dir,
+                        const struct ds_strategy *strategy, const char *name,
+                        double holdout_share, struct ds_sim_result *out)
+{
+	ds_store *st = NULL;
+	struct ds_pii_key key;
+	struct ds_sim_opts so = {
+		.days = (int)a->days,
+		.seed = a->w.seed ? a->w.seed : (uint64_t)ds_config_int(&c->cfg, DS_CFG_DEMO_SEED),
+		.rules = rules,
+	};
+	char feed[4200];
+	struct ds_import_opts io = { .timezone = ds_config_str(&c->cfg, DS_CFG_TIMEZONE) };
+	int rc;
+	if (!a->no_store) {
+		if ((rc = strategy_store(c, w, store_dir, name, &st)))
+			return rc;
+		char keypath[4200];
+		cli_key_path(c, keypath, sizeof keypath);
+		struct ds_diag d;
+		ds_err err = ds_pii_key_load(keypath, false, &key, &d);
+		if (err) {
+			ds_store_close(st);
+			return cli_fail(c, err, &d);
+		}
+		io.key = &key;
+		snprintf(feed, sizeof feed, "%s/%s-feed", store_dir, name);
+		if ((rc = make_dir(c, feed))) {
+			ds_store_close(st);
+			return rc;
+		}
+		so.store = st;
+		so.feed_dir = feed;
+		so.import = &io;
+	}
+	if (!c->quiet && !c->json)
+		fprintf(stderr, "simulate: %s, %ld days...\n", name, a->days);
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	struct ds_plan_strategy_ctx pc;
+	ds_plan_strategy_init(&pc, st, rules, as_of);
+	pc.snapshots = (int)a->plan_snapshots;
+	pc.holdout_share = holdout_share;
+	ds_err err = ds_simulate(w, strategy, strategy == ds_plan_strategy() ? &pc : NULL, &so,
+	                         out, &d);
+	ds_plan_strategy_free(&pc);
+	ds_store_close(st);
+	return err ? cli_fail(c, err, &d) : EXIT_OK;
+}
+
+/*
+ * The strategy bar (docs/strategy.md, "Measuring the planner"): each
+ * strategy's gain over none; the planner's against the oracle's and the
+ * best built-in baseline's, complaints and incidents beside that
+ * baseline's; and the planner's visit holdout, its estimate and, with
+ * --holdout-truth, the true effect from two more runs of the planner on
+ * the same draws, one visiting everyone it chooses and one visiting no one.
+ */
+struct bar {
+	bool gains; /* none and optimised ran */
+	const struct ds_sim_result *r;
+	int n;
+	double gain[32];
+	int opt, oracle, baseline; /* indices, -1 when absent */
+	bool holdout;              /* the holdout's estimate is there */
+	struct ds_experiment_result est;
+	long entrants;
+	bool truth; /* the true effect is there */
+	double true_yuan, true_share;
+};
+
+static bool is_baseline(const struct ds_strategy *s)
+{
+	int n;
+	const struct ds_strategy *b = ds_strategy_baselines(&n);
+	for (int i = 0; i < n; i++)
+		if (s == &b[i])
+			return strcmp(s->name, "none") != 0;
+	return false;
+}
+
+/* What the holdout's entrants paid in another run's store. */
+static int paid_in(struct cli *c, const char *store_dir, const char *name, struct ds_entrant *e,
+                   long n, int horizon, double *paid)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s.db", store_dir, name);
+	ds_store *st;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	ds_err err = ds_store_open(path, NULL, &st, &d);
+	if (!err) {
+		err = ds_experiment_paid(st, e, n, horizon, &d);
+		ds_store_close(st);
+	}
+	if (err)
+		return cli_fail(c, err, &d);
+	for (long k = 0; k < n; k++)
+		paid[k] = e[k].paid;
+	return EXIT_OK;
+}
+
+static int measure_bar(struct cli *c, const struct all_args *a, const ds_world *w,
+                       const ds_rulepack *rules, ds_date as_of, const char *store_dir,
+                       const struct ds_strategy *const *chosen, const struct ds_sim_result *r,
+                       int n, struct bar *bar)
+{
+	memset(bar, 0, sizeof *bar);
+	bar->opt = bar->oracle = bar->baseline = -1;
+	int none = -1;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(chosen[i]->name, "none") == 0)
+			none = i;
+		else if (chosen[i] == ds_plan_strategy())
+			bar->opt = i;
+		else if (chosen[i] == ds_sim_oracle())
+			bar->oracle = i;
+	}
+	if (none < 0 || bar->opt < 0)
+		return EXIT_OK;
+	bar->gains = true;
+	bar->r = r;
+	bar->n = n;
+	for (int i = 0; i < n; i++) {
+		bar->gain[i] = (double)(r[i].net_fen - r[none].net_fen) / 100.0;
+		if (is_baseline(chosen[i]) &&
+		    (bar->baseline < 0 || bar->gain[i] > bar->gain[bar->baseline]))
+			bar->baseline = i;
+	}
+	/* the holdout, as doorstep experiment report reads it */
+	const int horizon = 30;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s.db", store_dir, chosen[bar->opt]->name);
+	ds_store *st;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	struct ds_entrant *e = NULL;
+	long ne = 0;
+	ds_err err = ds_store_open(path, NULL, &st, &d);
+	if (!err) {
+		err = ds_experiment_entrants(st, "visit-holdout", horizon,
+		                             as_of + (ds_date)a->days, &e, &ne, &d);
+		if (!err)
+			err = ds_experiment_paid(st, e, ne, horizon, &d);
+		ds_store_close(st);
+	}
+	if (err)
+		return cli_fail(c, err, &d);
+	bar->entrants = ne;
+	bar->holdout = ds_experiment_compare(e, ne, 0.95, &bar->est, &d) == DS_OK;
+	int rc = EXIT_OK;
+	if (bar->holdout && a->holdout_truth) {
+		/* the same draws with every account eligible for visits, and
+		 * with none: the true effect of the policy on these accounts */
+		static const char *const names[2] = { "optimised-no-holdout",
+			                              "optimised-all-held-out" };
+		double *paid[2] = { ds_malloc((size_t)ne * sizeof(double) + 1),
+			            ds_malloc((size_t)ne * sizeof(double) + 1) };
+		if (!paid[0] || !paid[1]) {
+			ds_diag_set(&d, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+			rc = cli_fail(c, DS_ENOMEM, &d);
+		}
+		for (int k = 0; k < 2 && !rc; k++) {
+			struct ds_sim_result cr;
+			if (!(rc = run_strategy(c, a, w, rules, as_of, store_dir, ds_plan_strategy(),
+			                        names[k], k == 0 ? 0.0 : 1.0, &cr)))
+				rc = paid_in(c, store_dir, names[k], e, ne, horizon, paid[k]);
+		}
+		if (!rc && ne > 0) {
+			double dy = 0, ds = 0;
+			for (long k = 0; k < ne; k++) {
+				dy += paid[0][k] - paid[1][k];
+				ds += (paid[0][k] > 0) - (paid[1][k] > 0);
+			}
+			bar->truth = true;
+			bar->true_yuan = dy / (double)ne;
+			bar->true_share = ds / (double)ne;
+		}
+		ds_free(paid[0]);
+		ds_free(paid[1]);
+	}
+	ds_free(e);
+	return rc;
+}
+
+/* The planner's gain as a share of another strategy's, or NAN. */
+static double ratio(const struct bar *b, int other)
+{
+	return other >= 0 && b->gain[other] > 0 ? b->gain[b->opt] / b->gain[other] : NAN;
+}
+
+/* Met: 80% of the oracle's gain, 1.10 times the best baseline's, no more
+ * complaints or incidents than it; and, when the truth is known, the
+ * holdout's interval covering it. */
+static bool bar_met(const struct bar *b)
+{
+	const struct ds_sim_result *o = &b->r[b->opt], *base = &b->r[b->baseline];
+	return b->oracle >= 0 && b->baseline >= 0 && ratio(b, b->oracle) >= 0.8 &&
+	       ratio(b, b->baseline) >= 1.1 && o->complaints <= base->complaints &&
+	       o->incidents <= base->incidents &&
+	       (!b->truth || (b->est.yuan.lo <= b->true_yuan && b->true_yuan <= b->est.yuan.hi));
+}
+
+static json_t *num_or_null(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *bar_json(const struct bar *b)
+{
+	json_t *gains = json_object();
+	for (int i = 0; i < b->n; i++)
+		json_object_set_new(gains, b->r[i].strategy, json_real(b->gain[i]));
+	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:b}", "gain_yuan", gains,
+	                      "share_of_oracle", num_or_null(ratio(b, b->oracle)),
+	                      "best_baseline",
+	                      b->baseline >= 0 ? json_string(b->r[b->baseline].strategy)
+	                                       : json_null(),
+	                      "times_best_baseline", num_or_null(ratio(b, b->baseline)), "met",
+	                      bar_met(b));
+	if (b->baseline >= 0)
+		json_object_set_new(
+		        o, "harm",
+		        json_pack("{s:I, s:I, s:I, s:I}", "complaints",
+		                  (json_int_t)b->r[b->opt].complaints, "baseline_complaints",
+		                  (json_int_t)b->r[b->baseline].complaints, "incidents",
+		                  (json_int_t)b->r[b->opt].incidents, "baseline_incidents",
+		                  (json_int_t)b->r[b->baseline].incidents));
+	if (b->holdout) {
+		json_t *h = json_pack(
+		        "{s:I, s:I, s:{s:f, s:f, s:f}, s:{s:f, s:f, s:f}}", "treated",
+		        (json_int_t)b->est.treated, "held_out", (json_int_t)b->est.held_out,
+		        "yuan_paid", "difference", b->est.yuan.diff, "lo", b->est.yuan.lo, "hi",
+		        b->est.yuan.hi, "paid_share", "difference", b->est.paid_share.diff, "lo",
+		        b->est.paid_share.lo, "hi", b->est.paid_share.hi);
+		if (b->truth) {
+			json_object_set_new(h, "true_yuan", json_real(b->true_yuan));
+			json_object_set_new(h, "true_paid_share", json_real(b->true_share));
+			json_object_set_new(h, "covered",
+			                    json_boolean(b->est.yuan.lo <= b->true_yuan &&
+			                                 b->true_yuan <= b->est.yuan.hi));
+		}
+		json_object_set_new(o, "holdout", h);
+	}
+	return o;
+}
+
+static void bar_print(const struct bar *b)
+{
+	const struct ds_sim_result *o = &b->r[b->opt];
+	printf("\nbar: %s gains %.2f yuan over none", o->strategy, b->gain[b->opt]);
+	if (b->oracle >= 0)
+		printf("; %.1f%% of oracle's (80%% needed)", 100 * ratio(b, b->oracle));
+	if (b->baseline >= 0)
+		printf("; %.2f x %s's, the best baseline (1.10 needed); complaints %ld against "
+		       "%ld, incidents %ld against %ld",
+		       ratio(b, b->baseline), b->r[b->baseline].strategy, o->complaints,
+		       b->r[b->baseline].complaints, o->incidents, b->r[b->baseline].incidents);
+	printf(": %s\n", bar_met(b) ? "met" : "not met");
+	if (!b->holdout)
+		return;
+	printf("holdout: %ld treated, %ld held out; visits add %+.2f yuan per account "
+	       "(95%% %+.2f to %+.2f)",
+	       b->est.treated, b->est.held_out, b->est.yuan.diff, b->est.yuan.lo, b->est.yuan.hi);
+	if (b->truth)
+		printf(", true %+.2f: %s", b->true_yuan,
+		       b->est.yuan.lo <= b->true_yuan && b->true_yuan <= b->est.yuan.hi
+		               ? "covered"
+		               : "not covered");
+	printf("\n");
+}
+
 static int run_simulate(struct cli *c, int argc, char **argv)
 {
 	const struct cli_command *cmd = cli_find("simulate");
@@ -347,53 +630,12 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 		return rc;
 	}
 	struct ds_sim_result results[32];
-	struct ds_pii_key key;
-	for (int i = 0; i < nchosen && !rc; i++) {
-		ds_store *st = NULL;
-		struct ds_sim_opts so = {
-			.days = (int)a.days,
-			.seed = a.w.seed ? a.w.seed
-			                 : (uint64_t)ds_config_int(&c->cfg, DS_CFG_DEMO_SEED),
-			.rules = rules,
-		};
-		char feed[4200];
-		struct ds_import_opts io = { .timezone = ds_config_str(&c->cfg, DS_CFG_TIMEZONE) };
-		if (!a.no_store) {
-			if ((rc = strategy_store(c, w, store_dir, chosen[i]->name, &st)))
-				break;
-			char keypath[4200];
-			cli_key_path(c, keypath, sizeof keypath);
-			struct ds_diag d;
-			ds_err err = ds_pii_key_load(keypath, false, &key, &d);
-			if (err) {
-				ds_store_close(st);
-				rc = cli_fail(c, err, &d);
-				break;
-			}
-			io.key = &key;
-			snprintf(feed, sizeof feed, "%s/%s-feed", store_dir, chosen[i]->name);
-			if ((rc = make_dir(c, feed))) {
-				ds_store_close(st);
-				break;
-			}
-			so.store = st;
-			so.feed_dir = feed;
-			so.import = &io;
-		}
-		if (!c->quiet && !c->json)
-			fprintf(stderr, "simulate: %s, %ld days...\n", chosen[i]->name, a.days);
-		struct ds_diag d;
-		ds_diag_clear(&d);
-		struct ds_plan_strategy_ctx pc;
-		ds_plan_strategy_init(&pc, st, rules, as_of);
-		pc.snapshots = (int)a.plan_snapshots;
-		ds_err err = ds_simulate(w, chosen[i], chosen[i] == ds_plan_strategy() ? &pc : NULL,
-		                         &so, &results[i], &d);
-		ds_plan_strategy_free(&pc);
-		ds_store_close(st);
-		if (err)
-			rc = cli_fail(c, err, &d);
-	}
+	for (int i = 0; i < nchosen && !rc; i++)
+		rc = run_strategy(c, &a, w, rules, as_of, store_dir, chosen[i], chosen[i]->name, 0.05,
+		                  &results[i]);
+	struct bar bar = { 0 };
+	if (!rc)
+		rc = measure_bar(c, &a, w, rules, as_of, store_dir, chosen, results, nchosen, &bar);
 	ds_world_free(w);
 	ds_rules_free(rules);
 	if (rc)
@@ -404,8 +646,11 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 			json_array_append_new(arr, result_json_full(&results[i]));
 		char day[11];
 		ds_date_format(as_of, day);
-		cli_print_json(json_pack("{s:s, s:i, s:o}", "as_of", day, "days", (int)a.days,
-		                         "strategies", arr));
+		json_t *o = json_pack("{s:s, s:i, s:o}", "as_of", day, "days", (int)a.days,
+		                      "strategies", arr);
+		if (bar.gains)
+			json_object_set_new(o, "bar", bar_json(&bar));
+		cli_print_json(o);
 		return EXIT_OK;
 	}
 	printf("%-17s %13s %11s %13s %6s %9s %10s %7s %6s\n", "strategy", "recovered", "cost",
@@ -425,6 +670,8 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 		       "world's as-of date; money in yuan.\n",
 		       results[0].accounts, results[0].delinquent_start,
 		       (double)results[0].overdue_start_fen / 100, a.days);
+	if (bar.gains)
+		bar_print(&bar);
 	return EXIT_OK;
 }
 
@@ -447,7 +694,7 @@ const struct cli_command cli_cmd_simulate = {
 	"run strategies over simulated days and compare what they recover",
 	"simulate [--days N] [--strategy A,B,...] [--borrowers N] [--seed N] [--as-of D]\n"
 	"       [--params FILE] [--truth FILE] [--store-dir DIR | --no-store] [--no-rules]\n"
-	"       [--plan-snapshots N]",
+	"       [--plan-snapshots N] [--holdout-truth]",
 	"Each strategy runs on the same city with the same random draws (common\n"
 	"random numbers), so differences are the strategies', not luck. Each day\n"
 	"the strategy sees only what the bank observes and plans within the day's\n"
@@ -458,6 +705,13 @@ const struct cli_command cli_cmd_simulate = {
 	"refused. Prints recovered amount, cost, net recovery, cure rate, promises\n"
 	"kept/made, complaints and incidents per strategy. The strategy optimised\n"
 	"learns its estimates on its first day from N daily snapshots (150) of\n"
-	"its store's history (--plan-snapshots); oracle plans on the true effects.\n",
+	"its store's history (--plan-snapshots); oracle plans on the true effects.\n"
+	"With none and optimised among the strategies, the bar: each strategy's\n"
+	"gain over none, optimised's as a share of oracle's and against the best\n"
+	"baseline's, complaints and incidents beside it, and the visit holdout's\n"
+	"estimate (30 days from each account's first decision). --holdout-truth\n"
+	"runs the planner twice more on the same draws, once with no account held\n"
+	"out and once with all, and compares the estimate with the true effect.\n"
+	"See docs/strategy.md, \"Measuring the planner\".\n",
 	run_simulate,
 };

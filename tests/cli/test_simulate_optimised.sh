@@ -53,6 +53,40 @@ assert_contains stderr "both arms are needed"
 ds --db sims/optimised.db experiment report
 assert_status 2 "no experiment named"
 
+# the bar: gains over none, the planner's against the oracle's and the best
+# baseline's, and the holdout against the true effect of two more runs
+ds_ok --json simulate --days 34 --strategy none,sms-only,visit-all,optimised,oracle \
+	--borrowers 600 --seed 5 --as-of "$AS_OF" --store-dir bar --plan-snapshots 15 --holdout-truth
+cp "$OUT" bar.json
+b() {
+	jv "SELECT json_extract(readfile('bar.json'), '\$.bar$1')"
+}
+net() {
+	jv "SELECT json_extract(value, '\$.net_fen') FROM json_each(json_extract(readfile('bar.json'),
+		'\$.strategies')) WHERE json_extract(value, '\$.strategy') = '$1'"
+}
+assert_eq "$(jv "SELECT ($(net optimised) - $(net none)) / 100.0")" "$(b .gain_yuan.optimised)" \
+	"the planner's gain"
+assert_eq 0.0 "$(b .gain_yuan.none)" "none's own gain"
+best=$(b .best_baseline)
+case "$best" in sms-only | visit-all) ;; *) fail "best baseline: $best" ;; esac
+assert_eq 1 "$(jv "SELECT $(b .gain_yuan.\"$best\") >= max($(b .gain_yuan.\"sms-only\"),
+	$(b .gain_yuan.\"visit-all\"))")" "the best baseline gains most"
+assert_eq 1 "$(jv "SELECT abs($(b .share_of_oracle) - $(b .gain_yuan.optimised) /
+	$(b .gain_yuan.oracle)) < 1e-9")" "share of the oracle's gain"
+[ -f bar/optimised-no-holdout.db ] || fail "no counterfactual run with every account visitable"
+[ -f bar/optimised-all-held-out.db ] || fail "no counterfactual run with every account held out"
+[ "$(b .holdout.held_out)" -ge 1 ] || fail "held-out accounts: $(b .holdout.held_out)"
+assert_eq 1 "$(jv "SELECT $(b .holdout.covered) = ($(b .holdout.yuan_paid.lo) <= $(b .holdout.true_yuan)
+	AND $(b .holdout.true_yuan) <= $(b .holdout.yuan_paid.hi))")" "covered, as the interval says"
+# nobody is held out in the run that visits all it chooses
+assert_query 0 "SELECT count(*) FROM decisions WHERE arm = 'holdout'" bar/optimised-no-holdout.db
+assert_query 0 "SELECT count(*) FROM decisions WHERE treatment = 'visit'" bar/optimised-all-held-out.db
+ds_ok simulate --days 34 --strategy none,visit-all,optimised,oracle --borrowers 600 --seed 5 \
+	--as-of "$AS_OF" --store-dir bar2 --plan-snapshots 15
+assert_contains stdout "bar: optimised gains"
+assert_contains stdout "holdout:"
+
 ds simulate --days 2 --strategy optimised --borrowers "$N" --no-store
 assert_status 2 "optimised without a store"
 assert_contains stderr "the optimised strategy plans on its store"

@@ -73,7 +73,12 @@ static void from_settings(void **state)
 	assert_int_equal(ds_config_set(&cfg, DS_CFG_COST_TRAVEL_FEN, "0", "option", &d), DS_OK);
 	assert_int_equal(ds_config_set(&cfg, DS_CFG_COST_SMS_FEN, "-3", "option", &d), DS_ECONFIG);
 	struct ds_costs c;
+	ds_costs_from_config(NULL, &c);
+	assert_int_equal(c.complaint, 100000); /* 1,000 yuan by default */
+	assert_int_equal(ds_config_set(&cfg, DS_CFG_COST_COMPLAINT_FEN, "250000", "option", &d),
+	                 DS_OK);
 	ds_costs_from_config(&cfg, &c);
+	assert_int_equal(c.complaint, 250000);
 	assert_int_equal(ds_treatment_cost(&c, DS_T_CALL, -1), 640);
 	assert_int_equal(ds_treatment_cost(&c, DS_T_VISIT, -1), 12000);
 	assert_int_equal(ds_treatment_cost(&c, DS_T_SMS, -1), 5);

@@ -1,5 +1,5 @@
-/* Unit tests of uplift: the Qini curve on a case worked by hand, and the
- * learners on data whose effects are known. */
+/* Unit tests of uplift: the Qini curve on a case worked by hand, the
+ * learners on data whose effects are known, and the chance of a complaint. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,8 +60,12 @@ static void learners_recover_known_effects(void **state)
 	ds_strlcpy(d->feat[0].name, "overdue_yuan", sizeof d->feat[0].name);
 	ds_strlcpy(d->feat[1].name, "seg", sizeof d->feat[1].name);
 	ds_strlcpy(d->feat[2].name, "noise", sizeof d->feat[2].name);
-	struct ds_uplift_set s = { .d = d, .treatment = malloc((size_t)n), .horizon = 30 };
+	struct ds_uplift_set s = { .d = d,
+		                   .treatment = malloc((size_t)n),
+		                   .complaint = calloc((size_t)n, 1),
+		                   .horizon = 30 };
 	assert_non_null(s.treatment);
+	assert_non_null(s.complaint);
 	for (long r = 0; r < n; r++) {
 		double seg = uniform();
 		d->x[r * 3 + 0] = 200;
@@ -122,6 +126,79 @@ static void learners_recover_known_effects(void **state)
 	ds_uplift_free(u);
 	ds_dataset_free(d);
 	free(s.treatment);
+	free(s.complaint);
+}
+
+/*
+ * Complaints: a letter draws them 10 times as often as an SMS, hostile
+ * borrowers (a fifth) 6 times as often as the others. The rates per
+ * treatment are the counts pulled towards the rate of all contacts by
+ * DS_HARM_PRIOR_ROWS rows, and the classifier tells the hostile apart.
+ */
+static void complaint_chance(void **state)
+{
+	(void)state;
+	long n = 30000;
+	ds_dataset *d;
+	assert_int_equal(ds_dataset_new(2, n, true, &d), DS_OK);
+	ds_strlcpy(d->feat[0].name, "overdue_yuan", sizeof d->feat[0].name);
+	ds_strlcpy(d->feat[1].name, "hostile", sizeof d->feat[1].name);
+	struct ds_uplift_set s = { .d = d,
+		                   .treatment = malloc((size_t)n),
+		                   .complaint = calloc((size_t)n, 1),
+		                   .horizon = 30 };
+	assert_non_null(s.treatment);
+	assert_non_null(s.complaint);
+	long rows[DS_T_COUNT] = { 0 }, complaints[DS_T_COUNT] = { 0 };
+	for (long r = 0; r < n; r++) {
+		bool hostile = uniform() < 0.2;
+		d->x[r * 2 + 0] = 500;
+		d->x[r * 2 + 1] = hostile;
+		int t = r % 5 == 0 ? DS_T_NONE : r % 5 == 1 ? DS_T_LETTER : DS_T_SMS;
+		s.treatment[r] = (uint8_t)t;
+		double p = (t == DS_T_LETTER ? 0.02 : t == DS_T_SMS ? 0.002 : 0) * (hostile ? 6 : 1);
+		s.complaint[r] = uniform() < p;
+		d->y[r] = 0.3f;
+		rows[t]++;
+		complaints[t] += s.complaint[r];
+	}
+	struct ds_train_opts o;
+	ds_train_opts_default(DS_MODEL_TREES, &o);
+	struct ds_uplift *u;
+	struct ds_diag diag;
+	assert_int_equal(ds_uplift_train(&s, NULL, 0, &o, &u, &diag), DS_OK);
+	double all = (double)(complaints[DS_T_SMS] + complaints[DS_T_LETTER]) /
+	             (double)(rows[DS_T_SMS] + rows[DS_T_LETTER]);
+	for (int t = DS_T_SMS; t < DS_T_COUNT; t++) {
+		assert_int_equal(u->complaints[t], complaints[t]);
+		double want = ((double)complaints[t] + DS_HARM_PRIOR_ROWS * all) /
+		              ((double)rows[t] + DS_HARM_PRIOR_ROWS);
+		assert_true(fabs(u->harm_rate[t] - want) < 1e-12);
+	}
+	/* a treatment never given falls back on the rate of all contacts */
+	assert_true(fabs(u->harm_rate[DS_T_VISIT] - all) < 1e-12);
+	assert_true(u->harm_rate[DS_T_LETTER] > 5 * u->harm_rate[DS_T_SMS]);
+	assert_non_null(u->harm);
+	/* two fresh rows: calm and hostile */
+	ds_dataset *t;
+	assert_int_equal(ds_dataset_new(2, 2, false, &t), DS_OK);
+	memcpy(t->feat, d->feat, 2 * sizeof *t->feat);
+	t->x[0] = t->x[2] = 500;
+	t->x[1] = 0;
+	t->x[3] = 1;
+	double h[2 * DS_T_COUNT];
+	assert_int_equal(ds_uplift_harm(u, t, NULL, 0, h, &diag), DS_OK);
+	double calm = h[DS_T_LETTER], hostile = h[DS_T_COUNT + DS_T_LETTER];
+	print_message("letter: %.4f calm (true 0.02), %.4f hostile (true 0.12)\n", calm, hostile);
+	assert_true(h[DS_T_NONE] == 0 && h[DS_T_COUNT + DS_T_NONE] == 0);
+	assert_true(hostile > 3 * calm);
+	assert_true(calm > 0.01 && calm < 0.03);
+	assert_true(hostile > 0.07 && hostile < 0.17);
+	ds_dataset_free(t);
+	ds_uplift_free(u);
+	ds_dataset_free(d);
+	free(s.treatment);
+	free(s.complaint);
 }
 
 int main(void)
@@ -129,6 +206,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(qini_by_hand),
 		cmocka_unit_test(learners_recover_known_effects),
+		cmocka_unit_test(complaint_chance),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
