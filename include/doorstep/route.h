@@ -147,4 +147,32 @@ struct ds_vrp_check {
 ds_err ds_vrp_check(const ds_vrp *v, const struct ds_vrp_solution *s, struct ds_vrp_check *out,
                     struct ds_diag *diag);
 
+/* ----------------------------------------------------------------- solver */
+
+/*
+ * The solver (docs/routing.md, "The solver"): ruin and recreate in the
+ * manner of SISR (Christiaens and Vanden Berghe, 2020) — strings of
+ * neighbouring clients removed from a few routes, put back one by one at
+ * their cheapest feasible place with a few places skipped at random —
+ * under simulated annealing, every route kept feasible; a client worth
+ * less than it costs to reach stays out. Each thread runs its own search
+ * from its own seed; the best is kept. Deterministic for a seed, a thread
+ * count and an iteration limit; with a time limit, as far as the time
+ * allows.
+ */
+struct ds_vrp_solve_opts {
+	double time_limit; /* seconds; 0: none (then iterations must be set) */
+	long iterations;   /* per thread; 0: none */
+	uint64_t seed;
+	int threads; /* 1 or more */
+};
+struct ds_vrp_solve_stats {
+	long iterations; /* all threads */
+	double seconds;
+	int best_thread;
+};
+ds_err ds_vrp_solve(const ds_vrp *v, const struct ds_vrp_solve_opts *o,
+                    struct ds_vrp_solution *out, struct ds_vrp_solve_stats *stats,
+                    struct ds_diag *diag);
+
 #endif

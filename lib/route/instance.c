@@ -129,10 +129,13 @@ ds_err ds_vrp_euclidean(ds_vrp *v, struct ds_diag *diag)
 			double u = v->convention == DS_VRP_DIMACS   ? floor(10 * d)
 			           : v->convention == DS_VRP_TSPLIB ? floor(d + 0.5)
 			                                            : floor(d * (double)v->unit + 0.5);
-			if (!(u < 2e9))
+			/* exact times rounded up: a route on time in units is on time */
+			double t = v->convention == DS_VRP_EXACT ? ceil(d * (double)v->unit - 1e-9) : u;
+			if (!(u < 2e9) || !(t < 2e9))
 				return ds_diag_set(diag, DS_ETOOBIG, NULL, 0, NULL,
 				                   "a distance of %g: coordinates too far apart", d);
-			v->dist[i * n + j] = v->dur[i * n + j] = (int32_t)u;
+			v->dist[i * n + j] = (int32_t)u;
+			v->dur[i * n + j] = (int32_t)t;
 		}
 	return DS_OK;
 }

@@ -2,6 +2,9 @@
 #include "cli.h"
 #include "doorstep/route.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A file that cannot be read as what it should be is rejected input. */
@@ -70,24 +73,124 @@ static int check(struct cli *c, const struct cli_command *cmd, int argc, char **
 	return k.feasible && agree ? EXIT_OK : EXIT_REJECTED;
 }
 
+/*
+ * route solve INSTANCE: the solver, the solution on stdout (or --out) in
+ * the text format, checked before it is written; what it took on stderr.
+ */
+static int solve(struct cli *c, const struct cli_command *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "time-limit", required_argument, NULL, 't' },
+		{ "iterations", required_argument, NULL, 'i' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "out", required_argument, NULL, 'o' },
+		{ 0, 0, 0, 0 },
+	};
+	struct ds_vrp_solve_opts o = { .time_limit = 0, .seed = 1, .threads = 2 };
+	const char *out_path = NULL;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *end;
+		errno = 0;
+		switch (ch) {
+		case 't':
+			o.time_limit = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !(o.time_limit > 0 && o.time_limit <= 86400))
+				return cli_usage(cmd, "--time-limit: seconds, more than 0, at most 86400");
+			break;
+		case 'i':
+			o.iterations = strtol(optarg, &end, 10);
+			if (end == optarg || *end || errno || o.iterations < 1)
+				return cli_usage(cmd, "--iterations: a count from 1");
+			break;
+		case 's':
+			o.seed = strtoull(optarg, &end, 10);
+			if (end == optarg || *end || errno)
+				return cli_usage(cmd, "--seed: a whole number");
+			break;
+		case 'j':
+			o.threads = (int)strtol(optarg, &end, 10);
+			if (end == optarg || *end || errno || o.threads < 1 || o.threads > 64)
+				return cli_usage(cmd, "--threads: 1 to 64");
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		default:
+			return cli_usage(cmd, "unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(cmd, "solve needs one instance");
+	if (!(o.time_limit > 0) && o.iterations == 0)
+		o.time_limit = 1;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	ds_vrp *v;
+	ds_err err = ds_vrp_read(argv[optind], &v, &d);
+	if (err)
+		return refuse(c, err, &d);
+	struct ds_vrp_solution s;
+	struct ds_vrp_solve_stats st;
+	struct ds_vrp_check k;
+	if ((err = ds_vrp_solve(v, &o, &s, &st, &d)) || (err = ds_vrp_check(v, &s, &k, &d))) {
+		ds_vrp_free(v);
+		return cli_fail(c, err, &d);
+	}
+	FILE *f = out_path ? fopen(out_path, "w") : stdout;
+	if (!f) {
+		ds_diag_set(&d, DS_EIO, out_path, 0, NULL, "cannot create: %s", strerror(errno));
+		ds_vrp_solution_free(&s);
+		ds_vrp_free(v);
+		return cli_fail(c, DS_EIO, &d);
+	}
+	err = ds_vrp_solution_write(v, &s, f, &d);
+	if (out_path && fclose(f) != 0 && !err)
+		err = ds_diag_set(&d, DS_EIO, out_path, 0, NULL, "cannot write: %s", strerror(errno));
+	double cost = v->convention == DS_VRP_EXACT ? k.cost_exact : (double)k.cost;
+	if (!err && !c->quiet)
+		fprintf(stderr,
+		        "route: %s: %s, cost %.*f, %d routes, %d of %d clients, %ld iterations "
+		        "in %.2f s on %d thread%s\n",
+		        v->name, k.feasible ? "feasible" : "NOT feasible",
+		        v->convention == DS_VRP_EXACT ? 2 : 0, cost, k.routes, k.visited,
+		        v->nnodes - v->ndepots, st.iterations, st.seconds, o.threads,
+		        o.threads == 1 ? "" : "s");
+	bool feasible = k.feasible;
+	ds_vrp_solution_free(&s);
+	ds_vrp_free(v);
+	if (err)
+		return cli_fail(c, err, &d);
+	return feasible ? EXIT_OK : EXIT_REJECTED;
+}
+
 static int run(struct cli *c, int argc, char **argv)
 {
 	const struct cli_command *cmd = cli_find("route");
 	if (argc < 2 || cli_wants_help(argc, argv)) {
 		if (argc < 2)
-			return cli_usage(cmd, "need a subcommand: check");
+			return cli_usage(cmd, "need a subcommand: solve or check");
 		cli_help(cmd, stdout);
 		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "check") == 0)
 		return check(c, cmd, argc - 1, argv + 1);
+	if (strcmp(argv[1], "solve") == 0)
+		return solve(c, cmd, argc - 1, argv + 1);
 	return cli_usage(cmd, "unknown subcommand '%s'", argv[1]);
 }
 
 const struct cli_command cli_cmd_route = {
 	"route",
-	"visit routes: check a solution against its instance",
-	"route check INSTANCE SOLUTION",
+	"visit routes: solve an instance, check a solution against it",
+	"route solve INSTANCE [--time-limit SECONDS] [--iterations N] [--seed N]\n"
+	"       [--threads N] [--out FILE]\n"
+	"       route check INSTANCE SOLUTION",
+	"solve: ruin and recreate under simulated annealing, one search per\n"
+	"thread (2) from the seed (1), for the time limit (1 s) or N iterations\n"
+	"per thread (deterministic for a seed, threads and iterations). The\n"
+	"solution goes to stdout or FILE, checked; a summary to stderr.\n"
 	"check: the independent checker. Reads a Solomon or VRPLIB instance and\n"
 	"a solution (\"Route #k: c1 c2 ...\" lines, \"Cost: N\"), checks every\n"
 	"client at most once (exactly once unless prizes make it optional),\n"

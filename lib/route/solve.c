@@ -1,0 +1,689 @@
+/*
+ * The route solver (route.h): ruin and recreate with string removals
+ * (SISR) under simulated annealing, every route feasible at all times.
+ *
+ * A route keeps, per position, the earliest start of service there
+ * (forward) and the latest start that keeps the rest of the route within
+ * its windows and the shift (backward); with them inserting a client
+ * between two positions is checked in constant time. The objective is the
+ * distance driven plus the prizes of the clients left out; a client that
+ * must be visited carries a prize no route can outweigh.
+ */
+#include "doorstep/route.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MUST ((int64_t)1 << 40) /* the prize of a client that must be visited */
+#define NEIGHBOURS 40           /* per client, the nearest, for the ruin */
+#define MEAN_REMOVED 10.0       /* SISR's c-bar */
+#define MAX_STRING 10.0         /* SISR's L-max */
+#define BLINK 0.01              /* chance to skip a place when recreating */
+
+struct rng {
+	uint64_t s[4];
+};
+
+static uint64_t splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static void rng_seed(struct rng *r, uint64_t seed)
+{
+	for (int k = 0; k < 4; k++)
+		r->s[k] = splitmix(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t next(struct rng *r)
+{
+	uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return out;
+}
+
+static double uniform(struct rng *r)
+{
+	return (double)(next(r) >> 11) * 0x1.0p-53;
+}
+
+static long below(struct rng *r, long n)
+{
+	return n > 0 ? (long)(uniform(r) * (double)n) : 0;
+}
+
+/* ------------------------------------------------------------- the state */
+
+struct route {
+	int vehicle;
+	int n;          /* clients */
+	int *c;         /* n + 2 places: start depot, clients, end depot */
+	int64_t *early; /* per place */
+	int64_t *late;
+	int64_t load, dist;
+};
+
+struct state {
+	const ds_vrp *v;
+	int nroutes;
+	struct route *r;
+	int *route_of; /* per node: its route, -1 when out */
+	int *place_of; /* per node: its place in the route */
+	int64_t cost;  /* distance + prizes of clients out */
+};
+
+struct shared {
+	const ds_vrp *v;
+	int *near;      /* per client, NEIGHBOURS nearest clients */
+	int64_t *prize; /* per node: the prize, MUST for required */
+	int nclients;
+};
+
+static int64_t dist(const ds_vrp *v, int a, int b)
+{
+	return v->dist[(size_t)a * (size_t)v->nnodes + (size_t)b];
+}
+
+static int64_t dur(const ds_vrp *v, int a, int b)
+{
+	return v->dur[(size_t)a * (size_t)v->nnodes + (size_t)b];
+}
+
+/* The earliest service start at node x for an arrival at t; -1: too late. */
+static int64_t start_at(const struct ds_vrp_node *x, int64_t t)
+{
+	if (x->nwin == 0)
+		return t;
+	for (int w = 0; w < x->nwin; w++)
+		if (t <= x->win[w].close)
+			return t > x->win[w].open ? t : x->win[w].open;
+	return -1;
+}
+
+/* The latest service start at x no later than t; -1: none. */
+static int64_t latest_at(const struct ds_vrp_node *x, int64_t t)
+{
+	if (x->nwin == 0)
+		return t;
+	for (int w = x->nwin - 1; w >= 0; w--)
+		if (t >= x->win[w].open)
+			return t < x->win[w].close ? t : x->win[w].close;
+	return -1;
+}
+
+/* Recomputes a route's times, load and distance from its clients. */
+static void refresh(const ds_vrp *v, struct route *r)
+{
+	const struct ds_vrp_vehicle *h = &v->vehicle[r->vehicle];
+	int last = r->n + 1;
+	r->c[0] = h->start;
+	r->c[last] = h->end;
+	r->early[0] = h->open;
+	r->load = 0;
+	r->dist = 0;
+	for (int p = 1; p <= last; p++) {
+		int a = r->c[p - 1], b = r->c[p];
+		int64_t t = r->early[p - 1] + v->node[a].service + dur(v, a, b);
+		r->early[p] = p == last ? t : start_at(&v->node[b], t);
+		r->dist += dist(v, a, b);
+		if (p < last)
+			r->load += v->node[b].demand;
+	}
+	r->late[last] = h->close;
+	for (int p = last - 1; p >= 0; p--) {
+		int a = r->c[p], b = r->c[p + 1];
+		int64_t t = r->late[p + 1] - dur(v, a, b) - v->node[a].service;
+		r->late[p] = p == 0 ? (t < h->close ? t : h->close) : latest_at(&v->node[a], t);
+	}
+}
+
+/* The route's working time, departure as late as the windows allow. */
+static int64_t duration(const ds_vrp *v, const struct route *r)
+{
+	(void)v;
+	int last = r->n + 1;
+	int64_t leave = r->late[0] > r->early[0] ? r->late[0] : r->early[0];
+	/* leaving later than early[0] shortens the wait, never past late[0] */
+	int64_t back = r->early[last];
+	int64_t wait = back - r->early[0];
+	for (int p = 1; p <= last; p++)
+		wait -= dur(v, r->c[p - 1], r->c[p]) + v->node[r->c[p - 1]].service;
+	int64_t shift = leave - r->early[0];
+	if (shift > wait)
+		shift = wait;
+	return back - r->early[0] - shift;
+}
+
+static bool state_init(struct state *s, const ds_vrp *v)
+{
+	memset(s, 0, sizeof *s);
+	s->v = v;
+	s->nroutes = v->nvehicles;
+	size_t places = (size_t)v->nnodes + 2;
+	s->r = ds_calloc((size_t)s->nroutes, sizeof *s->r);
+	s->route_of = ds_malloc((size_t)v->nnodes * sizeof(int));
+	s->place_of = ds_malloc((size_t)v->nnodes * sizeof(int));
+	if (!s->r || !s->route_of || !s->place_of)
+		return false;
+	for (int k = 0; k < s->nroutes; k++) {
+		struct route *r = &s->r[k];
+		r->vehicle = k;
+		r->c = ds_malloc(places * sizeof *r->c);
+		r->early = ds_malloc(places * sizeof *r->early);
+		r->late = ds_malloc(places * sizeof *r->late);
+		if (!r->c || !r->early || !r->late)
+			return false;
+		refresh(v, r);
+	}
+	for (int i = 0; i < v->nnodes; i++)
+		s->route_of[i] = -1;
+	return true;
+}
+
+static void state_free(struct state *s)
+{
+	for (int k = 0; s->r && k < s->nroutes; k++) {
+		ds_free(s->r[k].c);
+		ds_free(s->r[k].early);
+		ds_free(s->r[k].late);
+	}
+	ds_free(s->r);
+	ds_free(s->route_of);
+	ds_free(s->place_of);
+	memset(s, 0, sizeof *s);
+}
+
+/* b := a, same instance */
+static void state_copy(struct state *b, const struct state *a)
+{
+	size_t places;
+	for (int k = 0; k < a->nroutes; k++) {
+		struct route *x = &b->r[k];
+		const struct route *y = &a->r[k];
+		places = (size_t)y->n + 2;
+		x->vehicle = y->vehicle;
+		x->n = y->n;
+		x->load = y->load;
+		x->dist = y->dist;
+		memcpy(x->c, y->c, places * sizeof *x->c);
+		memcpy(x->early, y->early, places * sizeof *x->early);
+		memcpy(x->late, y->late, places * sizeof *x->late);
+	}
+	memcpy(b->route_of, a->route_of, (size_t)a->v->nnodes * sizeof(int));
+	memcpy(b->place_of, a->place_of, (size_t)a->v->nnodes * sizeof(int));
+	b->cost = a->cost;
+}
+
+static void reindex(struct state *s, int k)
+{
+	struct route *r = &s->r[k];
+	for (int p = 1; p <= r->n; p++) {
+		s->route_of[r->c[p]] = k;
+		s->place_of[r->c[p]] = p;
+	}
+}
+
+static void remove_client(struct state *s, const struct shared *sh, int c)
+{
+	int k = s->route_of[c], p = s->place_of[c];
+	struct route *r = &s->r[k];
+	int64_t before = r->dist;
+	memmove(&r->c[p], &r->c[p + 1], (size_t)(r->n + 1 - p) * sizeof *r->c);
+	r->n--;
+	refresh(s->v, r);
+	reindex(s, k);
+	s->route_of[c] = -1;
+	s->cost += r->dist - before + sh->prize[c];
+}
+
+static void insert_client(struct state *s, const struct shared *sh, int c, int k, int p)
+{
+	struct route *r = &s->r[k];
+	int64_t before = r->dist;
+	memmove(&r->c[p + 2], &r->c[p + 1], (size_t)(r->n + 1 - p) * sizeof *r->c);
+	r->c[p + 1] = c;
+	r->n++;
+	refresh(s->v, r);
+	reindex(s, k);
+	s->cost += r->dist - before - sh->prize[c];
+}
+
+/* The extra distance of c between places p and p+1 of route r, or -1 when
+ * infeasible. */
+static int64_t insertion(const ds_vrp *v, const struct route *r, int c, int p)
+{
+	const struct ds_vrp_vehicle *h = &v->vehicle[r->vehicle];
+	const struct ds_vrp_node *x = &v->node[c];
+	if ((x->skills & ~h->skills) || (h->capacity > 0 && r->load + x->demand > h->capacity))
+		return -1;
+	int a = r->c[p], b = r->c[p + 1];
+	int64_t start = start_at(x, r->early[p] + v->node[a].service + dur(v, a, c));
+	if (start < 0)
+		return -1;
+	if (start + x->service + dur(v, c, b) > r->late[p + 1])
+		return -1;
+	return dist(v, a, c) + dist(v, c, b) - dist(v, a, b);
+}
+
+/* Within the vehicle's working time after putting c at place p + 1. */
+static bool within_duration(struct state *s, int c, int k, int p)
+{
+	const ds_vrp *v = s->v;
+	struct route *r = &s->r[k];
+	const struct ds_vrp_vehicle *h = &v->vehicle[r->vehicle];
+	if (h->max_duration <= 0)
+		return true;
+	memmove(&r->c[p + 2], &r->c[p + 1], (size_t)(r->n + 1 - p) * sizeof *r->c);
+	r->c[p + 1] = c;
+	r->n++;
+	refresh(v, r);
+	bool ok = duration(v, r) <= h->max_duration;
+	memmove(&r->c[p + 1], &r->c[p + 2], (size_t)(r->n - p) * sizeof *r->c);
+	r->n--;
+	refresh(v, r);
+	return ok;
+}
+
+/* ----------------------------------------------------------- one search */
+
+struct search {
+	const struct shared *sh;
+	struct ds_vrp_solve_opts o;
+	uint64_t seed;
+	struct state cur, best, trial;
+	long iterations;
+	int *removed, nremoved;
+	int seed_client; /* the ruin's first client */
+	bool *route_ruined;
+	ds_err err;
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void ruin(struct search *q, struct state *s, struct rng *g)
+{
+	const ds_vrp *v = s->v;
+	const struct shared *sh = q->sh;
+	q->nremoved = 0;
+	int used = 0, clients = 0;
+	for (int k = 0; k < s->nroutes; k++) {
+		q->route_ruined[k] = false;
+		if (s->r[k].n) {
+			used++;
+			clients += s->r[k].n;
+		}
+	}
+	if (clients == 0)
+		return;
+	double avg = (double)clients / used;
+	double lmax = fmin(MAX_STRING, avg);
+	double kmax = 4 * MEAN_REMOVED / (1 + lmax) - 1;
+	long strings = (long)(uniform(g) * kmax) + 1;
+	/* a seed among the routed clients */
+	int seed;
+	do
+		seed = v->ndepots + (int)below(g, sh->nclients);
+	while (s->route_of[seed] < 0);
+	q->seed_client = seed;
+	int *near = &sh->near[(size_t)(seed - v->ndepots) * NEIGHBOURS];
+	for (int j = -1; j < NEIGHBOURS && strings > 0; j++) {
+		int c = j < 0 ? seed : near[j];
+		if (c < 0 || s->route_of[c] < 0 || q->route_ruined[s->route_of[c]])
+			continue;
+		int k = s->route_of[c];
+		struct route *r = &s->r[k];
+		double ltmax = fmin((double)r->n, lmax);
+		int len = (int)(uniform(g) * ltmax) + 1;
+		if (len > r->n)
+			len = r->n;
+		/* a string of len places containing c */
+		int p = s->place_of[c];
+		int lo = p - (int)below(g, len);
+		if (lo < 1)
+			lo = 1;
+		if (lo + len - 1 > r->n)
+			lo = r->n - len + 1;
+		int take[64];
+		int ntake = 0;
+		/* split string: keep a few in the middle now and then */
+		bool split = len > 1 && uniform(g) < 0.5;
+		int keep = 0;
+		if (split) {
+			keep = 1;
+			while (len + keep < r->n && uniform(g) > 0.01)
+				keep++;
+			if (lo + len + keep - 1 > r->n)
+				lo = r->n - len - keep + 1;
+			if (lo < 1) {
+				lo = 1;
+				keep = r->n - len;
+			}
+		}
+		int kept_at = split ? (int)below(g, len) : -1;
+		for (int i = 0, at = lo; i < len && ntake < 64; at++) {
+			if (split && i == kept_at && keep > 0) {
+				keep--;
+				continue;
+			}
+			take[ntake++] = r->c[at];
+			i++;
+		}
+		for (int i = 0; i < ntake; i++) {
+			q->removed[q->nremoved++] = take[i];
+			remove_client(s, sh, take[i]);
+		}
+		q->route_ruined[k] = true;
+		strings--;
+	}
+}
+
+/* The order to put clients back in, as SISR: random, largest demand,
+ * farthest from the depot, closest. */
+static int64_t order_key(const ds_vrp *v, int key, int x)
+{
+	int depot = v->vehicle[0].start;
+	return key == 1 ? -v->node[x].demand : key == 2 ? -dist(v, depot, x) : dist(v, depot, x);
+}
+
+static void recreate(struct search *q, struct state *s, struct rng *g)
+{
+	const ds_vrp *v = s->v;
+	const struct shared *sh = q->sh;
+	int n = q->nremoved;
+	int *c = q->removed;
+	double u = uniform(g) * 11;
+	int key = u < 4 ? 0 : u < 8 ? 1 : u < 10 ? 2 : 3;
+	if (key == 0) {
+		for (int i = n - 1; i > 0; i--) {
+			int j = (int)below(g, i + 1), t = c[i];
+			c[i] = c[j];
+			c[j] = t;
+		}
+	} else {
+		/* insertion sort: a ruin removes a few tens of clients */
+		for (int i = 1; i < n; i++) {
+			int x = c[i], j = i - 1;
+			int64_t kx = order_key(v, key, x);
+			while (j >= 0) {
+				int y = c[j];
+				if (order_key(v, key, y) <= kx)
+					break;
+				c[j + 1] = y;
+				j--;
+			}
+			c[j + 1] = x;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		int x = c[i];
+		int64_t best = -1;
+		int bk = -1, bp = -1;
+		bool empty_tried = false;
+		for (int k = 0; k < s->nroutes; k++) {
+			const struct route *r = &s->r[k];
+			if (r->n == 0) {
+				/* one empty route of each kind is enough: vehicles alike */
+				if (empty_tried && v->vehicle[k].start == v->vehicle[0].start &&
+				    v->vehicle[k].skills == v->vehicle[0].skills)
+					continue;
+				empty_tried = true;
+			}
+			for (int p = 0; p <= r->n; p++) {
+				if (uniform(g) < BLINK)
+					continue;
+				int64_t d = insertion(v, r, x, p);
+				if (d >= 0 && (best < 0 || d < best)) {
+					best = d;
+					bk = k;
+					bp = p;
+				}
+			}
+		}
+		if (bk >= 0 && best < sh->prize[x] && within_duration(s, x, bk, bp))
+			insert_client(s, sh, x, bk, bp);
+	}
+}
+
+/* Clients out of every route get their chance too: those that must be
+ * visited always, the optional ones near the ruin's seed. */
+static void add_absent(struct search *q, const struct state *s)
+{
+	const ds_vrp *v = s->v;
+	const struct shared *sh = q->sh;
+	for (int i = v->ndepots; i < v->nnodes; i++)
+		if (s->route_of[i] < 0 && sh->prize[i] == MUST) {
+			bool listed = false;
+			for (int k = 0; k < q->nremoved && !listed; k++)
+				listed = q->removed[k] == i;
+			if (!listed)
+				q->removed[q->nremoved++] = i;
+		}
+	if (!v->prize_collecting || q->seed_client < v->ndepots)
+		return;
+	const int *near = &sh->near[(size_t)(q->seed_client - v->ndepots) * NEIGHBOURS];
+	for (int j = 0; j < NEIGHBOURS; j++) {
+		int c = near[j];
+		if (c < 0 || s->route_of[c] >= 0)
+			continue;
+		bool listed = false;
+		for (int k = 0; k < q->nremoved && !listed; k++)
+			listed = q->removed[k] == c;
+		if (!listed)
+			q->removed[q->nremoved++] = c;
+	}
+}
+
+static void *run_search(void *arg)
+{
+	struct search *q = arg;
+	struct rng g;
+	rng_seed(&g, q->seed);
+	const ds_vrp *v = q->sh->v;
+	double t0 = now_s();
+	/* start: every client out, then put back as recreate would */
+	q->nremoved = 0;
+	for (int i = v->ndepots; i < v->nnodes; i++)
+		q->removed[q->nremoved++] = i;
+	recreate(q, &q->cur, &g);
+	state_copy(&q->best, &q->cur);
+	/* temperatures in the instance's units */
+	double scale = (double)v->unit;
+	double T0 = 100 * scale, Tf = 1 * scale, T = T0;
+	for (q->iterations = 0;; q->iterations++) {
+		if (q->o.iterations > 0 && q->iterations >= q->o.iterations)
+			break;
+		double frac;
+		if (q->o.time_limit > 0) {
+			if ((q->iterations & 63) == 0) {
+				double el = now_s() - t0;
+				if (el >= q->o.time_limit)
+					break;
+				frac = el / q->o.time_limit;
+				T = T0 * pow(Tf / T0, frac);
+			}
+		} else {
+			frac = (double)q->iterations / (double)q->o.iterations;
+			T = T0 * pow(Tf / T0, frac);
+		}
+		state_copy(&q->trial, &q->cur);
+		q->seed_client = -1;
+		ruin(q, &q->trial, &g);
+		add_absent(q, &q->trial);
+		recreate(q, &q->trial, &g);
+		if ((double)q->trial.cost < (double)q->cur.cost - T * log(uniform(&g) + 1e-300)) {
+			state_copy(&q->cur, &q->trial);
+			if (q->cur.cost < q->best.cost)
+				state_copy(&q->best, &q->cur);
+		}
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- entry */
+
+static const ds_vrp *near_v;
+static int near_from;
+static int by_distance(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	int64_t dx = dist(near_v, near_from, x) + dist(near_v, x, near_from);
+	int64_t dy = dist(near_v, near_from, y) + dist(near_v, y, near_from);
+	return dx < dy ? -1 : dx > dy ? 1 : x - y;
+}
+
+static pthread_mutex_t near_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static ds_err shared_init(struct shared *sh, const ds_vrp *v, struct ds_diag *diag)
+{
+	memset(sh, 0, sizeof *sh);
+	sh->v = v;
+	sh->nclients = v->nnodes - v->ndepots;
+	sh->near = ds_malloc((size_t)sh->nclients * NEIGHBOURS * sizeof *sh->near + 1);
+	sh->prize = ds_calloc((size_t)v->nnodes, sizeof *sh->prize);
+	int *all = ds_malloc((size_t)sh->nclients * sizeof *all + 1);
+	if (!sh->near || !sh->prize || !all) {
+		ds_free(all);
+		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	}
+	for (int i = v->ndepots; i < v->nnodes; i++)
+		sh->prize[i] = v->node[i].required || !v->prize_collecting ? MUST : v->node[i].prize;
+	pthread_mutex_lock(&near_lock);
+	near_v = v;
+	for (int i = 0; i < sh->nclients; i++) {
+		int m = 0;
+		for (int j = 0; j < sh->nclients; j++)
+			if (j != i)
+				all[m++] = v->ndepots + j;
+		near_from = v->ndepots + i;
+		qsort(all, (size_t)m, sizeof *all, by_distance);
+		for (int k = 0; k < NEIGHBOURS; k++)
+			sh->near[(size_t)i * NEIGHBOURS + k] = k < m ? all[k] : -1;
+	}
+	pthread_mutex_unlock(&near_lock);
+	ds_free(all);
+	return DS_OK;
+}
+
+static bool search_init(struct search *q, const struct shared *sh)
+{
+	const ds_vrp *v = sh->v;
+	q->sh = sh;
+	q->removed = ds_malloc((size_t)v->nnodes * sizeof *q->removed);
+	q->route_ruined = ds_calloc((size_t)v->nvehicles + 1, sizeof *q->route_ruined);
+	if (!q->removed || !q->route_ruined || !state_init(&q->cur, v) ||
+	    !state_init(&q->best, v) || !state_init(&q->trial, v))
+		return false;
+	/* the starting cost: every client out */
+	int64_t out = 0;
+	for (int i = v->ndepots; i < v->nnodes; i++)
+		out += sh->prize[i];
+	q->cur.cost = q->best.cost = q->trial.cost = out;
+	return true;
+}
+
+static void search_free(struct search *q)
+{
+	state_free(&q->cur);
+	state_free(&q->best);
+	state_free(&q->trial);
+	ds_free(q->removed);
+	ds_free(q->route_ruined);
+}
+
+ds_err ds_vrp_solve(const ds_vrp *v, const struct ds_vrp_solve_opts *o,
+                    struct ds_vrp_solution *out, struct ds_vrp_solve_stats *stats,
+                    struct ds_diag *diag)
+{
+	memset(out, 0, sizeof *out);
+	memset(stats, 0, sizeof *stats);
+	if (!(o->time_limit > 0) && o->iterations <= 0)
+		return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL,
+		                   "a time limit or an iteration count is needed");
+	int threads = o->threads < 1 ? 1 : o->threads > 64 ? 64 : o->threads;
+	double t0 = now_s();
+	struct shared sh;
+	ds_err err = shared_init(&sh, v, diag);
+	struct search *q = err ? NULL : ds_calloc((size_t)threads, sizeof *q);
+	if (!err && !q)
+		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	for (int t = 0; !err && t < threads; t++) {
+		q[t].o = *o;
+		q[t].seed = o->seed * 0x9E3779B97F4A7C15ull + (uint64_t)t + 1;
+		if (!search_init(&q[t], &sh))
+			err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	}
+	pthread_t *tid = NULL;
+	if (!err && threads > 1) {
+		tid = ds_malloc((size_t)threads * sizeof *tid);
+		if (!tid)
+			err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	}
+	if (!err) {
+		int started = 0;
+		for (int t = 1; t < threads; t++)
+			if (pthread_create(&tid[t], NULL, run_search, &q[t]) == 0)
+				started = t;
+			else
+				break;
+		run_search(&q[0]);
+		for (int t = 1; t <= started; t++)
+			pthread_join(tid[t], NULL);
+		int best = 0;
+		for (int t = 0; t < threads; t++) {
+			stats->iterations += q[t].iterations;
+			if (q[t].best.cost < q[best].best.cost)
+				best = t;
+		}
+		stats->best_thread = best;
+		/* the routes out */
+		const struct state *b = &q[best].best;
+		out->vehicle = ds_malloc(((size_t)b->nroutes + 1) * sizeof *out->vehicle);
+		out->first = ds_malloc(((size_t)b->nroutes + 1) * sizeof *out->first);
+		out->stop = ds_malloc((size_t)v->nnodes * sizeof *out->stop + 1);
+		if (!out->vehicle || !out->first || !out->stop) {
+			ds_vrp_solution_free(out);
+			err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+		} else {
+			int m = 0;
+			out->first[0] = 0;
+			for (int k = 0; k < b->nroutes; k++) {
+				if (b->r[k].n == 0)
+					continue;
+				out->vehicle[out->nroutes] = b->r[k].vehicle;
+				for (int p = 1; p <= b->r[k].n; p++)
+					out->stop[m++] = b->r[k].c[p];
+				out->first[++out->nroutes] = m;
+			}
+			out->cost = b->cost;
+		}
+	}
+	for (int t = 0; q && t < threads; t++)
+		search_free(&q[t]);
+	ds_free(q);
+	ds_free(tid);
+	ds_free(sh.near);
+	ds_free(sh.prize);
+	stats->seconds = now_s() - t0;
+	return err;
+}
