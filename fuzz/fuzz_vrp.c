@@ -3,7 +3,8 @@
  * and solutions (ds_vrp_solution_parse), then the checker.
  *
  * The input is split at its first line "--": an instance before, a
- * solution after (no "--": the whole input is tried as both). Checked
+ * solution (then a matrix file, ds_vrp_matrix_parse) after; no "--": the
+ * whole input is tried as each. Checked
  * besides the sanitizers: a parsed instance has depots before clients,
  * matrices of its size with no negative entry, windows open before they
  * close; a refused one names why; the checker's counts and cost add up.
@@ -74,6 +75,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ds_vrp_solution_free(&s);
 	} else {
 		CHECK(d.msg[0]);
+	}
+	/* the same part as a matrix file of the instance's nodes */
+	if (v->nnodes <= 64) {
+		ds_diag_clear(&d);
+		if (ds_vrp_matrix_parse(v, "fuzz.csv", sol, len, &d) == DS_OK) {
+			CHECK(v->convention == DS_VRP_UNITS);
+			check_instance(v);
+		} else {
+			CHECK(d.msg[0]);
+		}
 	}
 	ds_vrp_free(v);
 	return 0;

@@ -22,6 +22,7 @@
 
 /* Hard caps: a file larger or a problem bigger is refused. */
 #define DS_VRP_MAX_FILE_BYTES (64L << 20)
+#define DS_VRP_MAX_MATRIX_BYTES (2048L << 20) /* a matrix file: n x n rows */
 #define DS_VRP_MAX_NODES 5000 /* depots and clients: two n x n matrices */
 #define DS_VRP_MAX_VEHICLES 5000
 #define DS_VRP_MAX_WINDOWS 4 /* time windows of one client */
@@ -59,7 +60,8 @@ struct ds_vrp_node {
 	uint32_t skills; /* a team needs every one of them */
 	long number;     /* how solutions name it (Solomon's customer number,
 	                    VRPLIB's node number less one) */
-	char id[32];     /* the store's name for it, or empty */
+	char id[32];     /* its name in a matrix file: the file's node number,
+	                    or the store's id */
 };
 
 struct ds_vrp_vehicle {
@@ -95,6 +97,42 @@ void ds_vrp_free(ds_vrp *v);
 
 /* Fills the matrices from the coordinates under the instance's convention. */
 ds_err ds_vrp_euclidean(ds_vrp *v, struct ds_diag *diag);
+
+/* ---------------------------------------------------------------- travel */
+
+/*
+ * The field's travel (docs/routing.md, "Travel"): from coordinates
+ * (x = longitude, y = latitude, degrees) the great-circle distance times a
+ * detour factor (streets are not straight), in metres, and the time at the
+ * mode's speed, in seconds; or a matrix file a bank's own routing server
+ * produces. Either fills the instance's matrices (convention
+ * DS_VRP_UNITS: metres and seconds).
+ */
+enum ds_travel_mode { DS_TRAVEL_WALK, DS_TRAVEL_EBIKE, DS_TRAVEL_CAR };
+struct ds_travel_model {
+	enum ds_travel_mode mode;
+	double detour;        /* road distance over great-circle distance, >= 1 */
+	double metres_per_s;  /* 0: the mode's default */
+};
+/* The defaults: detour 1.3; walking 1.25 m/s, e-bike 4.2, car 7.0 (a
+ * city's average speed, stops included). */
+void ds_travel_model_default(enum ds_travel_mode mode, struct ds_travel_model *m);
+double ds_travel_speed(const struct ds_travel_model *m);
+/* Metres of great circle between two points (degrees), haversine on a
+ * sphere of the Earth's mean radius. */
+double ds_haversine_m(double lon1, double lat1, double lon2, double lat2);
+ds_err ds_vrp_haversine(ds_vrp *v, const struct ds_travel_model *m, struct ds_diag *diag);
+
+/*
+ * A matrix file: CSV with the header "from,to,seconds,metres", one row
+ * per ordered pair of the instance's node ids (ds_vrp_node.id; a depot's
+ * id is its vehicle's start name), every pair present once, whole
+ * non-negative numbers; the diagonal may be left out (0). Errors name the
+ * file, line and column.
+ */
+ds_err ds_vrp_matrix_read(ds_vrp *v, const char *path, struct ds_diag *diag);
+ds_err ds_vrp_matrix_parse(ds_vrp *v, const char *name, const char *text, size_t len,
+                           struct ds_diag *diag);
 
 /* ------------------------------------------------------------- solutions */
 

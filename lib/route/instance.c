@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,6 +193,7 @@ static ds_err solomon_customer(struct lines *l, long expect, struct ds_vrp_node 
 		                   (long)row[0], expect);
 	memset(x, 0, sizeof *x);
 	x->number = expect;
+	snprintf(x->id, sizeof x->id, "%ld", expect);
 	x->x = row[1];
 	x->y = row[2];
 	x->demand = (int64_t)row[3];
@@ -523,6 +525,7 @@ static ds_err vrplib_build(struct lines *l, struct vrplib *h, const char *name, 
 				struct ds_vrp_node *x = &v->node[k];
 				*x = h->node[i];
 				x->number = i;
+				snprintf(x->id, sizeof x->id, "%ld", i + 1);
 				if (pass == 1) {
 					/* the section's service times, else the header's */
 					if (!h->service_section)

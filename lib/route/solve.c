@@ -542,17 +542,16 @@ static void *run_search(void *arg)
 
 /* ---------------------------------------------------------------- entry */
 
-static const ds_vrp *near_v;
-static int near_from;
-static int by_distance(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-	int64_t dx = dist(near_v, near_from, x) + dist(near_v, x, near_from);
-	int64_t dy = dist(near_v, near_from, y) + dist(near_v, y, near_from);
-	return dx < dy ? -1 : dx > dy ? 1 : x - y;
-}
+struct by_dist {
+	int64_t d;
+	int node;
+};
 
-static pthread_mutex_t near_lock = PTHREAD_MUTEX_INITIALIZER;
+static int by_dist_asc(const void *a, const void *b)
+{
+	const struct by_dist *x = a, *y = b;
+	return x->d < y->d ? -1 : x->d > y->d ? 1 : x->node - y->node;
+}
 
 static ds_err shared_init(struct shared *sh, const ds_vrp *v, struct ds_diag *diag)
 {
@@ -561,26 +560,23 @@ static ds_err shared_init(struct shared *sh, const ds_vrp *v, struct ds_diag *di
 	sh->nclients = v->nnodes - v->ndepots;
 	sh->near = ds_malloc((size_t)sh->nclients * NEIGHBOURS * sizeof *sh->near + 1);
 	sh->prize = ds_calloc((size_t)v->nnodes, sizeof *sh->prize);
-	int *all = ds_malloc((size_t)sh->nclients * sizeof *all + 1);
+	struct by_dist *all = ds_malloc((size_t)sh->nclients * sizeof *all + 1);
 	if (!sh->near || !sh->prize || !all) {
 		ds_free(all);
 		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 	}
 	for (int i = v->ndepots; i < v->nnodes; i++)
 		sh->prize[i] = v->node[i].required || !v->prize_collecting ? MUST : v->node[i].prize;
-	pthread_mutex_lock(&near_lock);
-	near_v = v;
+	/* each client's nearest, by the distance there and back */
 	for (int i = 0; i < sh->nclients; i++) {
-		int m = 0;
-		for (int j = 0; j < sh->nclients; j++)
-			if (j != i)
-				all[m++] = v->ndepots + j;
-		near_from = v->ndepots + i;
-		qsort(all, (size_t)m, sizeof *all, by_distance);
+		int m = 0, from = v->ndepots + i;
+		for (int j = v->ndepots; j < v->nnodes; j++)
+			if (j != from)
+				all[m++] = (struct by_dist){ dist(v, from, j) + dist(v, j, from), j };
+		qsort(all, (size_t)m, sizeof *all, by_dist_asc);
 		for (int k = 0; k < NEIGHBOURS; k++)
-			sh->near[(size_t)i * NEIGHBOURS + k] = k < m ? all[k] : -1;
+			sh->near[(size_t)i * NEIGHBOURS + k] = k < m ? all[k].node : -1;
 	}
-	pthread_mutex_unlock(&near_lock);
 	ds_free(all);
 	return DS_OK;
 }

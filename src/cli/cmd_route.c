@@ -85,8 +85,13 @@ static int solve(struct cli *c, const struct cli_command *cmd, int argc, char **
 		{ "seed", required_argument, NULL, 's' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "travel", required_argument, NULL, 'm' },
+		{ "detour", required_argument, NULL, 'd' },
+		{ "matrix", required_argument, NULL, 'x' },
 		{ 0, 0, 0, 0 },
 	};
+	const char *travel = NULL, *matrix = NULL;
+	double detour = 1.3;
 	struct ds_vrp_solve_opts o = { .time_limit = 0, .seed = 1, .threads = 2 };
 	const char *out_path = NULL;
 	int ch;
@@ -117,6 +122,19 @@ static int solve(struct cli *c, const struct cli_command *cmd, int argc, char **
 		case 'o':
 			out_path = optarg;
 			break;
+		case 'm':
+			if (strcmp(optarg, "walk") && strcmp(optarg, "ebike") && strcmp(optarg, "car"))
+				return cli_usage(cmd, "--travel: walk, ebike or car");
+			travel = optarg;
+			break;
+		case 'd':
+			detour = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !(detour >= 1 && detour <= 5))
+				return cli_usage(cmd, "--detour: a factor from 1 to 5");
+			break;
+		case 'x':
+			matrix = optarg;
+			break;
 		default:
 			return cli_usage(cmd, "unknown option");
 		}
@@ -125,12 +143,30 @@ static int solve(struct cli *c, const struct cli_command *cmd, int argc, char **
 		return cli_usage(cmd, "solve needs one instance");
 	if (!(o.time_limit > 0) && o.iterations == 0)
 		o.time_limit = 1;
+	if (travel && matrix)
+		return cli_usage(cmd, "--travel or --matrix, not both");
 	struct ds_diag d;
 	ds_diag_clear(&d);
 	ds_vrp *v;
 	ds_err err = ds_vrp_read(argv[optind], &v, &d);
 	if (err)
 		return refuse(c, err, &d);
+	if (travel) {
+		/* coordinates as longitude and latitude: metres and seconds */
+		struct ds_travel_model m;
+		ds_travel_model_default(strcmp(travel, "walk") == 0    ? DS_TRAVEL_WALK
+		                        : strcmp(travel, "ebike") == 0 ? DS_TRAVEL_EBIKE
+		                                                       : DS_TRAVEL_CAR,
+		                        &m);
+		m.detour = detour;
+		err = ds_vrp_haversine(v, &m, &d);
+	} else if (matrix) {
+		err = ds_vrp_matrix_read(v, matrix, &d);
+	}
+	if (err) {
+		ds_vrp_free(v);
+		return refuse(c, err, &d);
+	}
 	struct ds_vrp_solution s;
 	struct ds_vrp_solve_stats st;
 	struct ds_vrp_check k;
@@ -186,11 +222,17 @@ const struct cli_command cli_cmd_route = {
 	"visit routes: solve an instance, check a solution against it",
 	"route solve INSTANCE [--time-limit SECONDS] [--iterations N] [--seed N]\n"
 	"       [--threads N] [--out FILE]\n"
+	"       [--travel walk|ebike|car [--detour F] | --matrix FILE]\n"
 	"       route check INSTANCE SOLUTION",
 	"solve: ruin and recreate under simulated annealing, one search per\n"
 	"thread (2) from the seed (1), for the time limit (1 s) or N iterations\n"
 	"per thread (deterministic for a seed, threads and iterations). The\n"
 	"solution goes to stdout or FILE, checked; a summary to stderr.\n"
+	"--travel: the coordinates are longitude and latitude; travel is the\n"
+	"great-circle distance times the detour factor (1.3) in metres, at the\n"
+	"mode's speed (1.25, 4.2, 7 m/s) in seconds (the instance's times are\n"
+	"then seconds). --matrix: durations and distances from a CSV file\n"
+	"from,to,seconds,metres by the instance's node numbers.\n"
 	"check: the independent checker. Reads a Solomon or VRPLIB instance and\n"
 	"a solution (\"Route #k: c1 c2 ...\" lines, \"Cost: N\"), checks every\n"
 	"client at most once (exactly once unless prizes make it optional),\n"

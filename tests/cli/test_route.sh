@@ -1,9 +1,11 @@
 #!/bin/sh
-# Routing instances and the independent checker: the published
+# Routing instances, the solver and the independent checker: the published
 # prize-collecting solutions reproduce their Cost lines; hand-made
 # solutions of a small Solomon instance are judged feasible or not for the
 # right reason; malformed instances and solutions are refused with the
-# file, the line and the field.
+# file, the line and the field; solved routes pass the checker, reach the
+# optimum where it is known, leave out what is not worth its detour, and
+# are the same for the same seed.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -114,6 +116,73 @@ printf '\001\002\003' >binary.vrp
 ds route check binary.vrp good.sol
 assert_status 1 "not text"
 assert_contains stderr "binary.vrp:1: a control character"
+# the solver: the tiny instance's optimum (30), same seed same routes
+ds_ok route solve tiny.txt --iterations 300 --threads 1 --seed 3 --out s1.sol
+assert_contains stderr "TINY: feasible, cost 30.00, 2 routes, 3 of 3 clients"
+ds_ok route check tiny.txt s1.sol
+ds_ok route solve tiny.txt --iterations 300 --threads 2 --seed 3 --out s2.sol
+ds_ok route solve tiny.txt --iterations 300 --threads 2 --seed 3 --out s3.sol
+assert_file_eq s2.sol s3.sol "the same seed, threads and iterations"
+# a Solomon instance: every solution the checker's, near the best known
+S=$SRC/../shared/data/vrptw/solomon
+for seed in 1 2; do
+	ds_ok route solve "$S/C101.txt" --iterations 1500 --seed "$seed" --out c101-$seed.sol
+	ds_ok --json route check "$S/C101.txt" c101-$seed.sol
+	assert_contains stdout '"feasible": true'
+	assert_contains stdout '"cost_agrees": true'
+	cost=$(sed -n 's/^Cost: //p' c101-$seed.sol)
+	assert_eq 1 "$(awk -v c="$cost" 'BEGIN { print (c >= 828.93 && c < 828.94 * 1.05) }')" \
+		"C101 within 5% of 828.94 (seed $seed): $cost"
+done
+ds_ok route solve "$S/C101.txt" --iterations 400 --seed 7 --out a.sol
+ds_ok route solve "$S/C101.txt" --iterations 400 --seed 7 --out b.sol
+assert_file_eq a.sol b.sol "C101, the same seed twice"
+# prizes: A (10 from the depot, prize 100) pays for its detour, B (100
+# away, prize 5) does not; DIMACS tenths: 2 x 100 driven + 50 left out
+cat >pc.vrp <<'TXT'
+NAME : PC2
+TYPE : PCVRPTW
+DIMENSION : 3
+VEHICLES : 2
+CAPACITY : 10
+EDGE_WEIGHT_TYPE : EUC_2D
+NODE_COORD_SECTION
+1 0 0
+2 10 0
+3 100 0
+DEMAND_SECTION
+1 0
+2 1
+3 1
+TIME_WINDOW_SECTION
+1 0 1000
+2 0 1000
+3 0 1000
+PRIZE_SECTION
+1 0
+2 100
+3 5
+DEPOT_SECTION
+1
+-1
+EOF
+TXT
+ds_ok route solve pc.vrp --iterations 200 --out pc.sol
+assert_contains stderr "PC2: feasible, cost 250, 1 routes, 1 of 2 clients"
+assert_eq "Route #1: 1" "$(head -n 1 pc.sol)" "the route to A only"
+ds_ok route check pc.vrp pc.sol
+# a published instance: feasible, and the checker agrees with the stated cost
+ds_ok route solve "$PC/R1_10_1.vrp" --iterations 150 --out r1.sol
+ds_ok --json route check "$PC/R1_10_1.vrp" r1.sol
+assert_contains stdout '"feasible": true'
+assert_contains stdout '"cost_agrees": true'
+ds route solve tiny.txt --threads 0
+assert_status 2 "no threads"
+ds route solve tiny.txt --time-limit -1
+assert_status 2 "a negative time"
+ds route solve
+assert_status 2 "no instance"
+
 ds route check no-such-file.vrp good.sol
 assert_status 3 "a missing file"
 ds route check tiny.txt
