@@ -406,7 +406,10 @@ static int64_t order_key(const ds_vrp *v, int key, int x)
 	return key == 1 ? -v->node[x].demand : key == 2 ? -dist(v, depot, x) : dist(v, depot, x);
 }
 
-static void recreate(struct search *q, struct state *s, struct rng *g)
+/* Puts the removed clients back; with `all`, every one that fits
+ * somewhere, prize or not (the first solution: routes that reach every
+ * part of the map, for the search to prune). */
+static void recreate(struct search *q, struct state *s, struct rng *g, bool all)
 {
 	const ds_vrp *v = s->v;
 	const struct shared *sh = q->sh;
@@ -460,7 +463,7 @@ static void recreate(struct search *q, struct state *s, struct rng *g)
 				}
 			}
 		}
-		if (bk >= 0 && best < sh->prize[x] && within_duration(s, x, bk, bp))
+		if (bk >= 0 && (all || best < sh->prize[x]) && within_duration(s, x, bk, bp))
 			insert_client(s, sh, x, bk, bp);
 	}
 }
@@ -505,7 +508,7 @@ static void *run_search(void *arg)
 	q->nremoved = 0;
 	for (int i = v->ndepots; i < v->nnodes; i++)
 		q->removed[q->nremoved++] = i;
-	recreate(q, &q->cur, &g);
+	recreate(q, &q->cur, &g, true);
 	state_copy(&q->best, &q->cur);
 	/* temperatures in the instance's units */
 	double scale = (double)v->unit;
@@ -530,7 +533,7 @@ static void *run_search(void *arg)
 		q->seed_client = -1;
 		ruin(q, &q->trial, &g);
 		add_absent(q, &q->trial);
-		recreate(q, &q->trial, &g);
+		recreate(q, &q->trial, &g, false);
 		if ((double)q->trial.cost < (double)q->cur.cost - T * log(uniform(&g) + 1e-300)) {
 			state_copy(&q->cur, &q->trial);
 			if (q->cur.cost < q->best.cost)
