@@ -167,6 +167,16 @@ static inline uint64_t ds_mix64(uint64_t z)
 	return z ^ (z >> 31);
 }
 
+/* A fast reproducible generator, xoshiro256** seeded through splitmix64:
+ * for the simulator and the route solver's searches, never for secrets. */
+struct ds_rng {
+	uint64_t s[4];
+};
+void ds_rng_seed(struct ds_rng *r, uint64_t seed);
+uint64_t ds_rng_next(struct ds_rng *r);
+/* Uniform in [0, 1), 53 bits. */
+double ds_rng_uniform(struct ds_rng *r);
+
 /* ------------------------------------------------------------------ UTF-8 */
 
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */

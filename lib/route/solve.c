@@ -23,49 +23,9 @@
 #define MAX_STRING 10.0         /* SISR's L-max */
 #define BLINK 0.01              /* chance to skip a place when recreating */
 
-struct rng {
-	uint64_t s[4];
-};
-
-static uint64_t splitmix(uint64_t *x)
+static long below(struct ds_rng *r, long n)
 {
-	uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
-static void rng_seed(struct rng *r, uint64_t seed)
-{
-	for (int k = 0; k < 4; k++)
-		r->s[k] = splitmix(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t next(struct rng *r)
-{
-	uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
-}
-
-static double uniform(struct rng *r)
-{
-	return (double)(next(r) >> 11) * 0x1.0p-53;
-}
-
-static long below(struct rng *r, long n)
-{
-	return n > 0 ? (long)(uniform(r) * (double)n) : 0;
+	return n > 0 ? (long)(ds_rng_uniform(r) * (double)n) : 0;
 }
 
 /* ------------------------------------------------------------- the state */
@@ -321,7 +281,7 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void ruin(struct search *q, struct state *s, struct rng *g)
+static void ruin(struct search *q, struct state *s, struct ds_rng *g)
 {
 	const ds_vrp *v = s->v;
 	const struct shared *sh = q->sh;
@@ -339,7 +299,7 @@ static void ruin(struct search *q, struct state *s, struct rng *g)
 	double avg = (double)clients / used;
 	double lmax = fmin(MAX_STRING, avg);
 	double kmax = 4 * MEAN_REMOVED / (1 + lmax) - 1;
-	long strings = (long)(uniform(g) * kmax) + 1;
+	long strings = (long)(ds_rng_uniform(g) * kmax) + 1;
 	/* a seed among the routed clients */
 	int seed;
 	do
@@ -354,7 +314,7 @@ static void ruin(struct search *q, struct state *s, struct rng *g)
 		int k = s->route_of[c];
 		struct route *r = &s->r[k];
 		double ltmax = fmin((double)r->n, lmax);
-		int len = (int)(uniform(g) * ltmax) + 1;
+		int len = (int)(ds_rng_uniform(g) * ltmax) + 1;
 		if (len > r->n)
 			len = r->n;
 		/* a string of len places containing c */
@@ -367,11 +327,11 @@ static void ruin(struct search *q, struct state *s, struct rng *g)
 		int take[64];
 		int ntake = 0;
 		/* split string: keep a few in the middle now and then */
-		bool split = len > 1 && uniform(g) < 0.5;
+		bool split = len > 1 && ds_rng_uniform(g) < 0.5;
 		int keep = 0;
 		if (split) {
 			keep = 1;
-			while (len + keep < r->n && uniform(g) > 0.01)
+			while (len + keep < r->n && ds_rng_uniform(g) > 0.01)
 				keep++;
 			if (lo + len + keep - 1 > r->n)
 				lo = r->n - len - keep + 1;
@@ -409,13 +369,13 @@ static int64_t order_key(const ds_vrp *v, int key, int x)
 /* Puts the removed clients back; with `all`, every one that fits
  * somewhere, prize or not (the first solution: routes that reach every
  * part of the map, for the search to prune). */
-static void recreate(struct search *q, struct state *s, struct rng *g, bool all)
+static void recreate(struct search *q, struct state *s, struct ds_rng *g, bool all)
 {
 	const ds_vrp *v = s->v;
 	const struct shared *sh = q->sh;
 	int n = q->nremoved;
 	int *c = q->removed;
-	double u = uniform(g) * 11;
+	double u = ds_rng_uniform(g) * 11;
 	int key = u < 4 ? 0 : u < 8 ? 1 : u < 10 ? 2 : 3;
 	if (key == 0) {
 		for (int i = n - 1; i > 0; i--) {
@@ -453,7 +413,7 @@ static void recreate(struct search *q, struct state *s, struct rng *g, bool all)
 				empty_tried = true;
 			}
 			for (int p = 0; p <= r->n; p++) {
-				if (uniform(g) < BLINK)
+				if (ds_rng_uniform(g) < BLINK)
 					continue;
 				int64_t d = insertion(v, r, x, p);
 				if (d >= 0 && (best < 0 || d < best)) {
@@ -500,8 +460,8 @@ static void add_absent(struct search *q, const struct state *s)
 static void *run_search(void *arg)
 {
 	struct search *q = arg;
-	struct rng g;
-	rng_seed(&g, q->seed);
+	struct ds_rng g;
+	ds_rng_seed(&g, q->seed);
 	const ds_vrp *v = q->sh->v;
 	double t0 = now_s();
 	/* start: every client out, then put back as recreate would */
@@ -534,7 +494,7 @@ static void *run_search(void *arg)
 		ruin(q, &q->trial, &g);
 		add_absent(q, &q->trial);
 		recreate(q, &q->trial, &g, false);
-		if ((double)q->trial.cost < (double)q->cur.cost - T * log(uniform(&g) + 1e-300)) {
+		if ((double)q->trial.cost < (double)q->cur.cost - T * log(ds_rng_uniform(&g) + 1e-300)) {
 			state_copy(&q->cur, &q->trial);
 			if (q->cur.cost < q->best.cost)
 				state_copy(&q->best, &q->cur);

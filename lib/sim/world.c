@@ -11,56 +11,14 @@
 #include <stdio.h>
 #include <string.h>
 
-/* xoshiro256** seeded by splitmix64, for building the world. */
-struct rng {
-	uint64_t s[4];
-};
-
-static uint64_t splitmix(uint64_t *x)
+static long range(struct ds_rng *r, long lo, long hi)
 {
-	uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
+	return lo + (long)(ds_rng_uniform(r) * (double)(hi - lo + 1));
 }
 
-static void rng_seed(struct rng *r, uint64_t seed)
+static double normal(struct ds_rng *r)
 {
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t next(struct rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
-static double uniform(struct rng *r)
-{
-	return (double)(next(r) >> 11) * 0x1.0p-53;
-}
-
-static long range(struct rng *r, long lo, long hi)
-{
-	return lo + (long)(uniform(r) * (double)(hi - lo + 1));
-}
-
-static double normal(struct rng *r)
-{
-	double u = uniform(r), v = uniform(r);
+	double u = ds_rng_uniform(r), v = ds_rng_uniform(r);
 	return sqrt(-2.0 * log(u > 0 ? u : 1e-300)) * cos(2 * M_PI * v);
 }
 
@@ -83,9 +41,9 @@ static ds_fen annuity(ds_fen principal, int rate_bp, int months)
 	return (ds_fen)llround((double)principal * i / (1 - pow(1 + i, -months)));
 }
 
-static void place(struct rng *r, const struct sim_community *c, double *lat, double *lon)
+static void place(struct ds_rng *r, const struct sim_community *c, double *lat, double *lon)
 {
-	double ang = uniform(r) * 2 * M_PI, dist = sqrt(uniform(r)) * c->radius_m * 0.9;
+	double ang = ds_rng_uniform(r) * 2 * M_PI, dist = sqrt(ds_rng_uniform(r)) * c->radius_m * 0.9;
 	*lat = c->lat + dist * sin(ang) / DEG_LAT_M;
 	*lon = c->lon + dist * cos(ang) / (DEG_LAT_M * cos(c->lat * M_PI / 180));
 }
@@ -175,8 +133,8 @@ ds_err ds_world_generate(const struct ds_gen_opts *opts, ds_world **out, struct 
 	w->opts.params = NULL;
 	sim_p_resolve(&w->params, &w->p);
 	const struct sim_p *p = &w->p;
-	struct rng r;
-	rng_seed(&r, opts->seed);
+	struct ds_rng r;
+	ds_rng_seed(&r, opts->seed);
 	w->as_of = opts->as_of;
 	int months_back = opts->history_months > 0 ? opts->history_months : 12;
 	w->history_start = ds_date_add_months(w->as_of, -months_back);
@@ -204,11 +162,11 @@ ds_err ds_world_generate(const struct ds_gen_opts *opts, ds_world **out, struct 
 		snprintf(cm->id, sizeof cm->id, "C%04d", (c + 1) % 10000);
 		cm->district = c % NBRANCH;
 		int d = cm->district;
-		double ang = uniform(&r) * 2 * M_PI, dist = 1500 + uniform(&r) * 9000;
+		double ang = ds_rng_uniform(&r) * 2 * M_PI, dist = 1500 + ds_rng_uniform(&r) * 9000;
 		cm->lat = CITY_LAT + (d - 2) * 0.03 + dist * sin(ang) / DEG_LAT_M;
 		cm->lon = CITY_LON + ((d % 3) - 1) * 0.04 +
 		          dist * cos(ang) / (DEG_LAT_M * cos(CITY_LAT * M_PI / 180));
-		cm->radius_m = 250 + uniform(&r) * 400;
+		cm->radius_m = 250 + ds_rng_uniform(&r) * 400;
 		cm->coop = clamp01(p->coop_mean + 0.2 * normal(&r));
 		cm->partner = (uint8_t)range(&r, 0, 4);
 	}
@@ -223,7 +181,7 @@ ds_err ds_world_generate(const struct ds_gen_opts *opts, ds_world **out, struct 
 			s->skill = clamp01(p->skill_mean + 0.15 * normal(&r));
 			s->hired = w->as_of - (ds_date)range(&r, 200, 3000);
 			place(&r, &w->comm[c], &s->lat, &s->lon);
-			s->name_seed = (uint32_t)next(&r);
+			s->name_seed = (uint32_t)ds_rng_next(&r);
 		}
 	}
 	/* collectors, in a block per district */
@@ -238,7 +196,7 @@ ds_err ds_world_generate(const struct ds_gen_opts *opts, ds_world **out, struct 
 		s->district = (int16_t)d;
 		s->skill = clamp01(p->skill_mean + 0.2 * normal(&r));
 		s->hired = w->as_of - (ds_date)range(&r, 60, 4000);
-		s->name_seed = (uint32_t)next(&r);
+		s->name_seed = (uint32_t)ds_rng_next(&r);
 		/* training: most renew the certificate every two years, some let
 		 * it lapse */
 		ds_date issued = s->hired + 30 > w->as_of ? w->as_of : s->hired + 30;
@@ -258,35 +216,35 @@ ds_err ds_world_generate(const struct ds_gen_opts *opts, ds_world **out, struct 
 		s->role = 2;
 		s->community = -1;
 		s->hired = w->as_of - 1000;
-		s->name_seed = (uint32_t)next(&r);
+		s->name_seed = (uint32_t)ds_rng_next(&r);
 	}
 
 	/* borrowers and their accounts */
 	for (long i = 0; i < w->nb; i++) {
 		struct sim_borrower *b = &w->b[i];
 		b->community = (uint32_t)range(&r, 0, w->ncomm - 1);
-		b->type = (uint8_t)pick_type(p, uniform(&r));
-		double u = uniform(&r);
+		b->type = (uint8_t)pick_type(p, ds_rng_uniform(&r));
+		double u = ds_rng_uniform(&r);
 		b->attitude = u < p->cooperative_share                      ? AT_COOPERATIVE
 		              : u < p->cooperative_share + p->hostile_share ? AT_HOSTILE
 		                                                            : AT_NEUTRAL;
-		b->conflict = clamp01(-p->conflict_mean * log(1 - uniform(&r) * 0.999));
+		b->conflict = clamp01(-p->conflict_mean * log(1 - ds_rng_uniform(&r) * 0.999));
 		b->capacity = 1;
 		b->income = (ds_fen)(p->income_median * exp(0.55 * normal(&r))) * 100 / 100 * 100;
 		b->declared =
-		        (ds_fen)((double)b->income * (0.8 + 0.4 * uniform(&r))) / 10000 * 10000;
+		        (ds_fen)((double)b->income * (0.8 + 0.4 * ds_rng_uniform(&r))) / 10000 * 10000;
 		b->birth = w->as_of - (ds_date)range(&r, 22 * 365, 66 * 365);
 		place(&r, &w->comm[b->community], &b->lat, &b->lon);
-		if (w->as_of - b->birth > 60 * 365 && uniform(&r) < 0.5)
+		if (w->as_of - b->birth > 60 * 365 && ds_rng_uniform(&r) < 0.5)
 			b->flags |= 1; /* elderly */
 		if (b->attitude == AT_HOSTILE && b->conflict > 0.6)
 			b->flags |= 2; /* safety risk known to the bank */
-		b->name_seed = (uint32_t)next(&r);
-		int naccounts = uniform(&r) < 0.3 ? 2 : 1;
+		b->name_seed = (uint32_t)ds_rng_next(&r);
+		int naccounts = ds_rng_uniform(&r) < 0.3 ? 2 : 1;
 		for (int k = 0; k < naccounts; k++) {
 			struct sim_account *a = &w->a[w->na++];
 			a->borrower = (uint32_t)i;
-			double pu = uniform(&r);
+			double pu = ds_rng_uniform(&r);
 			a->product = pu < 0.5 ? 0 : pu < 0.85 ? 1 : 2;
 			int months;
 			if (a->product == 0) {
