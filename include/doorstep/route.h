@@ -21,12 +21,12 @@
 #include <stdio.h>
 
 /* Hard caps: a file larger or a problem bigger is refused. */
-#define DS_VRP_MAX_FILE_BYTES (64L << 20)
+#define DS_VRP_MAX_FILE_BYTES   (64L << 20)
 #define DS_VRP_MAX_MATRIX_BYTES (2048L << 20) /* a matrix file: n x n rows */
-#define DS_VRP_MAX_NODES 5000 /* depots and clients: two n x n matrices */
-#define DS_VRP_MAX_VEHICLES 5000
-#define DS_VRP_MAX_WINDOWS 4 /* time windows of one client */
-#define DS_VRP_NO_END (INT64_MAX / 4) /* a shift without an end */
+#define DS_VRP_MAX_NODES        5000          /* depots and clients: two n x n matrices */
+#define DS_VRP_MAX_VEHICLES     5000
+#define DS_VRP_MAX_WINDOWS      4               /* time windows of one client */
+#define DS_VRP_NO_END           (INT64_MAX / 4) /* a shift without an end */
 
 /*
  * How a file's numbers become the instance's whole units, and so what its
@@ -111,8 +111,8 @@ ds_err ds_vrp_euclidean(ds_vrp *v, struct ds_diag *diag);
 enum ds_travel_mode { DS_TRAVEL_WALK, DS_TRAVEL_EBIKE, DS_TRAVEL_CAR };
 struct ds_travel_model {
 	enum ds_travel_mode mode;
-	double detour;        /* road distance over great-circle distance, >= 1 */
-	double metres_per_s;  /* 0: the mode's default */
+	double detour;       /* road distance over great-circle distance, >= 1 */
+	double metres_per_s; /* 0: the mode's default */
 };
 /* The defaults: detour 1.3; walking 1.25 m/s, e-bike 4.2, car 7.0 (a
  * city's average speed, stops included). */
@@ -209,8 +209,7 @@ struct ds_vrp_solve_stats {
 	double seconds;
 	int best_thread;
 };
-ds_err ds_vrp_solve(const ds_vrp *v, const struct ds_vrp_solve_opts *o,
-                    struct ds_vrp_solution *out, struct ds_vrp_solve_stats *stats,
-                    struct ds_diag *diag);
+ds_err ds_vrp_solve(const ds_vrp *v, const struct ds_vrp_solve_opts *o, struct ds_vrp_solution *out,
+                    struct ds_vrp_solve_stats *stats, struct ds_diag *diag);
 
 #endif

@@ -26,10 +26,10 @@
 
 #define MIN_ARM_ROWS 50 /* fewer rows of a treatment: no model for it */
 #define CLIP_TO \
-	0.001     /* propensities kept within [CLIP_TO, 1 - CLIP_TO]: a pilot arm
+	0.001                    /* propensities kept within [CLIP_TO, 1 - CLIP_TO]: a pilot arm
                          can be that rare */
-#define CLIP 0.02 /* and at least CLIP where they weigh rows */
-#define MIN_HARM_COMPLAINTS 20 /* fewer complaints: the rates per treatment alone */
+#define CLIP                0.02 /* and at least CLIP where they weigh rows */
+#define MIN_HARM_COMPLAINTS 20   /* fewer complaints: the rates per treatment alone */
 
 void ds_uplift_set_free(struct ds_uplift_set *s)
 {

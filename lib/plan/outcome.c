@@ -70,9 +70,9 @@ ds_err ds_experiment_paid(ds_store *st, struct ds_entrant *e, long n, int horizo
 	ds_stmt *s;
 	bool row;
 	ds_err err = ds_store_ledger_sync(st, diag);
-	if (err || (err = ds_store_prepare(
-	                    st, "SELECT account_id, schedule, payments FROM account_ledger", &s,
-	                    diag)))
+	if (err ||
+	    (err = ds_store_prepare(st, "SELECT account_id, schedule, payments FROM account_ledger",
+	                            &s, diag)))
 		return err;
 	struct ds_ledger_rows lr = { 0 };
 	while (!(err = ds_stmt_step(s, &row, diag)) && row) {

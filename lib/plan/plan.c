@@ -202,8 +202,8 @@ static void reasons_json(const struct ds_decision *dc, const double *est, const 
 }
 
 static ds_err write_decisions(ds_store *st, const struct ds_plan_opts *o,
-                              const struct ds_plan_result *r, const double *est,
-                              const double *harm, struct ds_diag *diag)
+                              const struct ds_plan_result *r, const double *est, const double *harm,
+                              struct ds_diag *diag)
 {
 	char day[11];
 	ds_date_format(o->date, day);

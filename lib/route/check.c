@@ -39,8 +39,7 @@ static bool has_skills(const struct ds_vrp_vehicle *h, const struct ds_vrp_node 
 }
 
 /* One route: times, load, skills; its distance and working time. */
-static void route(const ds_vrp *v, const struct ds_vrp_solution *s, int r,
-                  struct ds_vrp_check *c)
+static void route(const ds_vrp *v, const struct ds_vrp_solution *s, int r, struct ds_vrp_check *c)
 {
 	const struct ds_vrp_vehicle *h = &v->vehicle[s->vehicle[r]];
 	size_t n = (size_t)v->nnodes;
@@ -72,7 +71,9 @@ static void route(const ds_vrp *v, const struct ds_vrp_solution *s, int r,
 		}
 		if (i == to) {
 			if (arrive > h->close) {
-				fail(c, "route %d: back at the depot at %lld, after the shift's end %lld",
+				fail(c,
+				     "route %d: back at the depot at %lld, after the shift's end "
+				     "%lld",
 				     r + 1, (long long)arrive, (long long)h->close);
 				return;
 			}
@@ -99,13 +100,14 @@ static void route(const ds_vrp *v, const struct ds_vrp_solution *s, int r,
 		}
 		int64_t start = serve_at(x, arrive);
 		if (start < 0) {
-			fail(c, "route %d: client %ld reached at %lld, after its last window closed",
+			fail(c,
+			     "route %d: client %ld reached at %lld, after its last window closed",
 			     r + 1, x->number, (long long)arrive);
 			return;
 		}
 		if (!has_skills(h, x))
-			fail(c, "route %d: client %ld needs skills vehicle %d lacks", r + 1, x->number,
-			     s->vehicle[r] + 1);
+			fail(c, "route %d: client %ld needs skills vehicle %d lacks", r + 1,
+			     x->number, s->vehicle[r] + 1);
 		int64_t close = x->nwin ? x->win[x->nwin - 1].close : DS_VRP_NO_END;
 		waited += start - arrive;
 		wait_total += start - arrive;

@@ -127,14 +127,17 @@ ds_err ds_vrp_euclidean(ds_vrp *v, struct ds_diag *diag)
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++) {
 			double d = hypot(v->node[i].x - v->node[j].x, v->node[i].y - v->node[j].y);
-			double u = v->convention == DS_VRP_DIMACS   ? floor(10 * d)
-			           : v->convention == DS_VRP_TSPLIB ? floor(d + 0.5)
-			                                            : floor(d * (double)v->unit + 0.5);
+			double u = v->convention == DS_VRP_DIMACS ? floor(10 * d)
+			           : v->convention == DS_VRP_TSPLIB
+			                   ? floor(d + 0.5)
+			                   : floor(d * (double)v->unit + 0.5);
 			/* exact times rounded up: a route on time in units is on time */
-			double t = v->convention == DS_VRP_EXACT ? ceil(d * (double)v->unit - 1e-9) : u;
+			double t = v->convention == DS_VRP_EXACT ? ceil(d * (double)v->unit - 1e-9)
+			                                         : u;
 			if (!(u < 2e9) || !(t < 2e9))
 				return ds_diag_set(diag, DS_ETOOBIG, NULL, 0, NULL,
-				                   "a distance of %g: coordinates too far apart", d);
+				                   "a distance of %g: coordinates too far apart",
+				                   d);
 			v->dist[i * n + j] = (int32_t)u;
 			v->dur[i * n + j] = (int32_t)t;
 		}
@@ -168,8 +171,8 @@ static ds_err scale(ds_vrp *v, struct ds_diag *diag)
 static ds_err solomon_customer(struct lines *l, long expect, struct ds_vrp_node *x,
                                struct ds_diag *diag)
 {
-	static const char *const field[7] = { "CUST NO.",   "XCOORD.",  "YCOORD.", "DEMAND",
-		                               "READY TIME", "DUE DATE", "SERVICE TIME" };
+	static const char *const field[7] = { "CUST NO.",   "XCOORD.",  "YCOORD.",     "DEMAND",
+		                              "READY TIME", "DUE DATE", "SERVICE TIME" };
 	double row[8];
 	int n;
 	if (!numbers(l->buf, row, 7, &n) || n != 7)
@@ -231,10 +234,11 @@ static ds_err solomon(struct lines *l, ds_vrp **out, struct ds_diag *diag)
 			int n;
 			if (!numbers(l->buf, row, 2, &n) || n != 2 ||
 			    !whole(row[0], 1, DS_VRP_MAX_VEHICLES) || !whole(row[1], 0, 1e12))
-				err = ds_diag_set(diag, DS_EINVAL, l->name, l->no, "VEHICLE",
-				                  "the vehicle line is a count (1-%d) and a capacity, "
-				                  "whole numbers",
-				                  DS_VRP_MAX_VEHICLES);
+				err = ds_diag_set(
+				        diag, DS_EINVAL, l->name, l->no, "VEHICLE",
+				        "the vehicle line is a count (1-%d) and a capacity, "
+				        "whole numbers",
+				        DS_VRP_MAX_VEHICLES);
 			else {
 				vehicles = (long)row[0];
 				capacity = row[1];
@@ -245,14 +249,15 @@ static ds_err solomon(struct lines *l, ds_vrp **out, struct ds_diag *diag)
 			                  "expected the VEHICLE or CUSTOMER section, not \"%.40s\"",
 			                  l->buf);
 		} else if (count == DS_VRP_MAX_NODES) {
-			err = ds_diag_set(diag, DS_ETOOBIG, l->name, l->no, NULL, "more than %d nodes",
-			                  DS_VRP_MAX_NODES);
+			err = ds_diag_set(diag, DS_ETOOBIG, l->name, l->no, NULL,
+			                  "more than %d nodes", DS_VRP_MAX_NODES);
 		} else {
 			if (count == cap) {
 				cap = cap ? cap * 2 : 128;
 				void *p = ds_realloc(node, (size_t)cap * sizeof *node);
 				if (!p) {
-					err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+					err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL,
+					                  "out of memory");
 					break;
 				}
 				node = p;
@@ -291,17 +296,7 @@ static ds_err solomon(struct lines *l, ds_vrp **out, struct ds_diag *diag)
 
 /* -------------------------------------------------------------- VRPLIB */
 
-enum section {
-	S_NONE,
-	S_COORD,
-	S_DEMAND,
-	S_WINDOW,
-	S_SERVICE,
-	S_PRIZE,
-	S_DEPOT,
-	S_WEIGHT,
-	S_SKIP
-};
+enum section { S_NONE, S_COORD, S_DEMAND, S_WINDOW, S_SERVICE, S_PRIZE, S_DEPOT, S_WEIGHT, S_SKIP };
 
 struct vrplib {
 	long dim, vehicles;
@@ -413,9 +408,9 @@ static ds_err section_line(struct lines *l, struct vrplib *h, enum section sec,
 				return ds_diag_set(diag, DS_EINVAL, l->name, l->no, names[sec],
 				                   "more than DIMENSION x DIMENSION weights");
 			if (!whole(x[k], 0, 2e9))
-				return ds_diag_set(diag, DS_EINVAL, l->name, l->no, names[sec],
-				                   "a weight is a whole number from 0 to 2e9, not %g",
-				                   x[k]);
+				return ds_diag_set(
+				        diag, DS_EINVAL, l->name, l->no, names[sec],
+				        "a weight is a whole number from 0 to 2e9, not %g", x[k]);
 			h->weights[h->nweights++] = (int32_t)x[k];
 		}
 		return DS_OK;
@@ -529,7 +524,8 @@ static ds_err vrplib_build(struct lines *l, struct vrplib *h, const char *name, 
 				if (pass == 1) {
 					/* the section's service times, else the header's */
 					if (!h->service_section)
-						x->service = h->have_service ? (int64_t)h->service : 0;
+						x->service =
+						        h->have_service ? (int64_t)h->service : 0;
 					x->required = !h->prizes;
 				} else {
 					x->service = 0;
@@ -541,9 +537,11 @@ static ds_err vrplib_build(struct lines *l, struct vrplib *h, const char *name, 
 	int64_t open = v->node[0].nwin ? v->node[0].win[0].open : 0;
 	int64_t close = v->node[0].nwin ? v->node[0].win[0].close : DS_VRP_NO_END;
 	for (int j = 0; j < v->nvehicles; j++)
-		v->vehicle[j] = (struct ds_vrp_vehicle){
-			.start = 0, .end = 0, .open = open, .close = close, .capacity = (int64_t)h->capacity
-		};
+		v->vehicle[j] = (struct ds_vrp_vehicle){ .start = 0,
+			                                 .end = 0,
+			                                 .open = open,
+			                                 .close = close,
+			                                 .capacity = (int64_t)h->capacity };
 	if (h->explicit_weights) {
 		size_t n = (size_t)h->dim;
 		v->dist = ds_malloc(n * n * sizeof *v->dist + 1);
@@ -553,7 +551,8 @@ static ds_err vrplib_build(struct lines *l, struct vrplib *h, const char *name, 
 		for (size_t i = 0; !err && i < n; i++)
 			for (size_t j = 0; j < n; j++)
 				v->dist[(size_t)at[i] * n + (size_t)at[j]] =
-				        v->dur[(size_t)at[i] * n + (size_t)at[j]] = h->weights[i * n + j];
+				        v->dur[(size_t)at[i] * n + (size_t)at[j]] =
+				                h->weights[i * n + j];
 	} else {
 		err = scale(v, diag);
 	}
@@ -584,15 +583,13 @@ static ds_err vrplib(struct lines *l, ds_vrp **out, struct ds_diag *diag)
 		static const struct {
 			const char *name;
 			enum section sec;
-		} secs[] = { { "NODE_COORD_SECTION", S_COORD },
-			     { "DEMAND_SECTION", S_DEMAND },
-			     { "TIME_WINDOW_SECTION", S_WINDOW },
-			     { "SERVICE_TIME_SECTION", S_SERVICE },
-			     { "PRIZE_SECTION", S_PRIZE },
-			     { "DEPOT_SECTION", S_DEPOT },
-			     { "EDGE_WEIGHT_SECTION", S_WEIGHT },
-			     { "BACKHAUL_SECTION", S_SKIP },
-			     { "RELEASE_TIME_SECTION", S_SKIP } };
+		} secs[] = {
+			{ "NODE_COORD_SECTION", S_COORD },   { "DEMAND_SECTION", S_DEMAND },
+			{ "TIME_WINDOW_SECTION", S_WINDOW }, { "SERVICE_TIME_SECTION", S_SERVICE },
+			{ "PRIZE_SECTION", S_PRIZE },        { "DEPOT_SECTION", S_DEPOT },
+			{ "EDGE_WEIGHT_SECTION", S_WEIGHT }, { "BACKHAUL_SECTION", S_SKIP },
+			{ "RELEASE_TIME_SECTION", S_SKIP }
+		};
 		bool is_section = false;
 		for (size_t k = 0; k < sizeof secs / sizeof secs[0]; k++)
 			if (strcmp(s, secs[k].name) == 0) {
@@ -607,7 +604,8 @@ static ds_err vrplib(struct lines *l, ds_vrp **out, struct ds_diag *diag)
 					return err;
 				}
 				if (sec == S_WEIGHT && !h.weights) {
-					h.weights = ds_malloc((size_t)(h.dim * h.dim) * sizeof *h.weights + 1);
+					h.weights = ds_malloc(
+					        (size_t)(h.dim * h.dim) * sizeof *h.weights + 1);
 					if (!h.weights) {
 						vrplib_free(&h);
 						return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL,
@@ -630,9 +628,9 @@ static ds_err vrplib(struct lines *l, ds_vrp **out, struct ds_diag *diag)
 		}
 		if (sec == S_NONE) {
 			vrplib_free(&h);
-			return ds_diag_set(diag, DS_EINVAL, l->name, l->no, NULL,
-			                   "\"%.40s\": neither a header (KEY : value) nor in a section",
-			                   s);
+			return ds_diag_set(
+			        diag, DS_EINVAL, l->name, l->no, NULL,
+			        "\"%.40s\": neither a header (KEY : value) nor in a section", s);
 		}
 		if ((err = section_line(l, &h, sec, diag))) {
 			vrplib_free(&h);
@@ -689,7 +687,8 @@ ds_err ds_vrp_read(const char *path, ds_vrp **out, struct ds_diag *diag)
 		if (len == cap) {
 			if (cap > (size_t)DS_VRP_MAX_FILE_BYTES) {
 				err = ds_diag_set(diag, DS_ETOOBIG, path, 0, NULL,
-				                  "larger than %ld MiB", DS_VRP_MAX_FILE_BYTES >> 20);
+				                  "larger than %ld MiB",
+				                  DS_VRP_MAX_FILE_BYTES >> 20);
 				break;
 			}
 			cap = cap ? cap * 2 : 1 << 16;

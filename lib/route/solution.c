@@ -107,7 +107,8 @@ ds_err ds_vrp_solution_parse(const ds_vrp *v, const char *name, const char *text
 		}
 		if (out->nroutes == v->nvehicles) {
 			err = ds_diag_set(diag, DS_EINVAL, name, line, "Route",
-			                  "more routes than the instance's %d vehicles", v->nvehicles);
+			                  "more routes than the instance's %d vehicles",
+			                  v->nvehicles);
 			break;
 		}
 		for (char *q = colon + 1; !err;) {
@@ -118,7 +119,8 @@ ds_err ds_vrp_solution_parse(const ds_vrp *v, const char *name, const char *text
 			char *stop;
 			errno = 0;
 			long num = strtol(q, &stop, 10);
-			if (stop == q || errno || (*stop && *stop != ' ' && *stop != '\t' && *stop != '\r')) {
+			if (stop == q || errno ||
+			    (*stop && *stop != ' ' && *stop != '\t' && *stop != '\r')) {
 				err = ds_diag_set(diag, DS_EINVAL, name, line, "Route",
 				                  "a client number, not \"%.20s\"", q);
 				break;

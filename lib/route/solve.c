@@ -17,11 +17,11 @@
 #include <string.h>
 #include <time.h>
 
-#define MUST ((int64_t)1 << 40) /* the prize of a client that must be visited */
-#define NEIGHBOURS 40           /* per client, the nearest, for the ruin */
-#define MEAN_REMOVED 10.0       /* SISR's c-bar */
-#define MAX_STRING 10.0         /* SISR's L-max */
-#define BLINK 0.01              /* chance to skip a place when recreating */
+#define MUST         ((int64_t)1 << 40) /* the prize of a client that must be visited */
+#define NEIGHBOURS   40                 /* per client, the nearest, for the ruin */
+#define MEAN_REMOVED 10.0               /* SISR's c-bar */
+#define MAX_STRING   10.0               /* SISR's L-max */
+#define BLINK        0.01               /* chance to skip a place when recreating */
 
 static long below(struct ds_rng *r, long n)
 {
@@ -494,7 +494,8 @@ static void *run_search(void *arg)
 		ruin(q, &q->trial, &g);
 		add_absent(q, &q->trial);
 		recreate(q, &q->trial, &g, false);
-		if ((double)q->trial.cost < (double)q->cur.cost - T * log(ds_rng_uniform(&g) + 1e-300)) {
+		if ((double)q->trial.cost <
+		    (double)q->cur.cost - T * log(ds_rng_uniform(&g) + 1e-300)) {
 			state_copy(&q->cur, &q->trial);
 			if (q->cur.cost < q->best.cost)
 				state_copy(&q->best, &q->cur);
@@ -529,13 +530,15 @@ static ds_err shared_init(struct shared *sh, const ds_vrp *v, struct ds_diag *di
 		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 	}
 	for (int i = v->ndepots; i < v->nnodes; i++)
-		sh->prize[i] = v->node[i].required || !v->prize_collecting ? MUST : v->node[i].prize;
+		sh->prize[i] =
+		        v->node[i].required || !v->prize_collecting ? MUST : v->node[i].prize;
 	/* each client's nearest, by the distance there and back */
 	for (int i = 0; i < sh->nclients; i++) {
 		int m = 0, from = v->ndepots + i;
 		for (int j = v->ndepots; j < v->nnodes; j++)
 			if (j != from)
-				all[m++] = (struct by_dist){ dist(v, from, j) + dist(v, j, from), j };
+				all[m++] =
+				        (struct by_dist){ dist(v, from, j) + dist(v, j, from), j };
 		qsort(all, (size_t)m, sizeof *all, by_dist_asc);
 		for (int k = 0; k < NEIGHBOURS; k++)
 			sh->near[(size_t)i * NEIGHBOURS + k] = k < m ? all[k].node : -1;
@@ -570,9 +573,8 @@ static void search_free(struct search *q)
 	ds_free(q->route_ruined);
 }
 
-ds_err ds_vrp_solve(const ds_vrp *v, const struct ds_vrp_solve_opts *o,
-                    struct ds_vrp_solution *out, struct ds_vrp_solve_stats *stats,
-                    struct ds_diag *diag)
+ds_err ds_vrp_solve(const ds_vrp *v, const struct ds_vrp_solve_opts *o, struct ds_vrp_solution *out,
+                    struct ds_vrp_solve_stats *stats, struct ds_diag *diag)
 {
 	memset(out, 0, sizeof *out);
 	memset(stats, 0, sizeof *stats);

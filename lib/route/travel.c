@@ -166,7 +166,8 @@ static ds_err matrix_stream(ds_vrp *v, const char *name, FILE *in, struct ds_dia
 		while (m > 0 && (buf[m - 1] == '\n' || buf[m - 1] == '\r'))
 			buf[--m] = 0;
 		if (memchr(buf, 0, m)) {
-			err = ds_diag_set(diag, DS_EINVAL, name, line, NULL, "a NUL byte: not text");
+			err = ds_diag_set(diag, DS_EINVAL, name, line, NULL,
+			                  "a NUL byte: not text");
 			break;
 		}
 		if (line == 1) {
@@ -195,7 +196,8 @@ static ds_err matrix_stream(ds_vrp *v, const char *name, FILE *in, struct ds_dia
 		int a = find(&x, f[0]), b = find(&x, f[1]);
 		if (a < 0 || b < 0) {
 			err = ds_diag_set(diag, DS_EINVAL, name, line, a < 0 ? "from" : "to",
-			                  "\"%.40s\" is not a node of the instance", a < 0 ? f[0] : f[1]);
+			                  "\"%.40s\" is not a node of the instance",
+			                  a < 0 ? f[0] : f[1]);
 			break;
 		}
 		long val[2];
@@ -204,9 +206,10 @@ static ds_err matrix_stream(ds_vrp *v, const char *name, FILE *in, struct ds_dia
 			errno = 0;
 			val[k] = strtol(f[2 + k], &stop, 10);
 			if (stop == f[2 + k] || *stop || errno || val[k] < 0 || val[k] > 2000000000)
-				err = ds_diag_set(diag, DS_EINVAL, name, line, k ? "metres" : "seconds",
-				                  "a whole number from 0 to 2,000,000,000, not \"%.20s\"",
-				                  f[2 + k]);
+				err = ds_diag_set(
+				        diag, DS_EINVAL, name, line, k ? "metres" : "seconds",
+				        "a whole number from 0 to 2,000,000,000, not \"%.20s\"",
+				        f[2 + k]);
 		}
 		size_t at = (size_t)a * n + (size_t)b;
 		if (!err && seen[at])

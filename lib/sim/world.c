@@ -43,7 +43,8 @@ static ds_fen annuity(ds_fen principal, int rate_bp, int months)
 
 static void place(struct ds_rng *r, const struct sim_community *c, double *lat, double *lon)
 {
-	double ang = ds_rng_uniform(r) * 2 * M_PI, dist = sqrt(ds_rng_uniform(r)) * c->radius_m * 0.9;
+	double ang = ds_rng_uniform(r) * 2 * M_PI,
+	       dist = sqrt(ds_rng_uniform(r)) * c->radius_m * 0.9;
 	*lat = c->lat + dist * sin(ang) / DEG_LAT_M;
 	*lon = c->lon + dist * cos(ang) / (DEG_LAT_M * cos(c->lat * M_PI / 180));
 }
@@ -231,8 +232,8 @@ ds_err ds_world_generate(const struct ds_gen_opts *opts, ds_world **out, struct 
 		b->conflict = clamp01(-p->conflict_mean * log(1 - ds_rng_uniform(&r) * 0.999));
 		b->capacity = 1;
 		b->income = (ds_fen)(p->income_median * exp(0.55 * normal(&r))) * 100 / 100 * 100;
-		b->declared =
-		        (ds_fen)((double)b->income * (0.8 + 0.4 * ds_rng_uniform(&r))) / 10000 * 10000;
+		b->declared = (ds_fen)((double)b->income * (0.8 + 0.4 * ds_rng_uniform(&r))) /
+		              10000 * 10000;
 		b->birth = w->as_of - (ds_date)range(&r, 22 * 365, 66 * 365);
 		place(&r, &w->comm[b->community], &b->lat, &b->lon);
 		if (w->as_of - b->birth > 60 * 365 && ds_rng_uniform(&r) < 0.5)

@@ -45,13 +45,15 @@ static int check(struct cli *c, const struct cli_command *cmd, int argc, char **
 	                                 ? llabs(s.cost - (int64_t)(k.cost_exact * 1000 + 0.5)) <= 5
 	                                 : s.cost == k.cost);
 	double shown = v->convention == DS_VRP_EXACT ? k.cost_exact : (double)k.cost;
-	double stated_cost = v->convention == DS_VRP_EXACT ? (double)s.cost / 1000.0 : (double)s.cost;
+	double stated_cost =
+	        v->convention == DS_VRP_EXACT ? (double)s.cost / 1000.0 : (double)s.cost;
 	if (c->json) {
-		json_t *o = json_pack("{s:s, s:b, s:o, s:i, s:i, s:b}", "instance", v->name, "feasible",
-		                      k.feasible, "cost",
-		                      v->convention == DS_VRP_EXACT ? json_real(k.cost_exact)
-		                                                    : json_integer(k.cost),
-		                      "routes", k.routes, "visited", k.visited, "cost_agrees", agree);
+		json_t *o =
+		        json_pack("{s:s, s:b, s:o, s:i, s:i, s:b}", "instance", v->name, "feasible",
+		                  k.feasible, "cost",
+		                  v->convention == DS_VRP_EXACT ? json_real(k.cost_exact)
+		                                                : json_integer(k.cost),
+		                  "routes", k.routes, "visited", k.visited, "cost_agrees", agree);
 		if (!k.feasible)
 			json_object_set_new(o, "problem", json_string(k.problem));
 		if (stated)
@@ -101,8 +103,10 @@ static int solve(struct cli *c, const struct cli_command *cmd, int argc, char **
 		switch (ch) {
 		case 't':
 			o.time_limit = strtod(optarg, &end);
-			if (end == optarg || *end || errno || !(o.time_limit > 0 && o.time_limit <= 86400))
-				return cli_usage(cmd, "--time-limit: seconds, more than 0, at most 86400");
+			if (end == optarg || *end || errno ||
+			    !(o.time_limit > 0 && o.time_limit <= 86400))
+				return cli_usage(
+				        cmd, "--time-limit: seconds, more than 0, at most 86400");
 			break;
 		case 'i':
 			o.iterations = strtol(optarg, &end, 10);
@@ -123,7 +127,8 @@ static int solve(struct cli *c, const struct cli_command *cmd, int argc, char **
 			out_path = optarg;
 			break;
 		case 'm':
-			if (strcmp(optarg, "walk") && strcmp(optarg, "ebike") && strcmp(optarg, "car"))
+			if (strcmp(optarg, "walk") && strcmp(optarg, "ebike") &&
+			    strcmp(optarg, "car"))
 				return cli_usage(cmd, "--travel: walk, ebike or car");
 			travel = optarg;
 			break;
@@ -183,7 +188,8 @@ static int solve(struct cli *c, const struct cli_command *cmd, int argc, char **
 	}
 	err = ds_vrp_solution_write(v, &s, f, &d);
 	if (out_path && fclose(f) != 0 && !err)
-		err = ds_diag_set(&d, DS_EIO, out_path, 0, NULL, "cannot write: %s", strerror(errno));
+		err = ds_diag_set(&d, DS_EIO, out_path, 0, NULL, "cannot write: %s",
+		                  strerror(errno));
 	double cost = v->convention == DS_VRP_EXACT ? k.cost_exact : (double)k.cost;
 	if (!err && !c->quiet)
 		fprintf(stderr,

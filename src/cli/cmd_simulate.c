@@ -308,8 +308,8 @@ static json_t *result_json_full(const struct ds_sim_result *r)
  * the planner's visit holdout takes holdout_share of the accounts. */
 static int run_strategy(struct cli *c, const struct all_args *a, const ds_world *w,
                         const ds_rulepack *rules, ds_date as_of, const char *store_dir,
-                        const struct ds_strategy *strategy, const char *name,
-                        double holdout_share, struct ds_sim_result *out)
+                        const struct ds_strategy *strategy, const char *name, double holdout_share,
+                        struct ds_sim_result *out)
 {
 	ds_store *st = NULL;
 	struct ds_pii_key key;
@@ -350,8 +350,8 @@ static int run_strategy(struct cli *c, const struct all_args *a, const ds_world 
 	ds_plan_strategy_init(&pc, st, rules, as_of);
 	pc.snapshots = (int)a->plan_snapshots;
 	pc.holdout_share = holdout_share;
-	ds_err err = ds_simulate(w, strategy, strategy == ds_plan_strategy() ? &pc : NULL, &so,
-	                         out, &d);
+	ds_err err =
+	        ds_simulate(w, strategy, strategy == ds_plan_strategy() ? &pc : NULL, &so, out, &d);
 	ds_plan_strategy_free(&pc);
 	ds_store_close(st);
 	return err ? cli_fail(c, err, &d) : EXIT_OK;
@@ -447,8 +447,8 @@ static int measure_bar(struct cli *c, const struct all_args *a, const ds_world *
 	long ne = 0;
 	ds_err err = ds_store_open(path, NULL, &st, &d);
 	if (!err) {
-		err = ds_experiment_entrants(st, "visit-holdout", horizon,
-		                             as_of + (ds_date)a->days, &e, &ne, &d);
+		err = ds_experiment_entrants(st, "visit-holdout", horizon, as_of + (ds_date)a->days,
+		                             &e, &ne, &d);
 		if (!err)
 			err = ds_experiment_paid(st, e, ne, horizon, &d);
 		ds_store_close(st);
@@ -471,8 +471,9 @@ static int measure_bar(struct cli *c, const struct all_args *a, const ds_world *
 		}
 		for (int k = 0; k < 2 && !rc; k++) {
 			struct ds_sim_result cr;
-			if (!(rc = run_strategy(c, a, w, rules, as_of, store_dir, ds_plan_strategy(),
-			                        names[k], k == 0 ? 0.0 : 1.0, &cr)))
+			if (!(rc = run_strategy(c, a, w, rules, as_of, store_dir,
+			                        ds_plan_strategy(), names[k], k == 0 ? 0.0 : 1.0,
+			                        &cr)))
 				rc = paid_in(c, store_dir, names[k], e, ne, horizon, paid[k]);
 		}
 		if (!rc && ne > 0) {
@@ -520,13 +521,11 @@ static json_t *bar_json(const struct bar *b)
 	json_t *gains = json_object();
 	for (int i = 0; i < b->n; i++)
 		json_object_set_new(gains, b->r[i].strategy, json_real(b->gain[i]));
-	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:b}", "gain_yuan", gains,
-	                      "share_of_oracle", num_or_null(ratio(b, b->oracle)),
-	                      "best_baseline",
-	                      b->baseline >= 0 ? json_string(b->r[b->baseline].strategy)
-	                                       : json_null(),
-	                      "times_best_baseline", num_or_null(ratio(b, b->baseline)), "met",
-	                      bar_met(b));
+	json_t *o = json_pack(
+	        "{s:o, s:o, s:o, s:o, s:b}", "gain_yuan", gains, "share_of_oracle",
+	        num_or_null(ratio(b, b->oracle)), "best_baseline",
+	        b->baseline >= 0 ? json_string(b->r[b->baseline].strategy) : json_null(),
+	        "times_best_baseline", num_or_null(ratio(b, b->baseline)), "met", bar_met(b));
 	if (b->baseline >= 0)
 		json_object_set_new(
 		        o, "harm",
@@ -536,12 +535,12 @@ static json_t *bar_json(const struct bar *b)
 		                  (json_int_t)b->r[b->opt].incidents, "baseline_incidents",
 		                  (json_int_t)b->r[b->baseline].incidents));
 	if (b->holdout) {
-		json_t *h = json_pack(
-		        "{s:I, s:I, s:{s:f, s:f, s:f}, s:{s:f, s:f, s:f}}", "treated",
-		        (json_int_t)b->est.treated, "held_out", (json_int_t)b->est.held_out,
-		        "yuan_paid", "difference", b->est.yuan.diff, "lo", b->est.yuan.lo, "hi",
-		        b->est.yuan.hi, "paid_share", "difference", b->est.paid_share.diff, "lo",
-		        b->est.paid_share.lo, "hi", b->est.paid_share.hi);
+		json_t *h = json_pack("{s:I, s:I, s:{s:f, s:f, s:f}, s:{s:f, s:f, s:f}}", "treated",
+		                      (json_int_t)b->est.treated, "held_out",
+		                      (json_int_t)b->est.held_out, "yuan_paid", "difference",
+		                      b->est.yuan.diff, "lo", b->est.yuan.lo, "hi", b->est.yuan.hi,
+		                      "paid_share", "difference", b->est.paid_share.diff, "lo",
+		                      b->est.paid_share.lo, "hi", b->est.paid_share.hi);
 		if (b->truth) {
 			json_object_set_new(h, "true_yuan", json_real(b->true_yuan));
 			json_object_set_new(h, "true_paid_share", json_real(b->true_share));
@@ -631,8 +630,8 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 	}
 	struct ds_sim_result results[32];
 	for (int i = 0; i < nchosen && !rc; i++)
-		rc = run_strategy(c, &a, w, rules, as_of, store_dir, chosen[i], chosen[i]->name, 0.05,
-		                  &results[i]);
+		rc = run_strategy(c, &a, w, rules, as_of, store_dir, chosen[i], chosen[i]->name,
+		                  0.05, &results[i]);
 	struct bar bar = { 0 };
 	if (!rc)
 		rc = measure_bar(c, &a, w, rules, as_of, store_dir, chosen, results, nchosen, &bar);

@@ -3,12 +3,13 @@
 
 extern const struct cli_command cli_cmd_init, cli_cmd_import, cli_cmd_summary, cli_cmd_dpd,
         cli_cmd_config, cli_cmd_demo, cli_cmd_generate, cli_cmd_simulate, cli_cmd_rules,
-        cli_cmd_hold, cli_cmd_model, cli_cmd_experiment, cli_cmd_uplift, cli_cmd_plan, cli_cmd_route;
+        cli_cmd_hold, cli_cmd_model, cli_cmd_experiment, cli_cmd_uplift, cli_cmd_plan,
+        cli_cmd_route;
 
 const struct cli_command *const cli_commands[] = {
-	&cli_cmd_init,     &cli_cmd_import,     &cli_cmd_summary, &cli_cmd_dpd,   &cli_cmd_generate,
-	&cli_cmd_simulate, &cli_cmd_rules,      &cli_cmd_hold,    &cli_cmd_model, &cli_cmd_uplift,
-	&cli_cmd_plan,     &cli_cmd_experiment, &cli_cmd_route,   &cli_cmd_config,
-	&cli_cmd_demo,
+	&cli_cmd_init,     &cli_cmd_import,   &cli_cmd_summary, &cli_cmd_dpd,
+	&cli_cmd_generate, &cli_cmd_simulate, &cli_cmd_rules,   &cli_cmd_hold,
+	&cli_cmd_model,    &cli_cmd_uplift,   &cli_cmd_plan,    &cli_cmd_experiment,
+	&cli_cmd_route,    &cli_cmd_config,   &cli_cmd_demo,
 };
 const int cli_command_count = (int)(sizeof cli_commands / sizeof cli_commands[0]);

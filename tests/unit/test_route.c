@@ -86,8 +86,8 @@ static void matrix_file(void **state)
 	for (int i = 0; i < 4; i++)
 		for (int j = 0; j < 4; j++)
 			if (i != j)
-				n += (size_t)snprintf(text + n, sizeof text - n, "%d,%d,%d,%d\n", i, j,
-				                      10 * i + j, 100 * i + j);
+				n += (size_t)snprintf(text + n, sizeof text - n, "%d,%d,%d,%d\n", i,
+				                      j, 10 * i + j, 100 * i + j);
 	assert_int_equal(ds_vrp_matrix_parse(v, "m.csv", text, n, &d), DS_OK);
 	assert_int_equal(v->dur[2 * 4 + 3], 23);
 	assert_int_equal(v->dist[3 * 4 + 1], 301);
@@ -165,15 +165,17 @@ static void solved_routes_pass(void **state)
 	for (int round = 0; round < 20; round++) {
 		char text[1 << 14];
 		int n = 5 + rand() % 30;
-		size_t len = (size_t)snprintf(text, sizeof text,
-		                              "R%d\n\nVEHICLE\nNUMBER CAPACITY\n %d %d\n\nCUSTOMER\n"
-		                              "CUST NO.\n 0 50 50 0 0 400 0\n",
-		                              round, 1 + rand() % 6, 20 + rand() % 40);
+		size_t len =
+		        (size_t)snprintf(text, sizeof text,
+		                         "R%d\n\nVEHICLE\nNUMBER CAPACITY\n %d %d\n\nCUSTOMER\n"
+		                         "CUST NO.\n 0 50 50 0 0 400 0\n",
+		                         round, 1 + rand() % 6, 20 + rand() % 40);
 		for (int i = 1; i <= n; i++) {
 			int open = rand() % 300, close = open + 10 + rand() % 100;
-			len += (size_t)snprintf(text + len, sizeof text - len, " %d %d %d %d %d %d %d\n",
-			                        i, rand() % 100, rand() % 100, 1 + rand() % 9, open,
-			                        close, rand() % 10);
+			len += (size_t)snprintf(text + len, sizeof text - len,
+			                        " %d %d %d %d %d %d %d\n", i, rand() % 100,
+			                        rand() % 100, 1 + rand() % 9, open, close,
+			                        rand() % 10);
 		}
 		ds_vrp *v = load(text);
 		if (round % 2) {
@@ -184,7 +186,9 @@ static void solved_routes_pass(void **state)
 				v->node[i].prize = (int64_t)(rand() % 60) * 1000;
 			}
 		}
-		struct ds_vrp_solve_opts o = { .iterations = 300, .seed = (uint64_t)round, .threads = 1 };
+		struct ds_vrp_solve_opts o = { .iterations = 300,
+			                       .seed = (uint64_t)round,
+			                       .threads = 1 };
 		struct ds_vrp_solution s;
 		struct ds_vrp_solve_stats st;
 		struct ds_diag d;
@@ -205,8 +209,8 @@ static void solved_routes_pass(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(great_circle),     cmocka_unit_test(haversine_matrix),
-		cmocka_unit_test(matrix_file),      cmocka_unit_test(working_time),
+		cmocka_unit_test(great_circle),       cmocka_unit_test(haversine_matrix),
+		cmocka_unit_test(matrix_file),        cmocka_unit_test(working_time),
 		cmocka_unit_test(solved_routes_pass),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

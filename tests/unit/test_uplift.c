@@ -156,7 +156,10 @@ static void complaint_chance(void **state)
 		d->x[r * 2 + 1] = hostile;
 		int t = r % 5 == 0 ? DS_T_NONE : r % 5 == 1 ? DS_T_LETTER : DS_T_SMS;
 		s.treatment[r] = (uint8_t)t;
-		double p = (t == DS_T_LETTER ? 0.02 : t == DS_T_SMS ? 0.002 : 0) * (hostile ? 6 : 1);
+		double p = (t == DS_T_LETTER ? 0.02
+		            : t == DS_T_SMS  ? 0.002
+		                             : 0) *
+		           (hostile ? 6 : 1);
 		s.complaint[r] = uniform() < p;
 		d->y[r] = 0.3f;
 		rows[t]++;
