@@ -12,6 +12,7 @@
 #define DOORSTEP_PLAN_H
 
 #include "doorstep/model.h"
+#include "doorstep/route.h"
 #include "doorstep/rules.h"
 #include "doorstep/store.h"
 #include "doorstep/strategy.h"
@@ -106,6 +107,44 @@ void ds_plan_strategy_init(struct ds_plan_strategy_ctx *c, ds_store *st, const d
                            ds_date first_day);
 void ds_plan_strategy_free(struct ds_plan_strategy_ctx *c);
 const struct ds_strategy *ds_plan_strategy(void);
+
+/*
+ * The day's routes (docs/routing.md, "The day's routes"): the visits the
+ * plan decided for the date, each worth its expected recovery less the
+ * visit's cost (travel aside), allowed at the times of day the contact
+ * rules accept a visit (probed every slot_minutes between first_hour and
+ * last_hour, local), served by the branch's active collectors from their
+ * homes within their shifts; travel from the coordinates at the model's
+ * speed, costing the team's time and fen_per_km; solved per branch. With
+ * `write`, the routes replace the date's planned visits (table visits:
+ * team, window, order, planned arrival), with the day's teams, audited.
+ */
+struct ds_route_day_opts {
+	ds_date date;
+	const ds_rulepack *rules; /* NULL: every hour allowed (tests only) */
+	struct ds_costs costs;
+	struct ds_travel_model travel;
+	int64_t fen_per_km;
+	int door_minutes; /* at the door */
+	/* visits a team may make in a day (0: no limit); 8 is the CN pack's
+	 * CN-VISIT-TEAM limit per person */
+	int max_visits_per_team;
+	int slot_minutes, first_hour, last_hour;
+	double time_limit; /* seconds per branch */
+	long iterations;   /* > 0: instead of the time limit, deterministic */
+	int threads;
+	uint64_t seed;
+};
+void ds_route_day_opts_default(struct ds_route_day_opts *o, ds_date date);
+struct ds_route_day_result {
+	long candidates, planned, left_out;
+	long no_allowed_time, not_routed, other; /* why left out */
+	int teams, teams_used;
+	int64_t value_fen, travel_fen, travel_s;
+	double seconds;
+};
+ds_err ds_route_day(ds_store *st, const struct ds_route_day_opts *o, bool write,
+                    struct ds_route_day_result *r, struct ds_diag *diag);
 
 /*
  * An experiment's outcome (docs/strategy.md, "Experiments"): each account
