@@ -2,12 +2,15 @@
 # Route solver benchmark against published best-known values, each
 # solution judged by the independent checker (doorstep route check).
 #
-#   sh bench/route/run.sh [solomon|pcvrptw|all] [path/to/doorstep]
-# Environment: SECONDS_SOLOMON (1), SECONDS_PC (60), SEED (1), THREADS (2).
+#   sh bench/route/run.sh [solomon|pcvrptw|day|all] [path/to/doorstep]
+# Environment: SECONDS_SOLOMON (1), SECONDS_PC (60), SECONDS_DAY (9), SEED (1),
+# THREADS (2).
 #
 # Solomon: all 56 instances against bks_distance_only (target: mean gap
 # <= 1.0% at <= 1 s per instance on 2 cores). PCVRPTW: the 12 instances
-# against their best-known cost (target: <= 3% at 60 s). Instances are run
+# against their best-known cost (target: <= 3% at 60 s). Day: 2,000
+# candidate visits and 60 teams (bench_day.c), a plan in <= 10 s, against
+# the solver's own first solution. Instances are run
 # one after the other, never side by side. Results in bench/out/route-*.csv.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,6 +21,7 @@ out=$root/bench/out
 mkdir -p "$out"
 SECONDS_SOLOMON=${SECONDS_SOLOMON:-1}
 SECONDS_PC=${SECONDS_PC:-60}
+SECONDS_DAY=${SECONDS_DAY:-9}
 SEED=${SEED:-1}
 THREADS=${THREADS:-2}
 export SEED THREADS
@@ -80,9 +84,26 @@ pcvrptw() {
 	}' "$csv"
 }
 
+day() {
+	prog=$(dirname "$bin")/bench_day
+	[ -x "$prog" ] || { echo "bench/route: $prog not built (make build)" >&2; exit 2; }
+	"$prog" "$SECONDS_DAY" "$SEED" >"$out/route-day.json"
+	j() { sqlite3 :memory: "SELECT json_extract(readfile('$out/route-day.json'), '\$.$1')"; }
+	awk -v s="$(j seconds)" -v it="$(j iterations)" -v f="$(j feasible)" -v n="$(j routed)" \
+		-v val="$(j value_fen)" -v tr="$(j travel_fen)" -v rs="$(j reference.seconds)" \
+		-v rn="$(j reference.routed)" -v rv="$(j reference.value_fen)" -v ratio="$(j ratio_to_reference)" 'BEGIN {
+		printf "\ndaily field instance: 2,000 candidate visits, 60 teams (8 visits each at most)\n"
+		printf "  plan           %6.2f s, %d iterations, %d visits, value %.2f yuan, travel %.2f yuan, %s\n", s, it, n, val / 100, tr / 100, f == 1 ? "feasible" : "INFEASIBLE"
+		printf "reference: the first solution, %.2f s, %d visits, value %.2f yuan\n", rs, rn, rv / 100
+		printf "  ratio of values %.3f\n", ratio
+		printf "target: a plan in <= 10 s: %s\n", (s <= 10 && f == 1) ? "PASS" : "FAIL"
+	}'
+}
+
 case $which in
 solomon) solomon ;;
 pcvrptw) pcvrptw ;;
-all) solomon; pcvrptw ;;
-*) echo "usage: sh bench/route/run.sh [solomon|pcvrptw|all] [doorstep]" >&2; exit 2 ;;
+day) day ;;
+all) solomon; pcvrptw; day ;;
+*) echo "usage: sh bench/route/run.sh [solomon|pcvrptw|day|all] [doorstep]" >&2; exit 2 ;;
 esac

@@ -239,8 +239,8 @@ static ds_err route_branch(struct day *y, const char *branch, struct ds_route_da
 	}
 	if (nteams + nvis > DS_VRP_MAX_NODES)
 		return ds_diag_set(y->diag, DS_ETOOBIG, NULL, 0, NULL,
-		                   "branch %s: %d teams and %ld visits, more than %d places", branch,
-		                   nteams, nvis, DS_VRP_MAX_NODES);
+		                   "branch %s: %d teams and %ld visits, more than %d places",
+		                   branch, nteams, nvis, DS_VRP_MAX_NODES);
 	ds_vrp *v = ds_calloc(1, sizeof *v);
 	int *team_of = ds_malloc((size_t)nteams * sizeof *team_of + 1);
 	long *visit_of = ds_malloc((size_t)nvis * sizeof *visit_of + 1);
@@ -263,12 +263,14 @@ static ds_err route_branch(struct day *y, const char *branch, struct ds_route_da
 		if (strcmp(y->t[t].branch, branch) != 0)
 			continue;
 		team_of[i] = t;
-		v->node[i] = (struct ds_vrp_node){ .x = y->t[t].lon, .y = y->t[t].lat, .number = i };
+		v->node[i] =
+		        (struct ds_vrp_node){ .x = y->t[t].lon, .y = y->t[t].lat, .number = i };
 		ds_strlcpy(v->node[i].id, y->t[t].staff, sizeof v->node[i].id);
-		v->vehicle[i] = (struct ds_vrp_vehicle){
-			.start = i, .end = i, .open = y->t[t].open, .close = y->t[t].close,
-			.capacity = o->max_visits_per_team
-		};
+		v->vehicle[i] = (struct ds_vrp_vehicle){ .start = i,
+			                                 .end = i,
+			                                 .open = y->t[t].open,
+			                                 .close = y->t[t].close,
+			                                 .capacity = o->max_visits_per_team };
 		ds_strlcpy(v->vehicle[i].id, y->t[t].staff, sizeof v->vehicle[i].id);
 		i++;
 	}
@@ -367,9 +369,9 @@ static ds_err write_routes(struct day *y, struct ds_route_day_result *r)
 		return err;
 	ds_stmt *s;
 	bool row;
-	if (!(err = ds_store_prepare(y->st,
-	                             "DELETE FROM visits WHERE visit_date = ? AND state = 'planned'",
-	                             &s, y->diag))) {
+	if (!(err = ds_store_prepare(
+	              y->st, "DELETE FROM visits WHERE visit_date = ? AND state = 'planned'", &s,
+	              y->diag))) {
 		ds_stmt_bind_text(s, 1, day);
 		err = ds_stmt_step(s, &row, y->diag);
 		ds_stmt_done(s);
@@ -382,10 +384,11 @@ static ds_err write_routes(struct day *y, struct ds_route_day_result *r)
 		const struct team *t = &y->t[x->team];
 		char team_id[96];
 		snprintf(team_id, sizeof team_id, "%s/%s", day, t->staff);
-		if (!(err = ds_store_prepare(y->st,
-		                             "INSERT OR IGNORE INTO teams(team_id, branch_id, work_date,"
-		                             " active) VALUES (?,?,?,1)",
-		                             &s, y->diag))) {
+		if (!(err = ds_store_prepare(
+		              y->st,
+		              "INSERT OR IGNORE INTO teams(team_id, branch_id, work_date,"
+		              " active) VALUES (?,?,?,1)",
+		              &s, y->diag))) {
 			ds_stmt_bind_text(s, 1, team_id);
 			ds_stmt_bind_text(s, 2, t->branch);
 			ds_stmt_bind_text(s, 3, day);
@@ -406,12 +409,13 @@ static ds_err write_routes(struct day *y, struct ds_route_day_result *r)
 		for (int w = 0; w < x->nwin; w++)
 			if (x->arrive >= x->win[w].open && x->arrive <= x->win[w].close)
 				wo = x->win[w].open, wc = x->win[w].close;
-		if (!err && !(err = ds_store_prepare(
-		                      y->st,
-		                      "INSERT INTO visits(account_id, decision_id, team_id, visit_date,"
-		                      " state, window_start_at, window_end_at, route_seq, planned_at)"
-		                      " VALUES (?,?,?,?,'planned',?,?,?,?)",
-		                      &s, y->diag))) {
+		if (!err &&
+		    !(err = ds_store_prepare(
+		              y->st,
+		              "INSERT INTO visits(account_id, decision_id, team_id, visit_date,"
+		              " state, window_start_at, window_end_at, route_seq, planned_at)"
+		              " VALUES (?,?,?,?,'planned',?,?,?,?)",
+		              &s, y->diag))) {
 			ds_stmt_bind_text(s, 1, x->account);
 			ds_stmt_bind_int(s, 2, x->decision);
 			ds_stmt_bind_text(s, 3, team_id);
