@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TEAMS 60
+#define TEAMS  60
 #define VISITS 2000
 
 static ds_vrp *city(uint64_t seed)
@@ -68,7 +68,7 @@ static ds_vrp *city(uint64_t seed)
 
 int main(int argc, char **argv)
 {
-	double limit = argc > 1 ? atof(argv[1]) : 10;
+	double limit = argc > 1 ? strtod(argv[1], NULL) : 10;
 	uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
 	struct ds_diag d;
 	ds_vrp *v = city(seed);
@@ -108,8 +108,9 @@ int main(int argc, char **argv)
 	       " \"ratio_to_reference\": %.4f}\n",
 	       VISITS, TEAMS, limit, run[1].st.seconds, run[1].st.iterations,
 	       run[1].c.feasible ? "true" : "false", run[1].c.visited, best,
-	       (long long)run[1].c.distance, run[0].st.seconds, run[0].c.feasible ? "true" : "false",
-	       run[0].c.visited, first, first > 0 ? best / first : 0);
+	       (long long)run[1].c.distance, run[0].st.seconds,
+	       run[0].c.feasible ? "true" : "false", run[0].c.visited, first,
+	       first > 0 ? best / first : 0);
 	for (int k = 0; k < 2; k++)
 		ds_vrp_solution_free(&run[k].s);
 	ds_vrp_free(v);

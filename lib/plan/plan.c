@@ -223,6 +223,34 @@ static ds_err write_decisions(ds_store *st, const struct ds_plan_opts *o,
 		err = ds_stmt_step(s, &row, diag);
 		ds_stmt_done(s);
 	}
+	/* the day's routes belong to the plan replaced: planned visits go
+	 * with it; a visit already under way keeps the plan in place */
+	if (!err && !(err = ds_store_prepare(st,
+	                                     "SELECT count(*) FROM visits v JOIN decisions d"
+	                                     " ON d.decision_id = v.decision_id"
+	                                     " WHERE d.plan_date = ? AND v.state <> 'planned'",
+	                                     &s, diag))) {
+		ds_stmt_bind_text(s, 1, day);
+		int64_t busy = 0;
+		if (!(err = ds_stmt_step(s, &row, diag)) && row)
+			busy = ds_stmt_int(s, 0);
+		ds_stmt_done(s);
+		if (!err && busy > 0)
+			err = ds_diag_set(
+			        diag, DS_EINVAL, NULL, 0, NULL,
+			        "the plan for %s has %lld visits under way (past planned): "
+			        "it cannot be replaced",
+			        day, (long long)busy);
+	}
+	if (!err && !(err = ds_store_prepare(st,
+	                                     "DELETE FROM visits WHERE state = 'planned' AND"
+	                                     " decision_id IN (SELECT decision_id FROM decisions"
+	                                     " WHERE plan_date = ?)",
+	                                     &s, diag))) {
+		ds_stmt_bind_text(s, 1, day);
+		err = ds_stmt_step(s, &row, diag);
+		ds_stmt_done(s);
+	}
 	if (!err &&
 	    !(err = ds_store_prepare(st, "DELETE FROM decisions WHERE plan_date=?", &s, diag))) {
 		ds_stmt_bind_text(s, 1, day);

@@ -22,6 +22,7 @@ struct cli {
 	struct ds_config cfg;
 	bool json;  /* machine-readable output on stdout */
 	bool quiet; /* no progress, no chatter on stderr */
+	bool step;  /* run as a step of another command (demo): no report on stdout */
 	const char *prog;
 };
 

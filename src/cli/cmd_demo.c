@@ -87,6 +87,21 @@ static int run(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "demo: training the ability and willingness models, scoring\n");
 	if (!rc)
 		rc = cli_model_bootstrap(c, as_of);
+	/* the day: the plan's decisions, then the visits' routes */
+	if (!rc && !was_quiet)
+		fprintf(stderr, "demo: planning the day and routing its visits\n");
+	c->step = true;
+	if (!rc) {
+		char *pargv[] = { "plan", "--date", day, NULL };
+		optind = 0;
+		rc = cli_find("plan")->run(c, 3, pargv);
+	}
+	if (!rc) {
+		char *rargv[] = { "route", "--date", day, "--time-limit", "1", NULL };
+		optind = 0;
+		rc = cli_find("route")->run(c, 5, rargv);
+	}
+	c->step = false;
 	c->json = was_json;
 	c->quiet = was_quiet;
 	if (rc)
@@ -99,11 +114,13 @@ static int run(struct cli *c, int argc, char **argv)
 		        "\nThe demo database is %s. Try:\n"
 		        "  doorstep --db %s dpd --as-of %s | head\n"
 		        "  doorstep --db %s model list\n"
+		        "  doorstep --db %s route --date %s --dry-run\n"
 		        "  doorstep --db %s model validate --target ability --as-of %s\n"
 		        "  doorstep --db %s import payments --help\n",
 		        ds_config_str(&c->cfg, DS_CFG_DB_PATH),
 		        ds_config_str(&c->cfg, DS_CFG_DB_PATH), day,
 		        ds_config_str(&c->cfg, DS_CFG_DB_PATH),
+		        ds_config_str(&c->cfg, DS_CFG_DB_PATH), day,
 		        ds_config_str(&c->cfg, DS_CFG_DB_PATH), day,
 		        ds_config_str(&c->cfg, DS_CFG_DB_PATH));
 	return rc;
@@ -115,8 +132,10 @@ const struct cli_command cli_cmd_demo = {
 	"demo [--as-of YYYY-MM-DD]",
 	"Writes a synthetic city's import files ([demo] dir, default\n"
 	"./doorstep-demo), creates a database there (unless --db is given),\n"
-	"imports the files through the same path as 'doorstep import', and\n"
-	"prints the overdue summary by bucket and community. Settings: [demo]\n"
+	"imports the files through the same path as 'doorstep import', trains\n"
+	"and scores, plans the day and routes its visits (doorstep plan, route\n"
+	"--date), and prints the overdue summary by bucket and community.\n"
+	"Settings: [demo]\n"
 	"seed, borrowers. Running it again re-imports and changes nothing.\n",
 	run,
 };

@@ -33,7 +33,7 @@ static int run(struct cli *c, int argc, char **argv)
 	};
 	const char *date_arg = NULL;
 	double holdout = 0.05;
-	long snapshots = 60;
+	long snapshots = 150; /* as the simulator's planner */
 	bool dry = false;
 	int ch;
 	optind = 1;
@@ -108,7 +108,7 @@ static int run(struct cli *c, int argc, char **argv)
 		po.cap.legal = floor(po.cap.legal * k);
 		err = ds_plan_day(st, &po, !dry, &r, &d);
 	}
-	if (!err) {
+	if (!err && !c->step) {
 		char day[11];
 		ds_date_format(date, day);
 		if (c->json) {
@@ -155,7 +155,7 @@ const struct cli_command cli_cmd_plan = {
 	"plan [--date D] [--holdout SHARE] [--snapshots N] [--dry-run]",
 	"For every account delinquent on D (today by default): the uplift of each\n"
 	"treatment over none, learnt from the store's history on N daily\n"
-	"snapshots (60) before D (T-learner; each estimate pulled towards its\n"
+	"snapshots (150) before D (T-learner; each estimate pulled towards its\n"
 	"treatment's average as far as the treatment's rows are few), less its\n"
 	"cost ([costs] settings);\n"
 	"the contact rules' verdict on each at D 10:00 local time; a visit\n"

@@ -292,6 +292,8 @@ static int day(struct cli *c, const struct cli_command *cmd, int argc, char **ar
 	ds_rules_free(rules);
 	if (err)
 		return cli_fail(c, err, &d);
+	if (c->step)
+		return EXIT_OK;
 	char day[11];
 	ds_date_format(o.date, day);
 	if (c->json) {

@@ -63,6 +63,29 @@ assert_query 1 "SELECT json_extract(reasons, '\$.refused') <> '{}' FROM decision
 assert_query "$arm" "SELECT arm FROM decisions WHERE account_id = '$acct'"
 assert_query 2 "SELECT count(*) FROM audit_log WHERE action = 'plan'"
 
+# the day routed, then planned again: its planned visits go with the plan
+# replaced; once a visit is under way the plan stays (a regression: the
+# plan's decisions were deleted under the visits' references)
+visits_decided() { # ten of the day's decisions made visits worth routing
+	q "UPDATE decisions SET treatment = 'visit', expected_fen = 50000, cost_fen = 14500
+		WHERE decision_id IN (SELECT decision_id FROM decisions ORDER BY account_id LIMIT 10)"
+}
+visits_decided
+ds_ok route --date "$AS_OF" --iterations 50
+routed=$(q "SELECT count(*) FROM visits")
+[ "$routed" -gt 0 ] || fail "nothing routed"
+ds_ok plan --date "$AS_OF" --snapshots 12
+assert_query 0 "SELECT count(*) FROM visits"
+visits_decided
+ds_ok route --date "$AS_OF" --iterations 50
+q "UPDATE visits SET state = 'checked_in' WHERE visit_id = (SELECT min(visit_id) FROM visits)"
+before=$(q "SELECT count(*) FROM decisions WHERE treatment = 'visit'")
+ds plan --date "$AS_OF" --snapshots 12
+assert_status 3 "a plan with a visit under way"
+assert_contains stderr "visits under way (past planned): it cannot be replaced"
+assert_query "$before" "SELECT count(*) FROM decisions WHERE treatment = 'visit'"
+assert_query "$routed" "SELECT count(*) FROM visits"
+
 # --- bad use
 ds plan --holdout 2
 assert_status 2 "holdout above 1"
