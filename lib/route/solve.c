@@ -37,6 +37,8 @@ struct route {
 	int64_t *early; /* per place */
 	int64_t *late;
 	int64_t load, dist;
+	int64_t *load_to; /* per place: the load picked up up to it */
+	bool ok;          /* every window and the shift kept */
 };
 
 struct state {
@@ -97,14 +99,24 @@ static void refresh(const ds_vrp *v, struct route *r)
 	r->early[0] = h->open;
 	r->load = 0;
 	r->dist = 0;
+	r->ok = true;
+	r->load_to[0] = 0;
 	for (int p = 1; p <= last; p++) {
 		int a = r->c[p - 1], b = r->c[p];
 		int64_t t = r->early[p - 1] + v->node[a].service + dur(v, a, b);
 		r->early[p] = p == last ? t : start_at(&v->node[b], t);
+		if (r->early[p] < 0 || !r->ok) {
+			/* too late for every window: the rest is unreachable */
+			r->ok = false;
+			r->early[p] = INT64_MAX / 4;
+		}
 		r->dist += dist(v, a, b);
 		if (p < last)
 			r->load += v->node[b].demand;
+		r->load_to[p] = r->load;
 	}
+	if (r->early[last] > h->close)
+		r->ok = false;
 	r->late[last] = h->close;
 	for (int p = last - 1; p >= 0; p--) {
 		int a = r->c[p], b = r->c[p + 1];
@@ -147,7 +159,8 @@ static bool state_init(struct state *s, const ds_vrp *v)
 		r->c = ds_malloc(places * sizeof *r->c);
 		r->early = ds_malloc(places * sizeof *r->early);
 		r->late = ds_malloc(places * sizeof *r->late);
-		if (!r->c || !r->early || !r->late)
+		r->load_to = ds_malloc(places * sizeof *r->load_to);
+		if (!r->c || !r->early || !r->late || !r->load_to)
 			return false;
 		refresh(v, r);
 	}
@@ -162,6 +175,7 @@ static void state_free(struct state *s)
 		ds_free(s->r[k].c);
 		ds_free(s->r[k].early);
 		ds_free(s->r[k].late);
+		ds_free(s->r[k].load_to);
 	}
 	ds_free(s->r);
 	ds_free(s->route_of);
@@ -184,6 +198,8 @@ static void state_copy(struct state *b, const struct state *a)
 		memcpy(x->c, y->c, places * sizeof *x->c);
 		memcpy(x->early, y->early, places * sizeof *x->early);
 		memcpy(x->late, y->late, places * sizeof *x->late);
+		memcpy(x->load_to, y->load_to, places * sizeof *x->load_to);
+		x->ok = y->ok;
 	}
 	memcpy(b->route_of, a->route_of, (size_t)a->v->nnodes * sizeof(int));
 	memcpy(b->place_of, a->place_of, (size_t)a->v->nnodes * sizeof(int));
@@ -350,8 +366,16 @@ static void ruin(struct search *q, struct state *s, struct ds_rng *g)
 			i++;
 		}
 		for (int i = 0; i < ntake; i++) {
-			q->removed[q->nremoved++] = take[i];
+			/* without the triangle inequality (a bank's matrix, DIMACS
+			 * truncation) taking a client out can make the rest late:
+			 * then it stays */
+			int at = s->place_of[take[i]];
 			remove_client(s, sh, take[i]);
+			if (!s->r[k].ok) {
+				insert_client(s, sh, take[i], k, at - 1);
+				break;
+			}
+			q->removed[q->nremoved++] = take[i];
 		}
 		q->route_ruined[k] = true;
 		strings--;
