@@ -278,6 +278,10 @@ static bool within_duration(struct state *s, int c, int k, int p)
 
 /* ----------------------------------------------------------- one search */
 
+struct ls_buf {
+	int *a, *b, *ua, *ub; /* new routes and their undo copies */
+};
+
 struct search {
 	const struct shared *sh;
 	struct ds_vrp_solve_opts o;
@@ -286,6 +290,7 @@ struct search {
 	long iterations;
 	int *removed, nremoved;
 	int seed_client; /* the ruin's first client */
+	struct ls_buf ls;
 	bool *route_ruined;
 	ds_err err;
 };
@@ -481,6 +486,202 @@ static void add_absent(struct search *q, const struct state *s)
 	}
 }
 
+/* ---------------------------------------------------------- local search */
+
+/*
+ * Between ruins, on new best solutions: first-improvement local search
+ * over each client's LS_NEIGHBOURS nearest (granular), three moves between
+ * two routes, each checked in constant time from the routes' earliest and
+ * latest starts and loads, then applied and verified (shift, working
+ * time): relocate (the client next to its neighbour), swap (the two trade
+ * places) and 2-opt* (the client's route continues with the neighbour's
+ * tail, and the other way round).
+ */
+#define LS_NEIGHBOURS 20
+#define LS_PASSES     8
+
+static bool skills_fit(const ds_vrp *v, const struct route *r, int c)
+{
+	return (v->node[c].skills & ~v->vehicle[r->vehicle].skills) == 0;
+}
+
+/* Route k's clients replaced by n clients from `c`; false (and the route
+ * as it was) when its windows, shift, load or working time break. */
+static bool set_route(struct state *s, int k, const int *c, int n, int *undo)
+{
+	const ds_vrp *v = s->v;
+	struct route *r = &s->r[k];
+	const struct ds_vrp_vehicle *h = &v->vehicle[r->vehicle];
+	int old = r->n;
+	memcpy(undo, &r->c[1], (size_t)old * sizeof *undo);
+	memcpy(&r->c[1], c, (size_t)n * sizeof *c);
+	r->n = n;
+	refresh(v, r);
+	bool fine = r->ok && (h->capacity <= 0 || r->load <= h->capacity) &&
+	            (h->max_duration <= 0 || duration(v, r) <= h->max_duration);
+	for (int p = 1; fine && p <= n; p++)
+		fine = skills_fit(v, r, r->c[p]);
+	if (!fine) {
+		memcpy(&r->c[1], undo, (size_t)old * sizeof *undo);
+		r->n = old;
+		refresh(v, r);
+	}
+	return fine;
+}
+
+/* Applies new contents to routes ka and kb together, or neither. */
+static bool apply_two(struct state *s, struct ls_buf *w, int ka, int na, int kb, int nb)
+{
+	int64_t before = s->r[ka].dist + s->r[kb].dist;
+	int olda = s->r[ka].n;
+	if (!set_route(s, ka, w->a, na, w->ua))
+		return false;
+	if (!set_route(s, kb, w->b, nb, w->ub)) {
+		/* route a back as it was */
+		int *tmp = w->a;
+		memcpy(tmp, w->ua, (size_t)olda * sizeof *tmp);
+		set_route(s, ka, tmp, olda, w->ua);
+		return false;
+	}
+	s->cost += s->r[ka].dist + s->r[kb].dist - before;
+	reindex(s, ka);
+	reindex(s, kb);
+	return true;
+}
+
+/* Relocate c next to n (after n, or before it). */
+static bool relocate(struct state *s, struct ls_buf *w, int c, int n)
+{
+	const ds_vrp *v = s->v;
+	int ka = s->route_of[c], kb = s->route_of[n];
+	struct route *a = &s->r[ka], *b = &s->r[kb];
+	int pc = s->place_of[c], pn = s->place_of[n];
+	int prev = a->c[pc - 1], next = a->c[pc + 1];
+	int64_t save = dist(v, prev, c) + dist(v, c, next) - dist(v, prev, next);
+	for (int side = 0; side < 2; side++) {
+		int p = side == 0 ? pn : pn - 1; /* between places p and p + 1 of b */
+		int64_t add = insertion(v, b, c, p);
+		if (add < 0 || add >= save || !skills_fit(v, b, c))
+			continue;
+		int na = 0, nb = 0;
+		for (int i = 1; i <= a->n; i++)
+			if (i != pc)
+				w->a[na++] = a->c[i];
+		for (int i = 1; i <= b->n; i++) {
+			w->b[nb++] = b->c[i];
+			if (i == p)
+				w->b[nb - 1] = b->c[i], w->b[nb++] = c;
+		}
+		if (p == 0) {
+			memmove(&w->b[1], &w->b[0], (size_t)nb * sizeof *w->b);
+			w->b[0] = c;
+			nb++;
+		}
+		if (apply_two(s, w, ka, na, kb, nb))
+			return true;
+	}
+	return false;
+}
+
+/* Swap c and n between their routes. */
+static bool swap(struct state *s, struct ls_buf *w, int c, int n)
+{
+	const ds_vrp *v = s->v;
+	int ka = s->route_of[c], kb = s->route_of[n];
+	struct route *a = &s->r[ka], *b = &s->r[kb];
+	int pc = s->place_of[c], pn = s->place_of[n];
+	int ap = a->c[pc - 1], an = a->c[pc + 1], bp = b->c[pn - 1], bn = b->c[pn + 1];
+	int64_t delta = dist(v, ap, n) + dist(v, n, an) + dist(v, bp, c) + dist(v, c, bn) -
+	                dist(v, ap, c) - dist(v, c, an) - dist(v, bp, n) - dist(v, n, bn);
+	if (delta >= 0)
+		return false;
+	/* n in c's place: reached from ap's earliest, then an by its latest */
+	int64_t t = start_at(&v->node[n], a->early[pc - 1] + v->node[ap].service + dur(v, ap, n));
+	if (t < 0 || t + v->node[n].service + dur(v, n, an) > a->late[pc + 1])
+		return false;
+	t = start_at(&v->node[c], b->early[pn - 1] + v->node[bp].service + dur(v, bp, c));
+	if (t < 0 || t + v->node[c].service + dur(v, c, bn) > b->late[pn + 1])
+		return false;
+	memcpy(w->a, &a->c[1], (size_t)a->n * sizeof *w->a);
+	memcpy(w->b, &b->c[1], (size_t)b->n * sizeof *w->b);
+	w->a[pc - 1] = n;
+	w->b[pn - 1] = c;
+	return apply_two(s, w, ka, a->n, kb, b->n);
+}
+
+/* 2-opt*: c's route goes on to n and n's route's tail; n's route before n
+ * goes on to what followed c. Routes ending at the same depot by the same
+ * time only, so that each tail's latest starts still hold. */
+static bool two_opt_star(struct state *s, struct ls_buf *w, int c, int n)
+{
+	const ds_vrp *v = s->v;
+	int ka = s->route_of[c], kb = s->route_of[n];
+	struct route *a = &s->r[ka], *b = &s->r[kb];
+	const struct ds_vrp_vehicle *ha = &v->vehicle[a->vehicle], *hb = &v->vehicle[b->vehicle];
+	if (ha->end != hb->end || ha->close != hb->close)
+		return false;
+	int i = s->place_of[c], j = s->place_of[n];
+	int an = a->c[i + 1], bp = b->c[j - 1];
+	int64_t delta = dist(v, c, n) + dist(v, bp, an) - dist(v, c, an) - dist(v, bp, n);
+	if (delta >= 0)
+		return false;
+	int64_t t = start_at(&v->node[n], a->early[i] + v->node[c].service + dur(v, c, n));
+	if (t < 0 || t > b->late[j])
+		return false;
+	t = b->early[j - 1] + v->node[bp].service + dur(v, bp, an);
+	if (i + 1 <= a->n) {
+		t = start_at(&v->node[an], t);
+		if (t < 0)
+			return false;
+	}
+	if (t > a->late[i + 1])
+		return false;
+	int64_t la = a->load_to[i] + (b->load - b->load_to[j - 1]);
+	int64_t lb = b->load_to[j - 1] + (a->load - a->load_to[i]);
+	if ((ha->capacity > 0 && la > ha->capacity) || (hb->capacity > 0 && lb > hb->capacity))
+		return false;
+	int na = 0, nb = 0;
+	for (int p = 1; p <= i; p++)
+		w->a[na++] = a->c[p];
+	for (int p = j; p <= b->n; p++)
+		w->a[na++] = b->c[p];
+	for (int p = 1; p < j; p++)
+		w->b[nb++] = b->c[p];
+	for (int p = i + 1; p <= a->n; p++)
+		w->b[nb++] = a->c[p];
+	return apply_two(s, w, ka, na, kb, nb);
+}
+
+static void local_search(struct search *q, struct state *s, struct ds_rng *g)
+{
+	const ds_vrp *v = s->v;
+	const struct shared *sh = q->sh;
+	struct ls_buf *w = &q->ls;
+	int n = sh->nclients;
+	for (int pass = 0; pass < LS_PASSES; pass++) {
+		bool improved = false;
+		int start = (int)below(g, n);
+		for (int k = 0; k < n; k++) {
+			int c = v->ndepots + (start + k) % n;
+			if (s->route_of[c] < 0)
+				continue;
+			const int *near = &sh->near[(size_t)(c - v->ndepots) * NEIGHBOURS];
+			for (int j = 0; j < LS_NEIGHBOURS; j++) {
+				int m = near[j];
+				if (m < 0 || s->route_of[m] < 0 || s->route_of[m] == s->route_of[c])
+					continue;
+				if (relocate(s, w, c, m) || swap(s, w, c, m) ||
+				    two_opt_star(s, w, c, m)) {
+					improved = true;
+					break;
+				}
+			}
+		}
+		if (!improved)
+			break;
+	}
+}
+
 static void *run_search(void *arg)
 {
 	struct search *q = arg;
@@ -521,8 +722,10 @@ static void *run_search(void *arg)
 		if ((double)q->trial.cost <
 		    (double)q->cur.cost - T * log(ds_rng_uniform(&g) + 1e-300)) {
 			state_copy(&q->cur, &q->trial);
-			if (q->cur.cost < q->best.cost)
+			if (q->cur.cost < q->best.cost) {
+				local_search(q, &q->cur, &g);
 				state_copy(&q->best, &q->cur);
+			}
 		}
 	}
 	return NULL;
@@ -577,6 +780,13 @@ static bool search_init(struct search *q, const struct shared *sh)
 	q->sh = sh;
 	q->removed = ds_malloc((size_t)v->nnodes * sizeof *q->removed);
 	q->route_ruined = ds_calloc((size_t)v->nvehicles + 1, sizeof *q->route_ruined);
+	size_t cl = (size_t)v->nnodes + 2;
+	q->ls.a = ds_malloc(cl * sizeof(int));
+	q->ls.b = ds_malloc(cl * sizeof(int));
+	q->ls.ua = ds_malloc(cl * sizeof(int));
+	q->ls.ub = ds_malloc(cl * sizeof(int));
+	if (!q->ls.a || !q->ls.b || !q->ls.ua || !q->ls.ub)
+		return false;
 	if (!q->removed || !q->route_ruined || !state_init(&q->cur, v) ||
 	    !state_init(&q->best, v) || !state_init(&q->trial, v))
 		return false;
@@ -595,6 +805,10 @@ static void search_free(struct search *q)
 	state_free(&q->trial);
 	ds_free(q->removed);
 	ds_free(q->route_ruined);
+	ds_free(q->ls.a);
+	ds_free(q->ls.b);
+	ds_free(q->ls.ua);
+	ds_free(q->ls.ub);
 }
 
 ds_err ds_vrp_solve(const ds_vrp *v, const struct ds_vrp_solve_opts *o, struct ds_vrp_solution *out,
