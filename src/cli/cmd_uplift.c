@@ -62,12 +62,15 @@ static ds_err truth_row(void *ctx, long record, long line, char **f, int n, stru
 	return DS_OK;
 }
 
-/* qsort has no context: the truth being sorted */
-static const struct truth *sorting;
+/* A truth row by its account id, for sorting and searching. */
+struct keyed {
+	const char *id;
+	long row;
+};
 
 static int by_id(const void *a, const void *b)
 {
-	return strcmp(sorting->id[*(const long *)a], sorting->id[*(const long *)b]);
+	return strcmp(((const struct keyed *)a)->id, ((const struct keyed *)b)->id);
 }
 
 /* Pearson correlation of two series. */
@@ -126,7 +129,7 @@ static ds_err against_truth(ds_store *st, ds_date as_of, const struct ds_uplift 
 
 	/* the truth row of each dataset row: ids sorted once, then searched */
 	long *match = ds_malloc((size_t)n * sizeof *match + 1);
-	long *byid = ds_malloc((size_t)t.n * sizeof *byid + 1);
+	struct keyed *byid = ds_malloc((size_t)t.n * sizeof *byid + 1);
 	if (!match || !byid) {
 		ds_free(match);
 		ds_free(byid);
@@ -134,19 +137,13 @@ static ds_err against_truth(ds_store *st, ds_date as_of, const struct ds_uplift 
 		goto done;
 	}
 	for (long k = 0; k < t.n; k++)
-		byid[k] = k;
-	sorting = &t;
+		byid[k] = (struct keyed){ t.id[k], k };
 	qsort(byid, (size_t)t.n, sizeof *byid, by_id);
 	for (long r = 0; r < n; r++) {
-		long lo = 0, hi = t.n;
-		while (lo < hi) {
-			long mid = (lo + hi) / 2;
-			if (strcmp(t.id[byid[mid]], d->id[r]) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		match[r] = lo < t.n && strcmp(t.id[byid[lo]], d->id[r]) == 0 ? byid[lo] : -1;
+		struct keyed key = { d->id[r], -1 };
+		const struct keyed *hit =
+		        t.n ? bsearch(&key, byid, (size_t)t.n, sizeof *byid, by_id) : NULL;
+		match[r] = hit ? hit->row : -1;
 	}
 	ds_free(byid);
 	json_t *arr = json_array();
