@@ -55,7 +55,7 @@ struct day {
 	struct visit *v;
 	long nv, capv;
 	struct team *t;
-	int nt, capt;
+	long nt, capt;
 	ds_time midnight; /* the date's local midnight, UTC */
 	char zone[64];
 	struct ds_diag *diag;
@@ -140,10 +140,8 @@ static ds_err load_teams(struct day *y)
 		return err;
 	bool row;
 	while (!(err = ds_stmt_step(s, &row, y->diag)) && row) {
-		long cap = y->capt;
-		if ((err = grow((void **)&y->t, &cap, y->nt, sizeof *y->t, y->diag)))
+		if ((err = grow((void **)&y->t, &y->capt, y->nt, sizeof *y->t, y->diag)))
 			break;
-		y->capt = (int)cap;
 		struct team *t = &y->t[y->nt];
 		ds_strlcpy(t->staff, ds_stmt_text(s, 0), sizeof t->staff);
 		ds_strlcpy(t->branch, ds_stmt_text(s, 1), sizeof t->branch);
@@ -376,7 +374,6 @@ static ds_err write_routes(struct day *y, struct ds_route_day_result *r)
 		err = ds_stmt_step(s, &row, y->diag);
 		ds_stmt_done(s);
 	}
-	int64_t now = (int64_t)time(NULL);
 	for (long k = 0; !err && k < y->nv; k++) {
 		const struct visit *x = &y->v[k];
 		if (x->team < 0)
@@ -427,7 +424,6 @@ static ds_err write_routes(struct day *y, struct ds_route_day_result *r)
 			err = ds_stmt_step(s, &row, y->diag);
 			ds_stmt_done(s);
 		}
-		(void)now;
 	}
 	if (!err) {
 		char detail[256];

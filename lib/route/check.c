@@ -2,7 +2,7 @@
  * The independent checker (route.h): a solution judged from the instance
  * alone, nothing the solver computed is trusted.
  */
-#include "doorstep/route.h"
+#include "route-int.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -18,19 +18,6 @@ static bool fail(struct ds_vrp_check *c, const char *fmt, ...)
 	}
 	c->feasible = false;
 	return false;
-}
-
-/* The earliest start of service at or after t within a window of the node,
- * or -1 when every window has closed. */
-static int64_t serve_at(const struct ds_vrp_node *x, int64_t t)
-{
-	if (x->nwin == 0)
-		return t;
-	for (int w = 0; w < x->nwin; w++) {
-		if (t <= x->win[w].close)
-			return t > x->win[w].open ? t : x->win[w].open;
-	}
-	return -1;
 }
 
 static bool has_skills(const struct ds_vrp_vehicle *h, const struct ds_vrp_node *x)
@@ -98,7 +85,7 @@ static void route(const ds_vrp *v, const struct ds_vrp_solution *s, int r, struc
 			fail(c, "route %d: a depot among the stops", r + 1);
 			return;
 		}
-		int64_t start = serve_at(x, arrive);
+		int64_t start = route_start_at(x, arrive);
 		if (start < 0) {
 			fail(c,
 			     "route %d: client %ld reached at %lld, after its last window closed",

@@ -4,7 +4,7 @@
  * a hard cap on size; every refusal names the file, the line and the
  * field.
  */
-#include "doorstep/route.h"
+#include "route-int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -115,15 +115,24 @@ static ds_err new_vrp(int nnodes, int nvehicles, ds_vrp **out, struct ds_diag *d
 	return DS_OK;
 }
 
-ds_err ds_vrp_euclidean(ds_vrp *v, struct ds_diag *diag)
+ds_err route_alloc_matrices(ds_vrp *v, struct ds_diag *diag)
 {
 	size_t n = (size_t)v->nnodes;
 	ds_free(v->dist);
 	ds_free(v->dur);
-	v->dist = ds_malloc(n * n * sizeof *v->dist + 1);
-	v->dur = ds_malloc(n * n * sizeof *v->dur + 1);
+	v->dist = ds_calloc(n * n + 1, sizeof *v->dist);
+	v->dur = ds_calloc(n * n + 1, sizeof *v->dur);
 	if (!v->dist || !v->dur)
 		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	return DS_OK;
+}
+
+ds_err ds_vrp_euclidean(ds_vrp *v, struct ds_diag *diag)
+{
+	size_t n = (size_t)v->nnodes;
+	ds_err err = route_alloc_matrices(v, diag);
+	if (err)
+		return err;
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++) {
 			double d = hypot(v->node[i].x - v->node[j].x, v->node[i].y - v->node[j].y);
@@ -674,33 +683,33 @@ ds_err ds_vrp_parse(const char *name, const char *text, size_t len, ds_vrp **out
 	return is_solomon ? solomon(&l, out, diag) : vrplib(&l, out, diag);
 }
 
-ds_err ds_vrp_read(const char *path, ds_vrp **out, struct ds_diag *diag)
+ds_err route_read_file(const char *path, char **buf, size_t *len, struct ds_diag *diag)
 {
-	*out = NULL;
+	*buf = NULL;
+	*len = 0;
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return ds_diag_set(diag, DS_EIO, path, 0, NULL, "cannot open: %s", strerror(errno));
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	char *p = NULL;
+	size_t n = 0, cap = 0;
 	ds_err err = DS_OK;
 	for (;;) {
-		if (len == cap) {
-			if (cap > (size_t)DS_VRP_MAX_FILE_BYTES) {
-				err = ds_diag_set(diag, DS_ETOOBIG, path, 0, NULL,
-				                  "larger than %ld MiB",
-				                  DS_VRP_MAX_FILE_BYTES >> 20);
-				break;
-			}
+		if (n > (size_t)DS_VRP_MAX_FILE_BYTES) {
+			err = ds_diag_set(diag, DS_ETOOBIG, path, 0, NULL, "larger than %ld MiB",
+			                  DS_VRP_MAX_FILE_BYTES >> 20);
+			break;
+		}
+		if (n == cap) {
 			cap = cap ? cap * 2 : 1 << 16;
-			char *p = ds_realloc(buf, cap + 1);
-			if (!p) {
+			char *q = ds_realloc(p, cap + 1);
+			if (!q) {
 				err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 				break;
 			}
-			buf = p;
+			p = q;
 		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
+		size_t got = fread(p + n, 1, cap - n, f);
+		n += got;
 		if (got == 0) {
 			if (ferror(f))
 				err = ds_diag_set(diag, DS_EIO, path, 0, NULL, "cannot read: %s",
@@ -709,8 +718,27 @@ ds_err ds_vrp_read(const char *path, ds_vrp **out, struct ds_diag *diag)
 		}
 	}
 	fclose(f);
-	if (!err)
-		err = ds_vrp_parse(path, buf ? buf : "", len, out, diag);
+	if (err) {
+		ds_free(p);
+		return err;
+	}
+	if (!p && !(p = ds_malloc(1)))
+		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	p[n] = 0;
+	*buf = p;
+	*len = n;
+	return DS_OK;
+}
+
+ds_err ds_vrp_read(const char *path, ds_vrp **out, struct ds_diag *diag)
+{
+	*out = NULL;
+	char *buf;
+	size_t len;
+	ds_err err = route_read_file(path, &buf, &len, diag);
+	if (err)
+		return err;
+	err = ds_vrp_parse(path, buf, len, out, diag);
 	ds_free(buf);
 	return err;
 }

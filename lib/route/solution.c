@@ -2,7 +2,7 @@
  * Route solutions as text (route.h): "Route #k: c1 c2 ..." per route, the
  * clients by the numbers solutions give them, then "Cost: N".
  */
-#include "doorstep/route.h"
+#include "route-int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -152,19 +152,12 @@ ds_err ds_vrp_solution_read(const ds_vrp *v, const char *path, struct ds_vrp_sol
                             struct ds_diag *diag)
 {
 	memset(out, 0, sizeof *out);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return ds_diag_set(diag, DS_EIO, path, 0, NULL, "cannot open: %s", strerror(errno));
-	char *buf = ds_malloc((size_t)DS_VRP_MAX_FILE_BYTES + 2);
-	if (!buf) {
-		fclose(f);
-		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-	}
-	size_t len = fread(buf, 1, (size_t)DS_VRP_MAX_FILE_BYTES + 1, f);
-	bool bad = ferror(f);
-	fclose(f);
-	ds_err err = bad ? ds_diag_set(diag, DS_EIO, path, 0, NULL, "cannot read")
-	                 : ds_vrp_solution_parse(v, path, buf, len, out, diag);
+	char *buf;
+	size_t len;
+	ds_err err = route_read_file(path, &buf, &len, diag);
+	if (err)
+		return err;
+	err = ds_vrp_solution_parse(v, path, buf, len, out, diag);
 	ds_free(buf);
 	return err;
 }

@@ -9,7 +9,7 @@
  * distance driven plus the prizes of the clients left out; a client that
  * must be visited carries a prize no route can outweigh.
  */
-#include "doorstep/route.h"
+#include "route-int.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -67,17 +67,6 @@ static int64_t dur(const ds_vrp *v, int a, int b)
 	return v->dur[(size_t)a * (size_t)v->nnodes + (size_t)b];
 }
 
-/* The earliest service start at node x for an arrival at t; -1: too late. */
-static int64_t start_at(const struct ds_vrp_node *x, int64_t t)
-{
-	if (x->nwin == 0)
-		return t;
-	for (int w = 0; w < x->nwin; w++)
-		if (t <= x->win[w].close)
-			return t > x->win[w].open ? t : x->win[w].open;
-	return -1;
-}
-
 /* The latest service start at x no later than t; -1: none. */
 static int64_t latest_at(const struct ds_vrp_node *x, int64_t t)
 {
@@ -104,7 +93,7 @@ static void refresh(const ds_vrp *v, struct route *r)
 	for (int p = 1; p <= last; p++) {
 		int a = r->c[p - 1], b = r->c[p];
 		int64_t t = r->early[p - 1] + v->node[a].service + dur(v, a, b);
-		r->early[p] = p == last ? t : start_at(&v->node[b], t);
+		r->early[p] = p == last ? t : route_start_at(&v->node[b], t);
 		if (r->early[p] < 0 || !r->ok) {
 			/* too late for every window: the rest is unreachable */
 			r->ok = false;
@@ -128,7 +117,6 @@ static void refresh(const ds_vrp *v, struct route *r)
 /* The route's working time, departure as late as the windows allow. */
 static int64_t duration(const ds_vrp *v, const struct route *r)
 {
-	(void)v;
 	int last = r->n + 1;
 	int64_t leave = r->late[0] > r->early[0] ? r->late[0] : r->early[0];
 	/* leaving later than early[0] shortens the wait, never past late[0] */
@@ -249,7 +237,7 @@ static int64_t insertion(const ds_vrp *v, const struct route *r, int c, int p)
 	if ((x->skills & ~h->skills) || (h->capacity > 0 && r->load + x->demand > h->capacity))
 		return -1;
 	int a = r->c[p], b = r->c[p + 1];
-	int64_t start = start_at(x, r->early[p] + v->node[a].service + dur(v, a, c));
+	int64_t start = route_start_at(x, r->early[p] + v->node[a].service + dur(v, a, c));
 	if (start < 0)
 		return -1;
 	if (start + x->service + dur(v, c, b) > r->late[p + 1])
@@ -596,10 +584,11 @@ static bool swap(struct state *s, struct ls_buf *w, int c, int n)
 	if (delta >= 0)
 		return false;
 	/* n in c's place: reached from ap's earliest, then an by its latest */
-	int64_t t = start_at(&v->node[n], a->early[pc - 1] + v->node[ap].service + dur(v, ap, n));
+	int64_t t =
+	        route_start_at(&v->node[n], a->early[pc - 1] + v->node[ap].service + dur(v, ap, n));
 	if (t < 0 || t + v->node[n].service + dur(v, n, an) > a->late[pc + 1])
 		return false;
-	t = start_at(&v->node[c], b->early[pn - 1] + v->node[bp].service + dur(v, bp, c));
+	t = route_start_at(&v->node[c], b->early[pn - 1] + v->node[bp].service + dur(v, bp, c));
 	if (t < 0 || t + v->node[c].service + dur(v, c, bn) > b->late[pn + 1])
 		return false;
 	memcpy(w->a, &a->c[1], (size_t)a->n * sizeof *w->a);
@@ -625,12 +614,12 @@ static bool two_opt_star(struct state *s, struct ls_buf *w, int c, int n)
 	int64_t delta = dist(v, c, n) + dist(v, bp, an) - dist(v, c, an) - dist(v, bp, n);
 	if (delta >= 0)
 		return false;
-	int64_t t = start_at(&v->node[n], a->early[i] + v->node[c].service + dur(v, c, n));
+	int64_t t = route_start_at(&v->node[n], a->early[i] + v->node[c].service + dur(v, c, n));
 	if (t < 0 || t > b->late[j])
 		return false;
 	t = b->early[j - 1] + v->node[bp].service + dur(v, bp, an);
 	if (i + 1 <= a->n) {
-		t = start_at(&v->node[an], t);
+		t = route_start_at(&v->node[an], t);
 		if (t < 0)
 			return false;
 	}

@@ -3,10 +3,9 @@
  * factor at a mode's speed, or a matrix file from the bank's routing
  * server.
  */
-#include "doorstep/route.h"
+#include "route-int.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,20 +43,6 @@ double ds_haversine_m(double lon1, double lat1, double lon2, double lat2)
 	return 2 * EARTH_M * asin(fmin(1.0, sqrt(a)));
 }
 
-static ds_err alloc_matrices(ds_vrp *v, struct ds_diag *diag)
-{
-	size_t n = (size_t)v->nnodes;
-	ds_free(v->dist);
-	ds_free(v->dur);
-	v->dist = ds_calloc(n * n + 1, sizeof *v->dist);
-	v->dur = ds_calloc(n * n + 1, sizeof *v->dur);
-	if (!v->dist || !v->dur)
-		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-	v->convention = DS_VRP_UNITS;
-	v->unit = 1;
-	return DS_OK;
-}
-
 ds_err ds_vrp_haversine(ds_vrp *v, const struct ds_travel_model *m, struct ds_diag *diag)
 {
 	double speed = ds_travel_speed(m);
@@ -70,9 +55,11 @@ ds_err ds_vrp_haversine(ds_vrp *v, const struct ds_travel_model *m, struct ds_di
 			return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL,
 			                   "node %d: (%g, %g) is not a longitude and a latitude", i,
 			                   v->node[i].x, v->node[i].y);
-	ds_err err = alloc_matrices(v, diag);
+	ds_err err = route_alloc_matrices(v, diag);
 	if (err)
 		return err;
+	v->convention = DS_VRP_UNITS;
+	v->unit = 1;
 	size_t n = (size_t)v->nnodes;
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++) {
@@ -87,43 +74,34 @@ ds_err ds_vrp_haversine(ds_vrp *v, const struct ds_travel_model *m, struct ds_di
 
 /* ----------------------------------------------------------- the matrix */
 
-struct ids {
-	const char **id; /* sorted */
-	int *node;
-	int n;
+/* A node by its id, for sorting and searching. */
+struct keyed {
+	const char *id;
+	int node;
 };
 
 static int by_id(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(((const struct keyed *)a)->id, ((const struct keyed *)b)->id);
 }
 
-static int find(const struct ids *x, const char *id)
+static int find(const struct keyed *ids, size_t n, const char *id)
 {
-	int lo = 0, hi = x->n - 1;
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2, c = strcmp(x->id[mid], id);
-		if (c == 0)
-			return x->node[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
+	struct keyed key = { id, -1 };
+	const struct keyed *hit = bsearch(&key, ids, n, sizeof *ids, by_id);
+	return hit ? hit->node : -1;
 }
 
 /* Reads the matrix from a stream, a line at a time. */
 static ds_err matrix_stream(ds_vrp *v, const char *name, FILE *in, struct ds_diag *diag)
 {
 	size_t n = (size_t)v->nnodes;
-	struct ids x = { ds_malloc(n * sizeof *x.id + 1), ds_malloc(n * sizeof *x.node + 1),
-		         (int)n };
+	struct keyed *ids = ds_malloc(n * sizeof *ids + 1);
 	unsigned char *seen = ds_calloc(n * n + 1, 1);
 	int32_t *dist = ds_calloc(n * n + 1, sizeof *dist);
 	int32_t *dur = ds_calloc(n * n + 1, sizeof *dur);
 	ds_err err = DS_OK;
-	if (!x.id || !x.node || !seen || !dist || !dur) {
+	if (!ids || !seen || !dist || !dur) {
 		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
@@ -133,19 +111,15 @@ static ds_err matrix_stream(ds_vrp *v, const char *name, FILE *in, struct ds_dia
 			                  "node %d of the instance has no id to match", i);
 			goto done;
 		}
-		x.id[i] = v->node[i].id;
+		ids[i] = (struct keyed){ v->node[i].id, i };
 	}
-	qsort(x.id, n, sizeof *x.id, by_id);
-	for (int i = 0; i < (int)n; i++) {
-		if (i > 0 && strcmp(x.id[i - 1], x.id[i]) == 0) {
+	qsort(ids, n, sizeof *ids, by_id);
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(ids[i - 1].id, ids[i].id) == 0) {
 			err = ds_diag_set(diag, DS_EINVAL, name, 0, NULL,
-			                  "two nodes of the instance share the id %s", x.id[i]);
+			                  "two nodes of the instance share the id %s", ids[i].id);
 			goto done;
 		}
-		/* ids point into the nodes: the node of each */
-		x.node[i] = (int)(((const char *)x.id[i] - (const char *)v->node[0].id) /
-		                  (ptrdiff_t)sizeof v->node[0]);
-	}
 	long line = 0;
 	size_t rows = 0, bytes = 0;
 	char buf[512];
@@ -193,7 +167,7 @@ static ds_err matrix_stream(ds_vrp *v, const char *name, FILE *in, struct ds_dia
 			                  "four columns: from, to, seconds, metres");
 			break;
 		}
-		int a = find(&x, f[0]), b = find(&x, f[1]);
+		int a = find(ids, n, f[0]), b = find(ids, n, f[1]);
 		if (a < 0 || b < 0) {
 			err = ds_diag_set(diag, DS_EINVAL, name, line, a < 0 ? "from" : "to",
 			                  "\"%.40s\" is not a node of the instance",
@@ -244,8 +218,7 @@ static ds_err matrix_stream(ds_vrp *v, const char *name, FILE *in, struct ds_dia
 		v->unit = 1;
 	}
 done:
-	ds_free(x.id);
-	ds_free(x.node);
+	ds_free(ids);
 	ds_free(seen);
 	ds_free(dist);
 	ds_free(dur);

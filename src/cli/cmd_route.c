@@ -8,6 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* --travel walk|ebike|car: the mode's defaults into *m; false for another word. */
+static bool travel_mode(const char *word, struct ds_travel_model *m)
+{
+	static const struct {
+		const char *word;
+		enum ds_travel_mode mode;
+	} modes[] = { { "walk", DS_TRAVEL_WALK },
+		      { "ebike", DS_TRAVEL_EBIKE },
+		      { "car", DS_TRAVEL_CAR } };
+	for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++)
+		if (strcmp(word, modes[k].word) == 0) {
+			ds_travel_model_default(modes[k].mode, m);
+			return true;
+		}
+	return false;
+}
+
 /* A file that cannot be read as what it should be is rejected input. */
 static int refuse(struct cli *c, ds_err err, const struct ds_diag *d)
 {
@@ -93,7 +110,9 @@ static int solve(struct cli *c, const struct cli_command *cmd, int argc, char **
 		{ "matrix", required_argument, NULL, 'x' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *travel = NULL, *matrix = NULL;
+	const char *matrix = NULL;
+	struct ds_travel_model travel;
+	bool by_coordinates = false;
 	double detour = 1.3;
 	struct ds_vrp_solve_opts o = { .time_limit = 0, .seed = 1, .threads = 2 };
 	const char *out_path = NULL;
@@ -128,10 +147,9 @@ static int solve(struct cli *c, const struct cli_command *cmd, int argc, char **
 			out_path = optarg;
 			break;
 		case 'm':
-			if (strcmp(optarg, "walk") && strcmp(optarg, "ebike") &&
-			    strcmp(optarg, "car"))
+			if (!travel_mode(optarg, &travel))
 				return cli_usage(cmd, "--travel: walk, ebike or car");
-			travel = optarg;
+			by_coordinates = true;
 			break;
 		case 'd':
 			detour = strtod(optarg, &end);
@@ -149,7 +167,7 @@ static int solve(struct cli *c, const struct cli_command *cmd, int argc, char **
 		return cli_usage(cmd, "solve needs one instance");
 	if (!(o.time_limit > 0) && o.iterations == 0)
 		o.time_limit = 1;
-	if (travel && matrix)
+	if (by_coordinates && matrix)
 		return cli_usage(cmd, "--travel or --matrix, not both");
 	struct ds_diag d;
 	ds_diag_clear(&d);
@@ -157,15 +175,10 @@ static int solve(struct cli *c, const struct cli_command *cmd, int argc, char **
 	ds_err err = ds_vrp_read(argv[optind], &v, &d);
 	if (err)
 		return refuse(c, err, &d);
-	if (travel) {
+	if (by_coordinates) {
 		/* coordinates as longitude and latitude: metres and seconds */
-		struct ds_travel_model m;
-		ds_travel_model_default(strcmp(travel, "walk") == 0    ? DS_TRAVEL_WALK
-		                        : strcmp(travel, "ebike") == 0 ? DS_TRAVEL_EBIKE
-		                                                       : DS_TRAVEL_CAR,
-		                        &m);
-		m.detour = detour;
-		err = ds_vrp_haversine(v, &m, &d);
+		travel.detour = detour;
+		err = ds_vrp_haversine(v, &travel, &d);
 	} else if (matrix) {
 		err = ds_vrp_matrix_read(v, matrix, &d);
 	}
@@ -249,13 +262,7 @@ static int day(struct cli *c, const struct cli_command *cmd, int argc, char **ar
 				return cli_usage(cmd, "--iterations: a count from 1");
 			break;
 		case 'm':
-			if (strcmp(optarg, "walk") == 0)
-				ds_travel_model_default(DS_TRAVEL_WALK, &o.travel);
-			else if (strcmp(optarg, "ebike") == 0)
-				ds_travel_model_default(DS_TRAVEL_EBIKE, &o.travel);
-			else if (strcmp(optarg, "car") == 0)
-				ds_travel_model_default(DS_TRAVEL_CAR, &o.travel);
-			else
+			if (!travel_mode(optarg, &o.travel))
 				return cli_usage(cmd, "--travel: walk, ebike or car");
 			break;
 		case 'w':
