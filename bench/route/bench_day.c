@@ -45,13 +45,27 @@ static ds_vrp *city(uint64_t seed)
 		n->number = i;
 		snprintf(n->id, sizeof n->id, "%d", i);
 		if (i < TEAMS) {
+			/* skills as route --date gives them: two teams in three
+			 * with a community worker (1), half with an experienced
+			 * collector (2), one in four speaking the dialect (4);
+			 * an hour's break begun between 11:30 and 13:30 */
+			uint32_t skills =
+			        (i % 3 != 2 ? 1u : 0u) | (i % 2 ? 2u : 0u) | (i % 4 == 0 ? 4u : 0u);
 			v->vehicle[i] = (struct ds_vrp_vehicle){ .start = i,
 				                                 .end = i,
 				                                 .open = 9 * 3600,
 				                                 .close = 18 * 3600,
-				                                 .capacity = 8 };
+				                                 .capacity = 8,
+				                                 .skills = skills,
+				                                 .break_open = 11 * 3600 + 1800,
+				                                 .break_close = 13 * 3600 + 1800,
+				                                 .break_length = 3600 };
 			continue;
 		}
+		/* one address in ten flagged (a pair, experienced), one borrower
+		 * in twenty speaking only the dialect */
+		double u = ds_rng_uniform(&r);
+		n->skills = u < 0.1 ? 3u : u < 0.15 ? 4u : 0u;
 		n->demand = 1;
 		n->service = 45 * 60;
 		n->prize = 10000 + (int64_t)(90000 * ds_rng_uniform(&r));

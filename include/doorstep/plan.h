@@ -113,9 +113,15 @@ const struct ds_strategy *ds_plan_strategy(void);
  * plan decided for the date, each worth its expected recovery less the
  * visit's cost (travel aside), allowed at the times of day the contact
  * rules accept a visit (probed every slot_minutes between first_hour and
- * last_hour, local), served by the branch's active collectors from their
- * homes within their shifts; travel from the coordinates at the model's
- * speed, costing the team's time and fen_per_km; solved per branch. With
+ * last_hour, local), served by the branch's teams (a collector with a
+ * worker of a partner community, or two collectors; lib/plan/teams.c)
+ * from the first collector's home, within both shifts, with a break; a
+ * team may make a visit the rules accept with its members filled in
+ * (two people, a certified collector, a worker of the borrower's own
+ * community, an experienced collector at a safety_risk address, under
+ * the CN pack), and where a member speaks the dialect_X the borrower is
+ * flagged with. Travel from the coordinates at the model's speed,
+ * costing the team's time and fen_per_km; solved per branch. With
  * `write`, the routes replace the date's planned visits (table visits:
  * team, window, order, planned arrival), with the day's teams, audited.
  */
@@ -130,6 +136,15 @@ struct ds_route_day_opts {
 	 * CN-VISIT-TEAM limit per person */
 	int max_visits_per_team;
 	int slot_minutes, first_hour, last_hour;
+	/* each team's break: begun between break_open_s and break_close_s
+	 * (seconds from local midnight), break_minutes long (0: none) */
+	int break_open_s, break_close_s, break_minutes;
+	/* a collector this many days in service is experienced (flagged
+	 * addresses need one) */
+	int experienced_days;
+	/* the certification (certifications.cert) a collector must hold,
+	 * valid on the date, to count as certified */
+	const char *certificate;
 	double time_limit; /* seconds per branch */
 	long iterations;   /* > 0: instead of the time limit, deterministic */
 	int threads;
@@ -138,8 +153,8 @@ struct ds_route_day_opts {
 void ds_route_day_opts_default(struct ds_route_day_opts *o, ds_date date);
 struct ds_route_day_result {
 	long candidates, planned, left_out;
-	long no_allowed_time, not_routed, other; /* why left out */
-	int teams, teams_used;
+	long no_allowed_time, not_routed, no_skilled_team, no_team_allowed, other; /* why out */
+	int teams, teams_used, pairs; /* pairs: teams with a community worker */
 	int64_t value_fen, travel_fen, travel_s;
 	double seconds;
 };

@@ -70,7 +70,11 @@ struct ds_vrp_vehicle {
 	int64_t max_duration; /* working time from leaving to return; 0: none */
 	int64_t capacity;     /* 0: unlimited */
 	uint32_t skills;
-	int64_t break_open, break_close, break_length; /* a break, length 0: none */
+	/* A break, length 0: none. Taken in any gap between two places of
+	 * the route (travel before, after or around it), begun between
+	 * break_open and break_close; a route back before break_open needs
+	 * none. */
+	int64_t break_open, break_close, break_length;
 	char id[32];
 };
 
@@ -84,7 +88,11 @@ typedef struct ds_vrp {
 	int nvehicles;
 	struct ds_vrp_vehicle *vehicle;
 	int32_t *dist, *dur; /* nnodes x nnodes, row-major, in units */
-	int64_t unit;        /* units per file unit: 1000, 10 or 1 */
+	/* nvehicles x nnodes, or NULL: nonzero where the vehicle may serve
+	 * the node, beyond skills (the daily plan: what the contact rules
+	 * allow each team); freed with the instance */
+	unsigned char *allowed;
+	int64_t unit; /* units per file unit: 1000, 10 or 1 */
 } ds_vrp;
 
 /* Reads a Solomon text file or a VRPLIB file (by content). Errors name
@@ -167,8 +175,9 @@ ds_err ds_vrp_solution_write(const ds_vrp *v, const struct ds_vrp_solution *s, F
  * The independent check of a solution against its instance: every client
  * at most once (exactly once when required or the instance is not
  * prize-collecting), every arrival within a window (waiting allowed),
- * every vehicle back by its shift's end and within its working time,
- * loads within capacity, skills matched. The cost: distance travelled
+ * every vehicle back by its shift's end and within its working time
+ * (from leaving, as late as keeps the earliest return, to that return),
+ * its break taken, loads within capacity, skills matched. The cost: distance travelled
  * plus the prizes of the clients left out, in the instance's units
  * (DS_VRP_EXACT: recomputed in double precision from the coordinates).
  */
@@ -184,6 +193,14 @@ struct ds_vrp_check {
 };
 ds_err ds_vrp_check(const ds_vrp *v, const struct ds_vrp_solution *s, struct ds_vrp_check *out,
                     struct ds_diag *diag);
+
+/* The timetable of route r as the checker reckons it: the vehicle leaving
+ * at its shift's start, its break where it brings the vehicle back
+ * earliest. start[i]: the start of service at the route's i-th stop;
+ * *break_at: the break's start, -1 when none is taken. DS_EINVAL with the
+ * problem when the route cannot be driven. */
+ds_err ds_vrp_schedule(const ds_vrp *v, const struct ds_vrp_solution *s, int r, int64_t *start,
+                       int64_t *break_at, struct ds_diag *diag);
 
 /* ----------------------------------------------------------------- solver */
 

@@ -20,91 +20,165 @@ static bool fail(struct ds_vrp_check *c, const char *fmt, ...)
 	return false;
 }
 
-static bool has_skills(const struct ds_vrp_vehicle *h, const struct ds_vrp_node *x)
+/*
+ * One way to drive a route: leaving the start at `leave`, the break (when
+ * the vehicle has one) in the gap after place `gap` (0: the start, 1..n:
+ * the stops, n + 1: the end; -1: no break, allowed when back before it
+ * opens; -2: the break ignored). The start of each stop's service into
+ * start[] when given. The return time, or -1 with the problem.
+ */
+struct walk {
+	int64_t back, break_at;
+	char problem[200];
+};
+
+static bool walk(const ds_vrp *v, const struct ds_vrp_vehicle *h, const int *stop, int n,
+                 int64_t leave, int gap, int64_t *start, struct walk *w)
 {
-	return (x->skills & ~h->skills) == 0;
+	size_t nn = (size_t)v->nnodes;
+	int prev = h->start;
+	int64_t depart = leave + v->node[prev].service;
+	w->break_at = -1;
+	for (int p = 1; p <= n + 1; p++) {
+		int node = p <= n ? stop[p - 1] : h->end;
+		int64_t arrive = depart + v->dur[(size_t)prev * nn + (size_t)node];
+		if (gap == p - 1 && h->break_length > 0) {
+			if (depart > h->break_close) {
+				snprintf(w->problem, sizeof w->problem,
+				         "the break cannot start by %lld",
+				         (long long)h->break_close);
+				return false;
+			}
+			w->break_at = depart > h->break_open ? depart : h->break_open;
+			arrive =
+			        (arrive > h->break_open ? arrive : h->break_open) + h->break_length;
+		}
+		if (p == n + 1) {
+			if (arrive > h->close) {
+				snprintf(w->problem, sizeof w->problem,
+				         "back at the depot at %lld, after the shift's end %lld",
+				         (long long)arrive, (long long)h->close);
+				return false;
+			}
+			if (gap == -1 && h->break_length > 0 && arrive > h->break_open) {
+				snprintf(w->problem, sizeof w->problem,
+				         "back at %lld, after the break opens at %lld, without it",
+				         (long long)arrive, (long long)h->break_open);
+				return false;
+			}
+			w->back = arrive;
+			return true;
+		}
+		const struct ds_vrp_node *x = &v->node[node];
+		int64_t t = route_start_at(x, arrive);
+		if (t < 0) {
+			snprintf(w->problem, sizeof w->problem,
+			         "client %ld reached at %lld, after its last window closed",
+			         x->number, (long long)arrive);
+			return false;
+		}
+		if (start)
+			start[p - 1] = t;
+		depart = t + x->service;
+		prev = node;
+	}
+	return false; /* not reached */
 }
 
-/* One route: times, load, skills; its distance and working time. */
+/* The earliest return leaving at `leave` over every place for the break,
+ * and that place; -1 when none works. */
+static int64_t best_walk(const ds_vrp *v, const struct ds_vrp_vehicle *h, const int *stop, int n,
+                         int64_t leave, int *gap)
+{
+	int64_t best = -1;
+	struct walk w;
+	for (int g = -1; g <= (h->break_length > 0 ? n : -1); g++)
+		if (walk(v, h, stop, n, leave, g, NULL, &w) && (best < 0 || w.back < best)) {
+			best = w.back;
+			*gap = g;
+		}
+	return best;
+}
+
+ds_err ds_vrp_schedule(const ds_vrp *v, const struct ds_vrp_solution *s, int r, int64_t *start,
+                       int64_t *break_at, struct ds_diag *diag)
+{
+	const struct ds_vrp_vehicle *h = &v->vehicle[s->vehicle[r]];
+	const int *stop = &s->stop[s->first[r]];
+	int n = s->first[r + 1] - s->first[r], gap = -1;
+	struct walk w;
+	if (best_walk(v, h, stop, n, h->open, &gap) < 0) {
+		walk(v, h, stop, n, h->open, -2, NULL, &w);
+		return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL, "route %d cannot be driven: %s",
+		                   r + 1, w.problem[0] ? w.problem : "its break fits nowhere");
+	}
+	walk(v, h, stop, n, h->open, gap, start, &w);
+	*break_at = w.break_at;
+	return DS_OK;
+}
+
+/* One route: times, break, load, skills; its distance and working time. */
 static void route(const ds_vrp *v, const struct ds_vrp_solution *s, int r, struct ds_vrp_check *c)
 {
 	const struct ds_vrp_vehicle *h = &v->vehicle[s->vehicle[r]];
-	size_t n = (size_t)v->nnodes;
-	int from = s->first[r], to = s->first[r + 1];
-	if (from == to)
+	size_t nn = (size_t)v->nnodes;
+	int from = s->first[r], to = s->first[r + 1], n = to - from;
+	if (n == 0)
 		return;
 	c->routes++;
+	const int *stop = &s->stop[from];
+	int64_t load = 0;
 	int prev = h->start;
-	int64_t t = h->open, load = 0, wait_total = 0;
-	/* how far the departure can move later without a window closing:
-	 * min over stops of the waiting before it plus its slack */
-	int64_t waited = 0, push = INT64_MAX;
-	bool on_break = h->break_length > 0, break_taken = false;
-	for (int i = from; i <= to; i++) {
-		int node = i < to ? s->stop[i] : h->end;
-		const struct ds_vrp_node *x = &v->node[node];
-		c->distance += v->dist[(size_t)prev * n + (size_t)node];
-		int64_t arrive = t + v->dur[(size_t)prev * n + (size_t)node];
-		/* the break, taken on the way as soon as its window opens */
-		if (on_break && !break_taken && arrive >= h->break_open) {
-			int64_t b = arrive > h->break_open ? arrive : h->break_open;
-			if (b > h->break_close) {
-				fail(c, "route %d: vehicle %d's break cannot start by %lld", r + 1,
-				     s->vehicle[r] + 1, (long long)h->break_close);
-				return;
-			}
-			arrive = b + h->break_length;
-			break_taken = true;
-		}
-		if (i == to) {
-			if (arrive > h->close) {
-				fail(c,
-				     "route %d: back at the depot at %lld, after the shift's end "
-				     "%lld",
-				     r + 1, (long long)arrive, (long long)h->close);
-				return;
-			}
-			if (on_break && !break_taken && h->break_open < arrive) {
-				fail(c, "route %d: no break taken", r + 1);
-				return;
-			}
-			int64_t duration = arrive - h->open;
-			int64_t later = push < wait_total ? push : wait_total;
-			if (later > 0)
-				duration -= later;
-			c->duration += duration;
-			if (h->max_duration > 0 && duration > h->max_duration)
-				fail(c, "route %d: %lld of working time, more than %lld", r + 1,
-				     (long long)duration, (long long)h->max_duration);
-			if (h->capacity > 0 && load > h->capacity)
-				fail(c, "route %d: load %lld over the capacity %lld", r + 1,
-				     (long long)load, (long long)h->capacity);
-			return;
-		}
+	for (int i = 0; i <= n; i++) {
+		int node = i < n ? stop[i] : h->end;
+		c->distance += v->dist[(size_t)prev * nn + (size_t)node];
+		prev = node;
+		if (i == n)
+			break;
 		if (node < v->ndepots) {
 			fail(c, "route %d: a depot among the stops", r + 1);
 			return;
 		}
-		int64_t start = route_start_at(x, arrive);
-		if (start < 0) {
+		if (!route_may_serve(v, s->vehicle[r], node))
 			fail(c,
-			     "route %d: client %ld reached at %lld, after its last window closed",
-			     r + 1, x->number, (long long)arrive);
-			return;
-		}
-		if (!has_skills(h, x))
-			fail(c, "route %d: client %ld needs skills vehicle %d lacks", r + 1,
-			     x->number, s->vehicle[r] + 1);
-		int64_t close = x->nwin ? x->win[x->nwin - 1].close : DS_VRP_NO_END;
-		waited += start - arrive;
-		wait_total += start - arrive;
-		int64_t slack = waited + (close - start);
-		if (slack < push)
-			push = slack;
-		load += x->demand;
-		t = start + x->service;
-		prev = node;
+			     "route %d: client %ld needs skills vehicle %d lacks, or may not be "
+			     "served by it",
+			     r + 1, v->node[node].number, s->vehicle[r] + 1);
+		load += v->node[node].demand;
 	}
+	int gap = -1;
+	int64_t back = best_walk(v, h, stop, n, h->open, &gap);
+	if (back < 0) {
+		struct walk w = { .problem = "" };
+		walk(v, h, stop, n, h->open, -2, NULL, &w);
+		if (w.problem[0])
+			fail(c, "route %d: %s", r + 1, w.problem);
+		else
+			fail(c,
+			     "route %d: vehicle %d's break of %lld, to start in %lld..%lld, fits "
+			     "nowhere",
+			     r + 1, s->vehicle[r] + 1, (long long)h->break_length,
+			     (long long)h->break_open, (long long)h->break_close);
+		return;
+	}
+	/* working time: leaving as late as keeps the earliest return */
+	int64_t lo = h->open, hi = back;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo + 1) / 2;
+		int g;
+		if (best_walk(v, h, stop, n, mid, &g) == back)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	int64_t duration = back - lo;
+	c->duration += duration;
+	if (h->max_duration > 0 && duration > h->max_duration)
+		fail(c, "route %d: %lld of working time, more than %lld", r + 1,
+		     (long long)duration, (long long)h->max_duration);
+	if (h->capacity > 0 && load > h->capacity)
+		fail(c, "route %d: load %lld over the capacity %lld", r + 1, (long long)load,
+		     (long long)h->capacity);
 }
 
 ds_err ds_vrp_check(const ds_vrp *v, const struct ds_vrp_solution *s, struct ds_vrp_check *c,

@@ -20,6 +20,7 @@ void ds_vrp_free(ds_vrp *v)
 	ds_free(v->vehicle);
 	ds_free(v->dist);
 	ds_free(v->dur);
+	ds_free(v->allowed);
 	ds_free(v);
 }
 

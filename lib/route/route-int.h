@@ -16,6 +16,14 @@ static inline int64_t route_start_at(const struct ds_vrp_node *x, int64_t t)
 	return -1;
 }
 
+/* Whether vehicle k may serve node c: the skills it needs and, when the
+ * instance has them, the vehicle's allowances. */
+static inline bool route_may_serve(const ds_vrp *v, int k, int c)
+{
+	return (v->node[c].skills & ~v->vehicle[k].skills) == 0 &&
+	       (!v->allowed || v->allowed[(size_t)k * (size_t)v->nnodes + (size_t)c]);
+}
+
 /* The instance's two n x n matrices, fresh and zeroed. */
 ds_err route_alloc_matrices(ds_vrp *v, struct ds_diag *diag);
 

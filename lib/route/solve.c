@@ -1,13 +1,19 @@
 /*
  * The route solver (route.h): ruin and recreate with string removals
- * (SISR) under simulated annealing, every route feasible at all times.
+ * (SISR) under simulated annealing, every route feasible at all times,
+ * and a local search on each new best solution.
  *
- * A route keeps, per position, the earliest start of service there
- * (forward) and the latest start that keeps the rest of the route within
- * its windows and the shift (backward); with them inserting a client
- * between two positions is checked in constant time. The objective is the
- * distance driven plus the prizes of the clients left out; a client that
- * must be visited carries a prize no route can outweigh.
+ * A route keeps, per place, the earliest start of service there and the
+ * latest start that keeps the rest of the route within its windows and
+ * the shift, each twice: with the team's break still to come and with it
+ * behind (or not needed). The break, when the team has one, is taken in
+ * whichever gap between two places suits best (route.h). From these a
+ * move's feasibility is checked in constant time: the earliest starts of
+ * the unchanged beginning, walked through the few places the move puts
+ * in between, against the latest starts of the unchanged end. The
+ * objective is the distance driven plus the prizes of the clients left
+ * out; a client that must be visited carries a prize no route can
+ * outweigh.
  */
 #include "route-int.h"
 
@@ -28,17 +34,104 @@ static long below(struct ds_rng *r, long n)
 	return n > 0 ? (long)(ds_rng_uniform(r) * (double)n) : 0;
 }
 
+static int64_t dist(const ds_vrp *v, int a, int b)
+{
+	return v->dist[(size_t)a * (size_t)v->nnodes + (size_t)b];
+}
+
+static int64_t dur(const ds_vrp *v, int a, int b)
+{
+	return v->dur[(size_t)a * (size_t)v->nnodes + (size_t)b];
+}
+
+/* ------------------------------------------------------------ the times */
+
+#define INF (INT64_MAX / 2) /* an earliest start: unreachable */
+#define NEG (INT64_MIN / 2) /* a latest start: none */
+
+/* Earliest starts at a place: [0] the break still to come, [1] behind or
+ * not needed. */
+struct when {
+	int64_t t[2];
+};
+
+static bool has_break(const struct ds_vrp_vehicle *h)
+{
+	return h->break_length > 0;
+}
+
+/* The start of service at b for a ready time (INF: every window closed);
+ * the route's end has no window. */
+static int64_t settle(const ds_vrp *v, int b, int64_t ready, bool end)
+{
+	if (ready >= INF || end)
+		return ready;
+	int64_t t = route_start_at(&v->node[b], ready);
+	return t < 0 ? INF : t;
+}
+
+/* From the starts at a to the starts at b. The break taken between them:
+ * begun at max(leaving a, its opening), by its closing; b reached at
+ * max(leaving + travel, opening) + its length (travelled before, after or
+ * around it). */
+static struct when step(const ds_vrp *v, const struct ds_vrp_vehicle *h, struct when at, int a,
+                        int b, bool end)
+{
+	int64_t d = dur(v, a, b), s = v->node[a].service;
+	int64_t r0 = at.t[0] < INF ? at.t[0] + s + d : INF;
+	int64_t r1 = at.t[1] < INF ? at.t[1] + s + d : INF;
+	if (r0 < INF && has_break(h) && at.t[0] + s <= h->break_close) {
+		int64_t rb = (r0 > h->break_open ? r0 : h->break_open) + h->break_length;
+		if (rb < r1)
+			r1 = rb;
+	}
+	return (struct when){ { settle(v, b, r0, end), settle(v, b, r1, end) } };
+}
+
+/* The latest service start at x no later than t; NEG: none. */
+static int64_t latest_at(const struct ds_vrp_node *x, int64_t t)
+{
+	if (t <= NEG)
+		return NEG;
+	if (x->nwin == 0)
+		return t;
+	for (int w = x->nwin - 1; w >= 0; w--)
+		if (t >= x->win[w].open)
+			return t < x->win[w].close ? t : x->win[w].close;
+	return NEG;
+}
+
+/* From the latest starts at b (after a) to the latest starts at a; the
+ * route's first place is the vehicle's leaving, by its shift's end. */
+static void step_back(const ds_vrp *v, const struct ds_vrp_vehicle *h, int a, int b,
+                      const int64_t lb[2], int64_t la[2], bool first)
+{
+	int64_t d = dur(v, a, b), s = v->node[a].service;
+	int64_t x0 = lb[0] > NEG ? lb[0] - d - s : NEG;
+	int64_t x1 = lb[1] > NEG ? lb[1] - d - s : NEG;
+	if (has_break(h) && lb[1] > NEG && h->break_open + h->break_length <= lb[1]) {
+		int64_t leave = lb[1] - h->break_length - d;
+		if (leave > h->break_close)
+			leave = h->break_close;
+		if (leave - s > x0)
+			x0 = leave - s;
+	}
+	int64_t x[2] = { x0, x1 };
+	for (int k = 0; k < 2; k++)
+		la[k] = first ? (x[k] < h->close ? x[k] : h->close) : latest_at(&v->node[a], x[k]);
+}
+
 /* ------------------------------------------------------------- the state */
 
 struct route {
 	int vehicle;
-	int n;          /* clients */
-	int *c;         /* n + 2 places: start depot, clients, end depot */
-	int64_t *early; /* per place */
-	int64_t *late;
+	int n;             /* clients */
+	int *c;            /* n + 2 places: start depot, clients, end depot */
+	int64_t *early[2]; /* per place, per break state */
+	int64_t *late[2];
 	int64_t load, dist;
 	int64_t *load_to; /* per place: the load picked up up to it */
-	bool ok;          /* every window and the shift kept */
+	bool ok;          /* every window, the break and the shift kept */
 };
 
 struct state {
@@ -57,25 +150,20 @@ struct shared {
 	int nclients;
 };
 
-static int64_t dist(const ds_vrp *v, int a, int b)
+static struct when when_at(const struct route *r, int p)
 {
-	return v->dist[(size_t)a * (size_t)v->nnodes + (size_t)b];
+	return (struct when){ { r->early[0][p], r->early[1][p] } };
 }
 
-static int64_t dur(const ds_vrp *v, int a, int b)
+static bool fits_at(const struct route *r, int q, struct when w)
 {
-	return v->dur[(size_t)a * (size_t)v->nnodes + (size_t)b];
+	return w.t[0] <= r->late[0][q] || w.t[1] <= r->late[1][q];
 }
 
-/* The latest service start at x no later than t; -1: none. */
-static int64_t latest_at(const struct ds_vrp_node *x, int64_t t)
+/* The starts at the first place: leaving at t. */
+static struct when leaving(const struct ds_vrp_vehicle *h, int64_t t)
 {
-	if (x->nwin == 0)
-		return t;
-	for (int w = x->nwin - 1; w >= 0; w--)
-		if (t >= x->win[w].open)
-			return t < x->win[w].close ? t : x->win[w].close;
-	return -1;
+	return has_break(h) ? (struct when){ { t, INF } } : (struct when){ { INF, t } };
 }
 
 /* Recomputes a route's times, load and distance from its clients. */
@@ -85,49 +173,88 @@ static void refresh(const ds_vrp *v, struct route *r)
 	int last = r->n + 1;
 	r->c[0] = h->start;
 	r->c[last] = h->end;
-	r->early[0] = h->open;
+	struct when w = leaving(h, h->open);
+	r->early[0][0] = w.t[0];
+	r->early[1][0] = w.t[1];
 	r->load = 0;
 	r->dist = 0;
-	r->ok = true;
 	r->load_to[0] = 0;
 	for (int p = 1; p <= last; p++) {
 		int a = r->c[p - 1], b = r->c[p];
-		int64_t t = r->early[p - 1] + v->node[a].service + dur(v, a, b);
-		r->early[p] = p == last ? t : route_start_at(&v->node[b], t);
-		if (r->early[p] < 0 || !r->ok) {
-			/* too late for every window: the rest is unreachable */
-			r->ok = false;
-			r->early[p] = INT64_MAX / 4;
-		}
+		w = step(v, h, w, a, b, p == last);
+		r->early[0][p] = w.t[0];
+		r->early[1][p] = w.t[1];
 		r->dist += dist(v, a, b);
 		if (p < last)
 			r->load += v->node[b].demand;
 		r->load_to[p] = r->load;
 	}
-	if (r->early[last] > h->close)
-		r->ok = false;
-	r->late[last] = h->close;
+	/* back by the shift's end; without the break only before it opens */
+	r->late[0][last] =
+	        has_break(h) ? (h->break_open < h->close ? h->break_open : h->close) : NEG;
+	r->late[1][last] = h->close;
 	for (int p = last - 1; p >= 0; p--) {
-		int a = r->c[p], b = r->c[p + 1];
-		int64_t t = r->late[p + 1] - dur(v, a, b) - v->node[a].service;
-		r->late[p] = p == 0 ? (t < h->close ? t : h->close) : latest_at(&v->node[a], t);
+		int64_t lb[2] = { r->late[0][p + 1], r->late[1][p + 1] }, la[2];
+		step_back(v, h, r->c[p], r->c[p + 1], lb, la, p == 0);
+		r->late[0][p] = la[0];
+		r->late[1][p] = la[1];
 	}
+	r->ok = fits_at(r, last, when_at(r, last));
 }
 
-/* The route's working time, departure as late as the windows allow. */
+/* The earliest return leaving at t, INF when the route cannot be driven. */
+static int64_t return_at(const ds_vrp *v, const struct route *r, int64_t t)
+{
+	const struct ds_vrp_vehicle *h = &v->vehicle[r->vehicle];
+	int last = r->n + 1;
+	struct when w = leaving(h, t);
+	for (int p = 1; p <= last; p++)
+		w = step(v, h, w, r->c[p - 1], r->c[p], p == last);
+	int64_t best = INF;
+	for (int k = 0; k < 2; k++)
+		if (w.t[k] <= r->late[k][last] && w.t[k] < best)
+			best = w.t[k];
+	return best;
+}
+
+/* The route's working time: from leaving, as late as keeps the earliest
+ * return, to that return. */
 static int64_t duration(const ds_vrp *v, const struct route *r)
 {
-	int last = r->n + 1;
-	int64_t leave = r->late[0] > r->early[0] ? r->late[0] : r->early[0];
-	/* leaving later than early[0] shortens the wait, never past late[0] */
-	int64_t back = r->early[last];
-	int64_t wait = back - r->early[0];
-	for (int p = 1; p <= last; p++)
-		wait -= dur(v, r->c[p - 1], r->c[p]) + v->node[r->c[p - 1]].service;
-	int64_t shift = leave - r->early[0];
-	if (shift > wait)
-		shift = wait;
-	return back - r->early[0] - shift;
+	const struct ds_vrp_vehicle *h = &v->vehicle[r->vehicle];
+	int64_t back = return_at(v, r, h->open);
+	if (back >= INF)
+		return INF;
+	int64_t lo = h->open, hi = back; /* return_at(lo) == back */
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo + 1) / 2;
+		if (return_at(v, r, mid) == back)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return back - lo;
+}
+
+/*
+ * Whether a route that keeps places 0..p of `pre`, then visits the m
+ * clients of `mid`, then keeps places q.. of `suf` to the end, keeps its
+ * windows, break and shift, driven by vehicle h. Exact when pre and suf
+ * are the same route or vehicles alike in end, shift's end and break.
+ */
+static bool joins(const ds_vrp *v, const struct ds_vrp_vehicle *h, const struct route *pre, int p,
+                  const int *mid, int m, const struct route *suf, int q)
+{
+	struct when w = when_at(pre, p);
+	int a = pre->c[p];
+	for (int i = 0; i < m; i++) {
+		w = step(v, h, w, a, mid[i], false);
+		if (w.t[0] >= INF && w.t[1] >= INF)
+			return false;
+		a = mid[i];
+	}
+	w = step(v, h, w, a, suf->c[q], q == suf->n + 1);
+	return fits_at(suf, q, w);
 }
 
 static bool state_init(struct state *s, const ds_vrp *v)
@@ -145,11 +272,15 @@ static bool state_init(struct state *s, const ds_vrp *v)
 		struct route *r = &s->r[k];
 		r->vehicle = k;
 		r->c = ds_malloc(places * sizeof *r->c);
-		r->early = ds_malloc(places * sizeof *r->early);
-		r->late = ds_malloc(places * sizeof *r->late);
 		r->load_to = ds_malloc(places * sizeof *r->load_to);
-		if (!r->c || !r->early || !r->late || !r->load_to)
+		if (!r->c || !r->load_to)
 			return false;
+		for (int t = 0; t < 2; t++) {
+			r->early[t] = ds_malloc(places * sizeof *r->early[t]);
+			r->late[t] = ds_malloc(places * sizeof *r->late[t]);
+			if (!r->early[t] || !r->late[t])
+				return false;
+		}
 		refresh(v, r);
 	}
 	for (int i = 0; i < v->nnodes; i++)
@@ -161,9 +292,11 @@ static void state_free(struct state *s)
 {
 	for (int k = 0; s->r && k < s->nroutes; k++) {
 		ds_free(s->r[k].c);
-		ds_free(s->r[k].early);
-		ds_free(s->r[k].late);
 		ds_free(s->r[k].load_to);
+		for (int t = 0; t < 2; t++) {
+			ds_free(s->r[k].early[t]);
+			ds_free(s->r[k].late[t]);
+		}
 	}
 	ds_free(s->r);
 	ds_free(s->route_of);
@@ -184,8 +317,10 @@ static void state_copy(struct state *b, const struct state *a)
 		x->load = y->load;
 		x->dist = y->dist;
 		memcpy(x->c, y->c, places * sizeof *x->c);
-		memcpy(x->early, y->early, places * sizeof *x->early);
-		memcpy(x->late, y->late, places * sizeof *x->late);
+		for (int t = 0; t < 2; t++) {
+			memcpy(x->early[t], y->early[t], places * sizeof *x->early[t]);
+			memcpy(x->late[t], y->late[t], places * sizeof *x->late[t]);
+		}
 		memcpy(x->load_to, y->load_to, places * sizeof *x->load_to);
 		x->ok = y->ok;
 	}
@@ -234,14 +369,12 @@ static int64_t insertion(const ds_vrp *v, const struct route *r, int c, int p)
 {
 	const struct ds_vrp_vehicle *h = &v->vehicle[r->vehicle];
 	const struct ds_vrp_node *x = &v->node[c];
-	if ((x->skills & ~h->skills) || (h->capacity > 0 && r->load + x->demand > h->capacity))
+	if (!route_may_serve(v, r->vehicle, c) ||
+	    (h->capacity > 0 && r->load + x->demand > h->capacity))
+		return -1;
+	if (!joins(v, h, r, p, &c, 1, r, p + 1))
 		return -1;
 	int a = r->c[p], b = r->c[p + 1];
-	int64_t start = route_start_at(x, r->early[p] + v->node[a].service + dur(v, a, c));
-	if (start < 0)
-		return -1;
-	if (start + x->service + dur(v, c, b) > r->late[p + 1])
-		return -1;
 	return dist(v, a, c) + dist(v, c, b) - dist(v, a, b);
 }
 
@@ -424,7 +557,8 @@ static void recreate(struct search *q, struct state *s, struct ds_rng *g, bool a
 			const struct route *r = &s->r[k];
 			if (r->n == 0) {
 				/* one empty route of each kind is enough: vehicles alike */
-				if (empty_tried && v->vehicle[k].start == v->vehicle[0].start &&
+				if (empty_tried && !v->allowed &&
+				    v->vehicle[k].start == v->vehicle[0].start &&
 				    v->vehicle[k].skills == v->vehicle[0].skills)
 					continue;
 				empty_tried = true;
@@ -477,20 +611,25 @@ static void add_absent(struct search *q, const struct state *s)
 /* ---------------------------------------------------------- local search */
 
 /*
- * Between ruins, on new best solutions: first-improvement local search
- * over each client's LS_NEIGHBOURS nearest (granular), three moves between
- * two routes, each checked in constant time from the routes' earliest and
- * latest starts and loads, then applied and verified (shift, working
- * time): relocate (the client next to its neighbour), swap (the two trade
- * places) and 2-opt* (the client's route continues with the neighbour's
- * tail, and the other way round).
+ * On new best solutions: first-improvement local search over each
+ * client's LS_NEIGHBOURS nearest (granular). Each move's distance is
+ * computed first; an improving one is checked in constant time (joins:
+ * exact within a route, and between routes as long as the routes' other
+ * clients stay where they are), then applied and verified whole (shift,
+ * working time, load). The moves: Or-opt (a string of one to three
+ * clients next to the neighbour, in its route or another: relocate is
+ * its string of one), swap (the two trade places), SWAP* (Vidal 2022:
+ * the two trade routes, each at its best place in the other) and 2-opt*
+ * (the client's route goes on with the neighbour's tail and the other
+ * way round).
  */
 #define LS_NEIGHBOURS 20
 #define LS_PASSES     8
+#define OR_OPT_MAX    3
 
 static bool skills_fit(const ds_vrp *v, const struct route *r, int c)
 {
-	return (v->node[c].skills & ~v->vehicle[r->vehicle].skills) == 0;
+	return route_may_serve(v, r->vehicle, c);
 }
 
 /* Route k's clients replaced by n clients from `c`; false (and the route
@@ -517,6 +656,17 @@ static bool set_route(struct state *s, int k, const int *c, int n, int *undo)
 	return fine;
 }
 
+/* Applies new contents to route ka, or nothing. */
+static bool apply_one(struct state *s, struct ls_buf *w, int ka, int na)
+{
+	int64_t before = s->r[ka].dist;
+	if (!set_route(s, ka, w->a, na, w->ua))
+		return false;
+	s->cost += s->r[ka].dist - before;
+	reindex(s, ka);
+	return true;
+}
+
 /* Applies new contents to routes ka and kb together, or neither. */
 static bool apply_two(struct state *s, struct ls_buf *w, int ka, int na, int kb, int nb)
 {
@@ -537,34 +687,87 @@ static bool apply_two(struct state *s, struct ls_buf *w, int ka, int na, int kb,
 	return true;
 }
 
-/* Relocate c next to n (after n, or before it). */
-static bool relocate(struct state *s, struct ls_buf *w, int c, int n)
+/* Copies places from..to of route r into out, returns the count added. */
+static int take(int *out, const struct route *r, int from, int to)
+{
+	int m = 0;
+	for (int p = from; p <= to; p++)
+		out[m++] = r->c[p];
+	return m;
+}
+
+/*
+ * Or-opt: the string of len clients starting with c moved next to n
+ * (after it, or before it), in n's route, which may be c's own.
+ */
+static bool or_opt(struct state *s, struct ls_buf *w, int c, int n, int len)
 {
 	const ds_vrp *v = s->v;
 	int ka = s->route_of[c], kb = s->route_of[n];
 	struct route *a = &s->r[ka], *b = &s->r[kb];
-	int pc = s->place_of[c], pn = s->place_of[n];
-	int prev = a->c[pc - 1], next = a->c[pc + 1];
-	int64_t save = dist(v, prev, c) + dist(v, c, next) - dist(v, prev, next);
+	int i = s->place_of[c], j = i + len - 1; /* the string: places i..j of a */
+	if (j > a->n)
+		return false;
+	int first = a->c[i], end = a->c[j];
+	int64_t save = dist(v, a->c[i - 1], first) + dist(v, end, a->c[j + 1]) -
+	               dist(v, a->c[i - 1], a->c[j + 1]);
+	int pn = s->place_of[n];
+	if (ka == kb && pn >= i && pn <= j)
+		return false;
 	for (int side = 0; side < 2; side++) {
 		int p = side == 0 ? pn : pn - 1; /* between places p and p + 1 of b */
-		int64_t add = insertion(v, b, c, p);
-		if (add < 0 || add >= save || !skills_fit(v, b, c))
+		if (ka == kb && p >= i - 1 && p <= j)
+			continue; /* where it already is */
+		int x = b->c[p], y = b->c[p + 1];
+		int64_t add = dist(v, x, first) + dist(v, end, y) - dist(v, x, y);
+		if (add >= save)
+			continue;
+		const struct ds_vrp_vehicle *hb = &v->vehicle[b->vehicle];
+		if (ka == kb) {
+			/* one route: the new order between the unchanged ends */
+			int m = 0;
+			if (p > j) { /* later: a[j+1..p], the string, then a[p+1..] */
+				m += take(w->b + m, a, j + 1, p);
+				m += take(w->b + m, a, i, j);
+				if (!joins(v, hb, a, i - 1, w->b, m, a, p + 1))
+					continue;
+			} else { /* earlier: a[..p], the string, a[p+1..i-1], then a[j+1..] */
+				m += take(w->b + m, a, i, j);
+				m += take(w->b + m, a, p + 1, i - 1);
+				if (!joins(v, hb, a, p, w->b, m, a, j + 1))
+					continue;
+			}
+			int na = 0;
+			for (int q = 1; q <= a->n; q++) {
+				if (q >= i && q <= j)
+					continue;
+				if (q == p + 1 && p < i)
+					na += take(w->a + na, a, i, j);
+				w->a[na++] = a->c[q];
+				if (q == p && p > j)
+					na += take(w->a + na, a, i, j);
+			}
+			if (apply_one(s, w, ka, na))
+				return true;
+			continue;
+		}
+		int64_t load = 0;
+		bool skills = true;
+		for (int q = i; q <= j; q++) {
+			load += v->node[a->c[q]].demand;
+			skills = skills && skills_fit(v, b, a->c[q]);
+		}
+		if (!skills || (hb->capacity > 0 && b->load + load > hb->capacity))
+			continue;
+		if (!joins(v, &v->vehicle[a->vehicle], a, i - 1, NULL, 0, a, j + 1) ||
+		    !joins(v, hb, b, p, &a->c[i], len, b, p + 1))
 			continue;
 		int na = 0, nb = 0;
-		for (int i = 1; i <= a->n; i++)
-			if (i != pc)
-				w->a[na++] = a->c[i];
-		for (int i = 1; i <= b->n; i++) {
-			w->b[nb++] = b->c[i];
-			if (i == p)
-				w->b[nb - 1] = b->c[i], w->b[nb++] = c;
-		}
-		if (p == 0) {
-			memmove(&w->b[1], &w->b[0], (size_t)nb * sizeof *w->b);
-			w->b[0] = c;
-			nb++;
-		}
+		na += take(w->a, a, 1, i - 1);
+		na += take(w->a + na, a, j + 1, a->n);
+		nb += take(w->b, b, 1, p);
+		nb += take(w->b + nb, a, i, j);
+		nb += take(w->b + nb, b, p + 1, b->n);
 		if (apply_two(s, w, ka, na, kb, nb))
 			return true;
 	}
@@ -581,15 +784,10 @@ static bool swap(struct state *s, struct ls_buf *w, int c, int n)
 	int ap = a->c[pc - 1], an = a->c[pc + 1], bp = b->c[pn - 1], bn = b->c[pn + 1];
 	int64_t delta = dist(v, ap, n) + dist(v, n, an) + dist(v, bp, c) + dist(v, c, bn) -
 	                dist(v, ap, c) - dist(v, c, an) - dist(v, bp, n) - dist(v, n, bn);
-	if (delta >= 0)
+	if (delta >= 0 || !skills_fit(v, a, n) || !skills_fit(v, b, c))
 		return false;
-	/* n in c's place: reached from ap's earliest, then an by its latest */
-	int64_t t =
-	        route_start_at(&v->node[n], a->early[pc - 1] + v->node[ap].service + dur(v, ap, n));
-	if (t < 0 || t + v->node[n].service + dur(v, n, an) > a->late[pc + 1])
-		return false;
-	t = route_start_at(&v->node[c], b->early[pn - 1] + v->node[bp].service + dur(v, bp, c));
-	if (t < 0 || t + v->node[c].service + dur(v, c, bn) > b->late[pn + 1])
+	if (!joins(v, &v->vehicle[a->vehicle], a, pc - 1, &n, 1, a, pc + 1) ||
+	    !joins(v, &v->vehicle[b->vehicle], b, pn - 1, &c, 1, b, pn + 1))
 		return false;
 	memcpy(w->a, &a->c[1], (size_t)a->n * sizeof *w->a);
 	memcpy(w->b, &b->c[1], (size_t)b->n * sizeof *w->b);
@@ -598,47 +796,112 @@ static bool swap(struct state *s, struct ls_buf *w, int c, int n)
 	return apply_two(s, w, ka, a->n, kb, b->n);
 }
 
+/* The cheapest feasible place for x in route r with the client at place
+ * gone (its two sides joined): the gap after place *at, its extra
+ * distance; -1 when none. */
+static int64_t best_place_without(const ds_vrp *v, const struct route *r, int x, int gone, int *at)
+{
+	const struct ds_vrp_vehicle *h = &v->vehicle[r->vehicle];
+	int64_t best = -1;
+	for (int p = 0; p <= r->n; p++) {
+		if (p == gone)
+			continue; /* the gap after the one gone: counted as its place */
+		int from = p, to = p + 1;
+		if (to == gone)
+			to = gone + 1; /* the gone client's place */
+		int x0 = r->c[from], y0 = r->c[to];
+		int64_t add = dist(v, x0, x) + dist(v, x, y0) - dist(v, x0, y0);
+		if (best >= 0 && add >= best)
+			continue;
+		if (!joins(v, h, r, from, &x, 1, r, to))
+			continue;
+		best = add;
+		*at = p;
+	}
+	return best;
+}
+
+/* SWAP*: c into n's route and n into c's, each at its best place there. */
+static bool swap_star(struct state *s, struct ls_buf *w, int c, int n)
+{
+	const ds_vrp *v = s->v;
+	int ka = s->route_of[c], kb = s->route_of[n];
+	struct route *a = &s->r[ka], *b = &s->r[kb];
+	const struct ds_vrp_vehicle *ha = &v->vehicle[a->vehicle], *hb = &v->vehicle[b->vehicle];
+	if (!skills_fit(v, a, n) || !skills_fit(v, b, c))
+		return false;
+	int64_t dd = v->node[n].demand - v->node[c].demand;
+	if ((ha->capacity > 0 && a->load + dd > ha->capacity) ||
+	    (hb->capacity > 0 && b->load - dd > hb->capacity))
+		return false;
+	int pc = s->place_of[c], pn = s->place_of[n];
+	int64_t save = dist(v, a->c[pc - 1], c) + dist(v, c, a->c[pc + 1]) -
+	               dist(v, a->c[pc - 1], a->c[pc + 1]) + dist(v, b->c[pn - 1], n) +
+	               dist(v, n, b->c[pn + 1]) - dist(v, b->c[pn - 1], b->c[pn + 1]);
+	int at_b = -1, at_a = -1;
+	int64_t add_b = best_place_without(v, b, c, pn, &at_b);
+	if (add_b < 0 || add_b >= save)
+		return false;
+	int64_t add_a = best_place_without(v, a, n, pc, &at_a);
+	if (add_a < 0 || add_a + add_b >= save)
+		return false;
+	/* the new routes: each without its own, with the other's after the gap */
+	int na = 0, nb = 0;
+	for (int p = 0; p <= a->n; p++) {
+		if (p >= 1 && p != pc)
+			w->a[na++] = a->c[p];
+		if (p == at_a)
+			w->a[na++] = n;
+	}
+	for (int p = 0; p <= b->n; p++) {
+		if (p >= 1 && p != pn)
+			w->b[nb++] = b->c[p];
+		if (p == at_b)
+			w->b[nb++] = c;
+	}
+	return apply_two(s, w, ka, na, kb, nb);
+}
+
 /* 2-opt*: c's route goes on to n and n's route's tail; n's route before n
- * goes on to what followed c. Routes ending at the same depot by the same
- * time only, so that each tail's latest starts still hold. */
+ * goes on to what followed c. Vehicles alike in end, shift's end and
+ * break only, so that each tail's latest starts still hold. */
 static bool two_opt_star(struct state *s, struct ls_buf *w, int c, int n)
 {
 	const ds_vrp *v = s->v;
 	int ka = s->route_of[c], kb = s->route_of[n];
 	struct route *a = &s->r[ka], *b = &s->r[kb];
 	const struct ds_vrp_vehicle *ha = &v->vehicle[a->vehicle], *hb = &v->vehicle[b->vehicle];
-	if (ha->end != hb->end || ha->close != hb->close)
+	if (ha->end != hb->end || ha->close != hb->close || ha->break_open != hb->break_open ||
+	    ha->break_close != hb->break_close || ha->break_length != hb->break_length)
 		return false;
 	int i = s->place_of[c], j = s->place_of[n];
 	int an = a->c[i + 1], bp = b->c[j - 1];
 	int64_t delta = dist(v, c, n) + dist(v, bp, an) - dist(v, c, an) - dist(v, bp, n);
 	if (delta >= 0)
 		return false;
-	int64_t t = route_start_at(&v->node[n], a->early[i] + v->node[c].service + dur(v, c, n));
-	if (t < 0 || t > b->late[j])
-		return false;
-	t = b->early[j - 1] + v->node[bp].service + dur(v, bp, an);
-	if (i + 1 <= a->n) {
-		t = route_start_at(&v->node[an], t);
-		if (t < 0)
-			return false;
-	}
-	if (t > a->late[i + 1])
+	if (!joins(v, ha, a, i, NULL, 0, b, j) || !joins(v, hb, b, j - 1, NULL, 0, a, i + 1))
 		return false;
 	int64_t la = a->load_to[i] + (b->load - b->load_to[j - 1]);
 	int64_t lb = b->load_to[j - 1] + (a->load - a->load_to[i]);
 	if ((ha->capacity > 0 && la > ha->capacity) || (hb->capacity > 0 && lb > hb->capacity))
 		return false;
 	int na = 0, nb = 0;
-	for (int p = 1; p <= i; p++)
-		w->a[na++] = a->c[p];
-	for (int p = j; p <= b->n; p++)
-		w->a[na++] = b->c[p];
-	for (int p = 1; p < j; p++)
-		w->b[nb++] = b->c[p];
-	for (int p = i + 1; p <= a->n; p++)
-		w->b[nb++] = a->c[p];
+	na += take(w->a, a, 1, i);
+	na += take(w->a + na, b, j, b->n);
+	nb += take(w->b, b, 1, j - 1);
+	nb += take(w->b + nb, a, i + 1, a->n);
 	return apply_two(s, w, ka, na, kb, nb);
+}
+
+static bool improve(struct state *s, struct ls_buf *w, int c, int m)
+{
+	bool same = s->route_of[m] == s->route_of[c];
+	for (int len = 1; len <= OR_OPT_MAX; len++)
+		if (or_opt(s, w, c, m, len))
+			return true;
+	if (same)
+		return false;
+	return swap(s, w, c, m) || two_opt_star(s, w, c, m) || swap_star(s, w, c, m);
 }
 
 static void local_search(struct search *q, struct state *s, struct ds_rng *g)
@@ -657,10 +920,9 @@ static void local_search(struct search *q, struct state *s, struct ds_rng *g)
 			const int *near = &sh->near[(size_t)(c - v->ndepots) * NEIGHBOURS];
 			for (int j = 0; j < LS_NEIGHBOURS; j++) {
 				int m = near[j];
-				if (m < 0 || s->route_of[m] < 0 || s->route_of[m] == s->route_of[c])
+				if (m < 0 || s->route_of[m] < 0)
 					continue;
-				if (relocate(s, w, c, m) || swap(s, w, c, m) ||
-				    two_opt_star(s, w, c, m)) {
+				if (improve(s, w, c, m)) {
 					improved = true;
 					break;
 				}

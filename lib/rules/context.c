@@ -287,7 +287,11 @@ ds_err ds_rules_context_load(ds_store *st, ds_time since, ds_rules_context **out
 	/* holds */
 	if ((err = ds_store_prepare(st,
 	                            "SELECT borrower_id, kind, starts_at, coalesce(ends_at, 0)"
-	                            " FROM holds ORDER BY borrower_id",
+	                            " FROM holds UNION ALL"
+	                            /* an address flagged unsafe is held so */
+	                            " SELECT borrower_id, 'safety_risk', 0, 0 FROM borrowers"
+	                            " WHERE ',' || replace(flags, ' ', '') || ','"
+	                            " LIKE '%,safety_risk,%' ORDER BY 1",
 	                            &s, diag)))
 		goto fail;
 	long kcap = 0;

@@ -242,10 +242,12 @@ ds_err ds_world_write_csv(const ds_world *w, const char *dir, struct ds_diag *di
 		date(f, b->birth);
 		fprintf(f, ",%s,", occupations[(b->name_seed >> 3) % N(occupations)]);
 		money(f, b->declared);
+		/* one elderly borrower in four speaks only the local dialect */
 		fprintf(f, ",%s\n",
-		        (b->flags & 2)   ? "safety_risk"
-		        : (b->flags & 1) ? "elderly"
-		                         : "");
+		        (b->flags & 2)                            ? "safety_risk"
+		        : (b->flags & 1) && b->name_seed % 4 == 0 ? "\"elderly,dialect_wu\""
+		        : (b->flags & 1)                          ? "elderly"
+		                                                  : "");
 	}
 	if ((err = close_file(f, "borrowers.csv", diag)))
 		return err;

@@ -221,6 +221,26 @@ static int solve(struct cli *c, const struct cli_command *cmd, int argc, char **
 	return feasible ? EXIT_OK : EXIT_REJECTED;
 }
 
+/* --break: "HH:MM-HH:MM/MINUTES", the break begun within the hours, or
+ * "none". */
+static bool break_arg(const char *arg, struct ds_route_day_opts *o)
+{
+	if (strcmp(arg, "none") == 0) {
+		o->break_minutes = 0;
+		return true;
+	}
+	int h1, m1, h2, m2, len;
+	char extra;
+	if (sscanf(arg, "%d:%d-%d:%d/%d%c", &h1, &m1, &h2, &m2, &len, &extra) != 5 || h1 < 0 ||
+	    h1 > 23 || m1 < 0 || m1 > 59 || h2 < 0 || h2 > 23 || m2 < 0 || m2 > 59 || len < 1 ||
+	    len > 240 || h2 * 60 + m2 < h1 * 60 + m1)
+		return false;
+	o->break_open_s = h1 * 3600 + m1 * 60;
+	o->break_close_s = h2 * 3600 + m2 * 60;
+	o->break_minutes = len;
+	return true;
+}
+
 /*
  * route --date D: the day's planned visits routed per branch and written
  * as the date's planned visits.
@@ -233,6 +253,7 @@ static int day(struct cli *c, const struct cli_command *cmd, int argc, char **ar
 		{ "iterations", required_argument, NULL, 'i' },
 		{ "travel", required_argument, NULL, 'm' },
 		{ "door-minutes", required_argument, NULL, 'w' },
+		{ "break", required_argument, NULL, 'b' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ 0, 0, 0, 0 },
 	};
@@ -271,6 +292,11 @@ static int day(struct cli *c, const struct cli_command *cmd, int argc, char **ar
 			    o.door_minutes > 480)
 				return cli_usage(cmd, "--door-minutes: 1 to 480");
 			break;
+		case 'b':
+			if (!break_arg(optarg, &o))
+				return cli_usage(cmd, "--break: HH:MM-HH:MM/MINUTES (e.g. "
+				                      "11:30-13:30/60) or none");
+			break;
 		case 'n':
 			dry = true;
 			break;
@@ -304,27 +330,31 @@ static int day(struct cli *c, const struct cli_command *cmd, int argc, char **ar
 	char day[11];
 	ds_date_format(o.date, day);
 	if (c->json) {
-		cli_print_json(
-		        json_pack("{s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I}, s:i, s:i, s:I, s:I, "
-		                  "s:I, s:f, s:b}",
-		                  "date", day, "candidates", (json_int_t)r.candidates, "planned",
-		                  (json_int_t)r.planned, "left_out", (json_int_t)r.left_out,
-		                  "why_left_out", "no_allowed_time", (json_int_t)r.no_allowed_time,
-		                  "not_worth_the_trip_or_no_time", (json_int_t)r.not_routed,
-		                  "other", (json_int_t)r.other, "teams", r.teams, "teams_used",
-		                  r.teams_used, "value_fen", (json_int_t)r.value_fen, "travel_fen",
-		                  (json_int_t)r.travel_fen, "travel_s", (json_int_t)r.travel_s,
-		                  "seconds", r.seconds, "written", !dry));
+		cli_print_json(json_pack(
+		        "{s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:i, s:i, s:i, s:I, "
+		        "s:I, "
+		        "s:I, s:f, s:b}",
+		        "date", day, "candidates", (json_int_t)r.candidates, "planned",
+		        (json_int_t)r.planned, "left_out", (json_int_t)r.left_out, "why_left_out",
+		        "no_allowed_time", (json_int_t)r.no_allowed_time,
+		        "not_worth_the_trip_or_no_time", (json_int_t)r.not_routed,
+		        "no_skilled_team", (json_int_t)r.no_skilled_team, "no_team_the_rules_allow",
+		        (json_int_t)r.no_team_allowed, "other", (json_int_t)r.other, "teams",
+		        r.teams, "pairs", r.pairs, "teams_used", r.teams_used, "value_fen",
+		        (json_int_t)r.value_fen, "travel_fen", (json_int_t)r.travel_fen, "travel_s",
+		        (json_int_t)r.travel_s, "seconds", r.seconds, "written", !dry));
 		return EXIT_OK;
 	}
-	printf("routes for %s: %ld of %ld planned visits routed, %d of %d collectors out\n"
+	printf("routes for %s: %ld of %ld planned visits routed, %d of %d teams out (%d with a "
+	       "community worker)\n"
 	       "  value %.2f yuan, travel %.1f hours costing %.2f yuan\n"
 	       "  left out: %ld (no allowed time %ld, not worth the trip or no time left %ld, "
-	       "other %ld)\n"
+	       "no team with the skills %ld, no team the rules allow %ld, other %ld)\n"
 	       "  %.2f s%s\n",
-	       day, r.planned, r.candidates, r.teams_used, r.teams, (double)r.value_fen / 100,
-	       (double)r.travel_s / 3600, (double)r.travel_fen / 100, r.left_out, r.no_allowed_time,
-	       r.not_routed, r.other, r.seconds, dry ? " (dry run: nothing written)" : "");
+	       day, r.planned, r.candidates, r.teams_used, r.teams, r.pairs,
+	       (double)r.value_fen / 100, (double)r.travel_s / 3600, (double)r.travel_fen / 100,
+	       r.left_out, r.no_allowed_time, r.not_routed, r.no_skilled_team, r.no_team_allowed,
+	       r.other, r.seconds, dry ? " (dry run: nothing written)" : "");
 	return EXIT_OK;
 }
 
@@ -352,7 +382,9 @@ const struct cli_command cli_cmd_route = {
 	"route solve INSTANCE [--time-limit SECONDS] [--iterations N] [--seed N]\n"
 	"       [--threads N] [--out FILE]\n"
 	"       [--travel walk|ebike|car [--detour F] | --matrix FILE]\n"
-	"       route check INSTANCE SOLUTION",
+	"       route check INSTANCE SOLUTION\n"
+	"       route --date D [--time-limit S] [--iterations N] [--travel MODE]\n"
+	"       [--door-minutes M] [--break HH:MM-HH:MM/MINUTES|none] [--dry-run]",
 	"solve: ruin and recreate under simulated annealing, one search per\n"
 	"thread (2) from the seed (1), for the time limit (1 s) or N iterations\n"
 	"per thread (deterministic for a seed, threads and iterations). The\n"
@@ -372,10 +404,14 @@ const struct cli_command cli_cmd_route = {
 	"Exit 1 when infeasible or when the stated cost differs.\n"
 	"--date D: the day's routes. The visits the plan decided for D (doorstep\n"
 	"plan), each worth its expected recovery less its cost, at the times the\n"
-	"contact rules allow a visit, served by each branch's active collectors\n"
-	"from home within their shifts (e-bike by default, 45 minutes at the\n"
-	"door), solved per branch (2 s each); the routes replace D's planned\n"
-	"visits, audited. Prints the visits routed, their value, the travel and\n"
+	"contact rules allow a visit, served by each branch's teams: an active\n"
+	"collector from home with a community worker of the branch's partner\n"
+	"communities while there are some, within both shifts, with an hour's\n"
+	"break begun between 11:30 and 13:30 (--break); a safety_risk address\n"
+	"needs a pair with a collector two years in service, a dialect_X\n"
+	"borrower a member with skill dialect_X (e-bike by default, 45 minutes\n"
+	"at the door), solved per branch (2 s each); the routes replace D's\n"
+	"planned visits, audited. Prints the visits routed, their value, the travel and\n"
 	"the visits left out with the reason; --dry-run writes nothing.\n"
 	"See docs/routing.md.\n",
 	run,

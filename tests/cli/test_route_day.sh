@@ -16,9 +16,16 @@ jv() {
 # a visit for 60 of the delinquent accounts, worth 500 yuan, costing 145
 ds_ok simulate --days 1 --strategy none --borrowers 2000 --seed 11 --as-of "$AS_OF" --store-dir sims
 DBF=sims/none.db
+# (45 of them, and 15 whose borrowers are flagged safety_risk or speak only the dialect)
 sqlite3 "$DBF" "INSERT INTO decisions(plan_date, account_id, treatment, expected_fen, cost_fen,
 	reasons, created_at) SELECT '$AS_OF', account_id, 'visit', 50000, 14500, '{}', 0
-	FROM (SELECT DISTINCT c.account_id FROM contacts c ORDER BY c.account_id LIMIT 60)"
+	FROM (SELECT * FROM (SELECT DISTINCT c.account_id FROM contacts c JOIN accounts a USING (account_id)
+	JOIN borrowers b USING (borrower_id) WHERE coalesce(b.flags, '') NOT LIKE '%safety_risk%'
+	AND coalesce(b.flags, '') NOT LIKE '%dialect%' ORDER BY c.account_id LIMIT 45)
+	UNION SELECT * FROM (SELECT a.account_id FROM accounts a JOIN borrowers b USING (borrower_id)
+	WHERE b.flags LIKE '%safety_risk%' ORDER BY a.account_id LIMIT 8)
+	UNION SELECT * FROM (SELECT a.account_id FROM accounts a JOIN borrowers b USING (borrower_id)
+	WHERE b.flags LIKE '%dialect_wu%' ORDER BY a.account_id LIMIT 7))"
 visits=$(sqlite3 "$DBF" "SELECT count(*) FROM decisions WHERE plan_date = '$AS_OF' AND treatment = 'visit'")
 assert_eq 60 "$visits" "the day's visits"
 
@@ -41,10 +48,46 @@ assert_query 0 "SELECT count(*) FROM (SELECT team_id, count(*) n, max(route_seq)
 	FROM visits GROUP BY team_id) WHERE n <> m OR f <> 1 OR n > 8" "$DBF"
 assert_query 0 "SELECT count(*) FROM visits a JOIN visits b ON a.team_id = b.team_id
 	AND b.route_seq = a.route_seq + 1 WHERE b.planned_at < a.planned_at + 45 * 60" "$DBF"
-# every team is a collector of the account's branch, recorded as the day's team
+# every team two people (the CN pack's CN-VISIT-TEAM): a collector of the
+# account's branch with a community worker of the borrower's own community,
+# or two collectors, one of them holding a valid collection_basic certificate
 assert_query 0 "SELECT count(*) FROM visits v JOIN team_members m ON m.team_id = v.team_id
 	JOIN staff s ON s.staff_id = m.staff_id JOIN accounts a ON a.account_id = v.account_id
-	WHERE s.role <> 'collector' OR s.branch_id <> a.branch_id" "$DBF"
+	JOIN borrowers b ON b.borrower_id = a.borrower_id
+	WHERE NOT (s.role = 'collector' AND s.branch_id = a.branch_id
+	OR s.role = 'community_worker' AND s.community_id = b.community_id)" "$DBF"
+assert_query 0 "SELECT count(*) FROM (SELECT team_id, sum(s.role = 'collector') k, count(*) n,
+	sum(EXISTS (SELECT 1 FROM certifications c WHERE c.staff_id = s.staff_id
+	AND c.cert = 'collection_basic' AND c.issued_date <= '$AS_OF'
+	AND (c.expires_date IS NULL OR c.expires_date >= '$AS_OF'))) certified
+	FROM team_members m JOIN staff s USING (staff_id) GROUP BY team_id)
+	WHERE k < 1 OR n <> 2 OR certified < 1" "$DBF"
+[ "$(j pairs)" -gt 0 ] || fail "no team with a community worker"
+# flagged addresses: a pair with an experienced collector (2 years in service);
+# a borrower who speaks only the dialect: a member who speaks it
+assert_query 1 "SELECT count(*) > 0 FROM visits v JOIN accounts a USING (account_id)
+	JOIN borrowers b USING (borrower_id) WHERE b.flags LIKE '%safety_risk%'" "$DBF"
+assert_query 1 "SELECT count(*) > 0 FROM visits v JOIN accounts a USING (account_id)
+	JOIN borrowers b USING (borrower_id) WHERE b.flags LIKE '%dialect_wu%'" "$DBF"
+assert_query 0 "SELECT count(*) FROM visits v JOIN accounts a USING (account_id)
+	JOIN borrowers b USING (borrower_id) WHERE b.flags LIKE '%safety_risk%' AND NOT (
+	(SELECT count(*) FROM team_members m WHERE m.team_id = v.team_id) = 2 AND EXISTS (
+	SELECT 1 FROM team_members m JOIN staff s USING (staff_id) WHERE m.team_id = v.team_id
+	AND s.role = 'collector' AND s.hired_date <= date('$AS_OF', '-730 days')))" "$DBF"
+assert_query 0 "SELECT count(*) FROM visits v JOIN accounts a USING (account_id)
+	JOIN borrowers b USING (borrower_id) WHERE b.flags LIKE '%dialect_wu%' AND NOT EXISTS (
+	SELECT 1 FROM team_members m JOIN staff s USING (staff_id) WHERE m.team_id = v.team_id
+	AND s.skills LIKE '%dialect_wu%')" "$DBF"
+# the break: an hour begun between 11:30 and 13:30 (+08:00) fits in every
+# team's day: before its first visit, between two, or after its last
+assert_query 0 "WITH t AS (SELECT team_id, planned_at - (planned_at + 8 * 3600) % 86400 d
+	FROM visits GROUP BY team_id) SELECT count(*) FROM t WHERE NOT (
+	(SELECT min(planned_at) FROM visits v WHERE v.team_id = t.team_id) >= t.d + 12 * 3600 + 1800
+	OR (SELECT max(planned_at) + 45 * 60 FROM visits v WHERE v.team_id = t.team_id) <= t.d + 13 * 3600 + 1800
+	OR EXISTS (SELECT 1 FROM visits a JOIN visits b ON a.team_id = b.team_id
+	AND b.route_seq = a.route_seq + 1 WHERE a.team_id = t.team_id
+	AND a.planned_at + 45 * 60 <= t.d + 13 * 3600 + 1800 AND b.planned_at >= t.d + 12 * 3600 + 1800
+	AND b.planned_at - (a.planned_at + 45 * 60) >= 3600))" "$DBF"
 assert_query "$(j teams_used)" "SELECT count(*) FROM teams WHERE work_date = '$AS_OF'" "$DBF"
 assert_query 1 "SELECT count(*) > 0 FROM audit_log WHERE action = 'route' AND entity = 'visits'" "$DBF"
 sqlite3 "$DBF" "SELECT account_id, team_id, route_seq, planned_at FROM visits ORDER BY 1" >first.txt

@@ -156,6 +156,56 @@ static void working_time(void **state)
 	ds_vrp_free(v);
 }
 
+/* The break in whichever gap suits: not the first one open, where it
+ * would make the next client late; the timetable shows where. */
+static void break_placed(void **state)
+{
+	(void)state;
+	/* clients 1 (open 0-100) and 2 (open 11-12), 5 apart on a line, a
+	 * break of 10 begun in 0..40: before client 2 it would make it late, so
+	 * after it */
+	ds_vrp *v = load("B\n\nVEHICLE\nNUMBER CAPACITY\n 1 10\n\nCUSTOMER\nCUST NO.\n"
+	                 " 0 0 0 0 0 200 0\n 1 5 0 1 0 100 1\n 2 10 0 1 11 12 1\n");
+	v->vehicle[0].break_open = 0;
+	v->vehicle[0].break_close = 40000;
+	v->vehicle[0].break_length = 10000;
+	int stop[2] = { 1, 2 }, first[2] = { 0, 2 }, veh = 0;
+	struct ds_vrp_solution s = { 1, &veh, first, stop, -1 };
+	struct ds_vrp_check c;
+	struct ds_diag d;
+	assert_int_equal(ds_vrp_check(v, &s, &c, &d), DS_OK);
+	assert_true(c.feasible);
+	int64_t start[2], brk;
+	assert_int_equal(ds_vrp_schedule(v, &s, 0, start, &brk, &d), DS_OK);
+	assert_int_equal(start[0], 5000);
+	assert_int_equal(start[1], 11000);
+	assert_int_equal(brk, 12000); /* after client 2's service */
+	/* the break must begin by 10: nowhere left */
+	v->vehicle[0].break_close = 10000;
+	assert_int_equal(ds_vrp_check(v, &s, &c, &d), DS_OK);
+	assert_false(c.feasible);
+	assert_non_null(strstr(c.problem, "fits nowhere"));
+	assert_int_equal(ds_vrp_schedule(v, &s, 0, start, &brk, &d), DS_EINVAL);
+	/* the solver keeps both clients and the break */
+	v->vehicle[0].break_close = 40000;
+	struct ds_vrp_solve_opts o = { .iterations = 200, .seed = 3, .threads = 1 };
+	struct ds_vrp_solution out;
+	struct ds_vrp_solve_stats st;
+	assert_int_equal(ds_vrp_solve(v, &o, &out, &st, &d), DS_OK);
+	assert_int_equal(ds_vrp_check(v, &out, &c, &d), DS_OK);
+	assert_true(c.feasible);
+	assert_int_equal(c.visited, 2);
+	ds_vrp_solution_free(&out);
+	/* a route back before the break opens needs none */
+	v->vehicle[0].break_open = 150000;
+	v->vehicle[0].break_close = 160000;
+	assert_int_equal(ds_vrp_check(v, &s, &c, &d), DS_OK);
+	assert_true(c.feasible);
+	assert_int_equal(ds_vrp_schedule(v, &s, 0, start, &brk, &d), DS_OK);
+	assert_int_equal(brk, -1);
+	ds_vrp_free(v);
+}
+
 /* Random instances: every solved one passes the checker, with the cost
  * the solver states. */
 static void solved_routes_pass(void **state)
@@ -194,6 +244,15 @@ static void solved_routes_pass(void **state)
 				v->node[i].prize = (int64_t)(rand() % 60) * 1000;
 			}
 		}
+		if (round % 4 == 1) {
+			/* a break of 20 begun between 100 and 200; working time */
+			for (int k = 0; k < v->nvehicles; k++) {
+				v->vehicle[k].break_open = 100000;
+				v->vehicle[k].break_close = 200000;
+				v->vehicle[k].break_length = 20000;
+				v->vehicle[k].max_duration = round % 8 == 1 ? 300000 : 0;
+			}
+		}
 		struct ds_vrp_solve_opts o = { .iterations = 300,
 			                       .seed = (uint64_t)round,
 			                       .threads = 1 };
@@ -217,9 +276,9 @@ static void solved_routes_pass(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(great_circle),       cmocka_unit_test(haversine_matrix),
-		cmocka_unit_test(matrix_file),        cmocka_unit_test(working_time),
-		cmocka_unit_test(solved_routes_pass),
+		cmocka_unit_test(great_circle), cmocka_unit_test(haversine_matrix),
+		cmocka_unit_test(matrix_file),  cmocka_unit_test(working_time),
+		cmocka_unit_test(break_placed), cmocka_unit_test(solved_routes_pass),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
