@@ -80,6 +80,62 @@ static const struct ds_cfg_def defs[DS_CFG_COUNT_] = {
 	                                "100000", true,
 	                                "what the bank gives to avoid one complaint: handling, "
 	                                "the hold it brings, its weight with the regulator, fen" },
+	[DS_CFG_FIELD_NOTICE_DAYS] = { "field", "notice_days", "DOORSTEP_NOTICE_DAYS", "3", true,
+	                               "days before a visit its notice must be delivered" },
+	[DS_CFG_FIELD_CHECKIN_MAX_M] = { "field", "checkin_max_m", "DOORSTEP_CHECKIN_MAX_M", "300",
+	                                 true,
+	                                 "a check-in farther than this from the address (metres) "
+	                                 "is refused" },
+	[DS_CFG_FIELD_PROMISE_GRACE_DAYS] = { "field", "promise_grace_days",
+	                                      "DOORSTEP_PROMISE_GRACE_DAYS", "2", true,
+	                                      "payments this many days after a promise's date "
+	                                      "still count for it" },
+	[DS_CFG_FIELD_PROMISE_TOLERANCE_PCT] = { "field", "promise_tolerance_pct",
+	                                         "DOORSTEP_PROMISE_TOLERANCE_PCT", "5", true,
+	                                         "a promise paid to within this percent of its "
+	                                         "amount is kept" },
+	[DS_CFG_FIELD_RECEIPT_RECONCILE_DAYS] = { "field", "receipt_reconcile_days",
+	                                          "DOORSTEP_RECEIPT_RECONCILE_DAYS", "3", true,
+	                                          "a receipt the bank's payment feed has not "
+	                                          "matched after this many days is an alert" },
+	[DS_CFG_FIELD_COMPLAINT_SLA_DAYS] = { "field", "complaint_sla_days",
+	                                      "DOORSTEP_COMPLAINT_SLA_DAYS", "15", true,
+	                                      "days to resolve a complaint" },
+	[DS_CFG_FIELD_COLLECTOR_PLAN_LIMIT_FEN] = { "field", "collector_plan_limit_fen",
+	                                            "DOORSTEP_COLLECTOR_PLAN_LIMIT_FEN", "5000000",
+	                                            true,
+	                                            "the largest plan (total, fen) a collector may "
+	                                            "offer alone; above it a manager approves" },
+	[DS_CFG_FIELD_COLLECTOR_MAX_INSTALLMENTS] = { "field", "collector_max_installments",
+	                                              "DOORSTEP_COLLECTOR_MAX_INSTALLMENTS", "12",
+	                                              true,
+	                                              "the most installments a collector may offer "
+	                                              "alone" },
+	[DS_CFG_FIELD_AFFORDABILITY_PCT] = { "field", "affordability_pct",
+	                                     "DOORSTEP_AFFORDABILITY_PCT", "30", true,
+	                                     "an installment at most this percent of declared "
+	                                     "monthly income" },
+	[DS_CFG_FIELD_PLAN_GRACE_DAYS] = { "field", "plan_grace_days", "DOORSTEP_PLAN_GRACE_DAYS",
+	                                   "10", true,
+	                                   "an installment unpaid this many days after its date is "
+	                                   "missed" },
+	[DS_CFG_FIELD_PLAN_MISSED_TO_BREAK] = { "field", "plan_missed_to_break",
+	                                        "DOORSTEP_PLAN_MISSED_TO_BREAK", "2", true,
+	                                        "missed installments that break a plan" },
+	[DS_CFG_FIELD_FOLLOWUP] = { "field", "followup", "DOORSTEP_FOLLOWUP",
+	                            "broken_promise=call:2,incident=review:0,hostile=review:1,"
+	                            "hardship=plan:3,not_home=visit:7,dispute="
+	                            "review:2,plan_broken=call:2",
+	                            false, "follow-up: event=task:days" },
+	[DS_CFG_FIELD_LETTER_DIR] = { "field", "letter_dir", "DOORSTEP_LETTER_DIR", "letters",
+	                              false,
+	                              "where notice letters and receipts (PDF) are written" },
+	[DS_CFG_BANK_NAME] = { "bank", "name", "DOORSTEP_BANK_NAME", "示例银行股份有限公司", false,
+	                       "the bank's name on letters and receipts" },
+	[DS_CFG_BANK_PHONE] = { "bank", "phone", "DOORSTEP_BANK_PHONE", "95500", false,
+	                        "the bank's service number on letters and receipts" },
+	[DS_CFG_BANK_ADDRESS] = { "bank", "address", "DOORSTEP_BANK_ADDRESS", "", false,
+	                          "the bank's address for written disputes, on letters" },
 };
 
 const struct ds_cfg_def *ds_config_defs(void)

@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MIN_OVERLAP_S        (2 * 3600) /* two people's shifts overlapping at least this */
+#define MIN_OVERLAP_S (2 * 3600) /* two people's shifts overlapping at least this */
 
 static ds_err grow(void **p, long n, long *cap, size_t size, struct ds_diag *diag)
 {
@@ -59,7 +59,8 @@ ds_err day_staff_load(ds_store *st, ds_date date, int experienced_days, const ch
 	        " coalesce(s.shift_start, '09:00'), coalesce(s.shift_end, '18:00'),"
 	        " coalesce(s.skills, ''), coalesce(s.hired_date <= ?, 0),"
 	        " EXISTS (SELECT 1 FROM certifications k WHERE k.staff_id = s.staff_id"
-	        "  AND k.cert = ? AND k.issued_date <= ? AND (k.expires_date IS NULL OR k.expires_date = ''"
+	        "  AND k.cert = ? AND k.issued_date <= ? AND (k.expires_date IS NULL OR "
+	        "k.expires_date = ''"
 	        "  OR k.expires_date >= ?))"
 	        " FROM staff s LEFT JOIN communities c ON c.community_id = s.community_id"
 	        " WHERE s.active = 1 AND (s.role = 'collector' AND s.branch_id IS NOT NULL"
@@ -135,8 +136,7 @@ struct day_community *day_community_find(struct day_staff *ds, const char *id)
 	return NULL;
 }
 
-static ds_err add_team(struct day_staff *ds, const char *branch, int a, int b,
-                       struct ds_diag *diag)
+static ds_err add_team(struct day_staff *ds, const char *branch, int a, int b, struct ds_diag *diag)
 {
 	ds_err err = grow((void **)&ds->t, ds->nt, &ds->capt, sizeof *ds->t, diag);
 	if (err)
@@ -252,8 +252,9 @@ ds_err day_teams_form(struct day_staff *ds, const char *branch, int per_team, st
 		if (p->taken || !p->collector || strcmp(p->branch, branch) != 0)
 			continue;
 		ds->p[k].taken = true; /* not its own mate */
-		int mate = p->certified ? nearest_collector(ds, branch, p->lon, p->lat, (int)k, false)
-		                        : mate_for(ds, branch, p->lon, p->lat, (int)k);
+		int mate = p->certified
+		                   ? nearest_collector(ds, branch, p->lon, p->lat, (int)k, false)
+		                   : mate_for(ds, branch, p->lon, p->lat, (int)k);
 		struct day_community *c = NULL;
 		if (mate < 0)
 			mate = worker_for(ds, branch, (int)k, per_team, false, &c);
@@ -265,8 +266,7 @@ ds_err day_teams_form(struct day_staff *ds, const char *branch, int per_team, st
 	return DS_OK;
 }
 
-int day_team_members(const struct day_staff *ds, const struct day_team *t,
-                     struct ds_team_member *m)
+int day_team_members(const struct day_staff *ds, const struct day_team *t, struct ds_team_member *m)
 {
 	for (int i = 0; i < t->n; i++) {
 		const struct day_person *p = &ds->p[t->member[i]];

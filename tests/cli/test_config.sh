@@ -21,7 +21,7 @@ assert_contains stdout "max_problems_shown = 100	;"
 # The actor defaults to the login name.
 who=$(id -un 2>/dev/null || echo unknown)
 assert_contains stdout "actor = $who	; name recorded in the audit log (default: the login name) (default,"
-assert_lines_matching stdout ' = ' 26
+assert_lines_matching stdout ' = ' 42
 assert_contains stdout "cache_mib = 64	;"
 [ -e doorstep.db ] && fail "config should not create a database"
 export DOORSTEP_ACTOR=cli-test
