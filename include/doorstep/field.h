@@ -86,6 +86,9 @@ ds_err ds_letter_receipt_pdf(const struct ds_receipt_doc *r, const char *path,
  * hold it. */
 ds_err ds_money_capitals(ds_fen fen, char *out, size_t outsz);
 
+/* The SHA-256 of a file (a letter, a receipt, a photo), 64 hex digits. */
+ds_err ds_file_sha256(const char *path, char hex[static 65], struct ds_diag *diag);
+
 /* ------------------------------------------------------------ the visit */
 
 typedef enum {
@@ -363,5 +366,26 @@ ds_err ds_community_scores(ds_store *st, ds_date as_of, int days, struct ds_comm
 ds_err ds_literacy_event_add(ds_store *st, const char *community_id, ds_date held_on,
                              const char *topic, int attendance, ds_time now, long *id,
                              struct ds_diag *diag);
+
+/* complaints, listing */
+
+/* One complaint as listed (docs/complaints.md); text columns cut to fit. */
+struct ds_complaint_info {
+	long complaint_id;
+	char account_id[65], borrower_id[65], staff_id[65], kind[16], resolved_by[65];
+	long visit_id, hold_id; /* 0: none */
+	ds_time opened_at, due_at, resolved_at; /* resolved_at 0: not resolved */
+	bool open;    /* opened by as_of and not resolved by then */
+	bool overdue; /* open at as_of and past its due_at */
+};
+/*
+ * The complaints opened by the instant as_of, in complaint_id order, as
+ * they stood then: all of them, only those open then (open_only), or only
+ * those open and past their due_at then (overdue_only, which implies
+ * open_only). *out is allocated with ds_malloc (caller frees with ds_free;
+ * NULL when *n is 0).
+ */
+ds_err ds_complaint_list(ds_store *st, bool open_only, bool overdue_only, ds_time as_of,
+                         struct ds_complaint_info **out, long *n, struct ds_diag *diag);
 
 #endif

@@ -3,7 +3,7 @@
  * task it calls for in the settings (event=task:days); the task is
  * written once per kind and source while it is open.
  */
-#include "doorstep/field.h"
+#include "field-int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,15 +41,11 @@ bool ds_followup(const struct ds_field_config *c, const char *event, char *kind,
 	return false;
 }
 
-ds_err ds_task_add_for(ds_store *st, const struct ds_field_config *c, const char *account_id,
-                       const char *event, const char *source, ds_date from, ds_time now,
-                       bool *written, struct ds_diag *diag)
+ds_err field_task_add(ds_store *st, const char *account_id, const char *kind, ds_date due,
+                      const char *reason, const char *source, ds_time now, bool *written,
+                      struct ds_diag *diag)
 {
 	*written = false;
-	char kind[32];
-	int days;
-	if (!ds_followup(c, event, kind, sizeof kind, &days))
-		return DS_OK;
 	ds_stmt *s;
 	ds_err err = ds_store_prepare(st,
 	                              "SELECT count(*) FROM tasks WHERE account_id = ? AND kind = ?"
@@ -66,8 +62,8 @@ ds_err ds_task_add_for(ds_store *st, const struct ds_field_config *c, const char
 	ds_stmt_done(s);
 	if (err || open)
 		return err;
-	char due[11];
-	ds_date_format(from + days, due);
+	char day[11];
+	ds_date_format(due, day);
 	if ((err = ds_store_prepare(st,
 	                            "INSERT INTO tasks(account_id, kind, due_date, reason, source,"
 	                            " created_at) VALUES (?,?,?,?,?,?)",
@@ -75,20 +71,32 @@ ds_err ds_task_add_for(ds_store *st, const struct ds_field_config *c, const char
 		return err;
 	ds_stmt_bind_text(s, 1, account_id);
 	ds_stmt_bind_text(s, 2, kind);
-	ds_stmt_bind_text(s, 3, due);
-	ds_stmt_bind_text(s, 4, event);
+	ds_stmt_bind_text(s, 3, day);
+	ds_stmt_bind_text(s, 4, reason);
 	ds_stmt_bind_text(s, 5, source);
 	ds_stmt_bind_int(s, 6, now);
 	err = ds_stmt_step(s, &row, diag);
 	ds_stmt_done(s);
 	if (err)
 		return err;
-	char id[32], detail[256];
+	char id[32], detail[320];
 	snprintf(id, sizeof id, "%lld", (long long)ds_store_last_id(st));
 	snprintf(detail, sizeof detail,
 	         "{\"account_id\":\"%s\",\"kind\":\"%s\",\"due_date\":\"%s\",\"reason\":\"%s\"}",
-	         account_id, kind, due, event);
+	         account_id, kind, day, reason);
 	err = ds_store_audit(st, "task_add", "tasks", id, detail, diag);
 	*written = !err;
 	return err;
+}
+
+ds_err ds_task_add_for(ds_store *st, const struct ds_field_config *c, const char *account_id,
+                       const char *event, const char *source, ds_date from, ds_time now,
+                       bool *written, struct ds_diag *diag)
+{
+	*written = false;
+	char kind[32];
+	int days;
+	if (!ds_followup(c, event, kind, sizeof kind, &days))
+		return DS_OK;
+	return field_task_add(st, account_id, kind, from + days, event, source, now, written, diag);
 }

@@ -39,6 +39,10 @@ extern const int cli_command_count;
 
 /* Prints "doorstep: <diag>" to stderr; returns the exit code for err. */
 int cli_fail(struct cli *c, ds_err err, const struct ds_diag *d);
+/* As cli_fail, for a step the library refused on the data's account (an
+ * invalid transition, an unknown record, a rule): EXIT_REJECTED for
+ * DS_EINVAL, DS_ENOTFOUND and DS_EREJECT. */
+int cli_refused(struct cli *c, ds_err err, const struct ds_diag *d);
 /* Prints a usage error for a command and returns EXIT_USAGE. */
 int cli_usage(const struct cli_command *cmd, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
@@ -62,6 +66,10 @@ int cli_as_of(struct cli *c, const char *arg, ds_date *out);
  */
 int cli_load_rules(struct cli *c, const char *jurisdiction, const char *pack_file,
                    ds_rulepack **out);
+
+/* --at: an ISO 8601 time (without an offset, in the configured zone), or
+ * now when arg is NULL. Returns an exit code (a usage error for cmd). */
+int cli_at(struct cli *c, const struct cli_command *cmd, const char *arg, ds_time *out);
 
 /* Prints a JSON value to stdout (and frees it). */
 void cli_print_json(json_t *v);

@@ -1,6 +1,8 @@
 /* Helpers shared by the commands. */
 #include "cli.h"
 
+#include <time.h>
+
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +31,12 @@ int cli_fail(struct cli *c, ds_err err, const struct ds_diag *d)
 	default:
 		return EXIT_FAILURE_;
 	}
+}
+
+int cli_refused(struct cli *c, ds_err err, const struct ds_diag *d)
+{
+	int rc = cli_fail(c, err, d);
+	return err == DS_EINVAL || err == DS_ENOTFOUND || err == DS_EREJECT ? EXIT_REJECTED : rc;
 }
 
 int cli_usage(const struct cli_command *cmd, const char *fmt, ...)
@@ -85,6 +93,17 @@ int cli_open_store(struct cli *c, bool for_init, ds_store **out)
 	}
 	ds_err err = ds_store_open(path, &o, out, &d);
 	return err ? cli_fail(c, err, &d) : EXIT_OK;
+}
+
+int cli_at(struct cli *c, const struct cli_command *cmd, const char *arg, ds_time *out)
+{
+	if (!arg) {
+		*out = (ds_time)time(NULL);
+		return EXIT_OK;
+	}
+	if (ds_time_parse(arg, ds_config_str(&c->cfg, DS_CFG_TIMEZONE), out))
+		return cli_usage(cmd, "--at: not a date or date-time: \"%s\"", arg);
+	return EXIT_OK;
 }
 
 int cli_as_of(struct cli *c, const char *arg, ds_date *out)
