@@ -5,9 +5,12 @@
  *
  * Checked besides the sanitizers: a loaded configuration has a value and a
  * source for every key, integer keys hold non-negative whole numbers, and
- * the file is named; a refused one says why.
+ * the file is named; a refused one says why. The field settings' follow-up
+ * list ([field] followup) is read back for every event name it may hold:
+ * a task kind found is non-empty and its days within a year.
  */
 #include "doorstep/config.h"
+#include "doorstep/field.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -84,6 +87,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				CHECK(*v && !*end && errno == 0 && n >= 0);
 				CHECK(ds_config_int(&cfg, (ds_cfg_key)k) == n);
 			}
+		}
+		struct ds_field_config fc;
+		ds_field_config_from(&cfg, &fc);
+		static const char *const events[] = { "broken_promise", "incident", "hostile",
+			                              "hardship", "not_home", "moved", "dispute",
+			                              "plan_broken", "", "=", "x" };
+		for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+			char kind[32];
+			int days = -1;
+			if (ds_followup(&fc, events[i], kind, sizeof kind, &days))
+				CHECK(kind[0] != '\0' && days >= 0 && days <= 365);
 		}
 	}
 	ds_config_free(&cfg);
