@@ -280,11 +280,12 @@ void ds_plan_affordability(const struct ds_field_config *c, const struct ds_plan
                            ds_fen monthly_income, double ability,
                            struct ds_plan_affordability *out);
 /*
- * Offers a plan on an account (status proposed), by the store's actor. A
- * collector within collector_plan_limit_fen and collector_max_installments
- * and without a waiver makes it active at once; otherwise it waits for
- * approval (pending_approval). Refused when not affordable unless
- * `override_affordability` (recorded).
+ * Offers a plan on an account, by the store's actor (docs/installments.md).
+ * A collector within collector_plan_limit_fen and collector_max_installments
+ * and without a waiver, or a manager without one, makes it active at once;
+ * otherwise it waits for a manager's approval (pending_approval); a
+ * community worker, analyst or auditor may not offer one. Refused when not
+ * affordable unless `override_affordability` (recorded).
  */
 ds_err ds_plan_offer(ds_store *st, const struct ds_field_config *c, const char *account_id,
                      long visit_id, const struct ds_plan_terms *t, bool override_affordability,
@@ -355,7 +356,7 @@ ds_err ds_task_add_for(ds_store *st, const struct ds_field_config *c, const char
 /* A community's cooperation: the share of its visits a worker of its own
  * took part in, the share where the borrower was met, the promises made
  * and kept there, complaints, and literacy events, over the days before
- * as_of; the score their weighted mean (docs/field.md). */
+ * as_of; the score their weighted mean (docs/complaints.md). */
 struct ds_community_score {
 	char community_id[65];
 	long visits, with_worker, met, promises, kept, complaints, events, attendance;
