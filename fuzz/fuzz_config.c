@@ -90,9 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		struct ds_field_config fc;
 		ds_field_config_from(&cfg, &fc);
-		static const char *const events[] = { "broken_promise", "incident", "hostile",
-			                              "hardship", "not_home", "moved", "dispute",
-			                              "plan_broken", "", "=", "x" };
+		static const char *const events[] = {
+			"broken_promise", "incident",    "hostile", "hardship", "not_home", "moved",
+			"dispute",        "plan_broken", "",        "=",        "x"
+		};
 		for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
 			char kind[32];
 			int days = -1;

@@ -153,8 +153,8 @@ struct ds_checkin {
 };
 struct ds_checkin_result {
 	bool allowed;
-	double distance_m;      /* from the borrower's address */
-	struct ds_verdict rules; /* the rules' verdict */
+	double distance_m;                   /* from the borrower's address */
+	struct ds_verdict rules;             /* the rules' verdict */
 	char reason_zh[512], reason_en[512]; /* why refused, for the team */
 };
 /*
@@ -165,8 +165,8 @@ struct ds_checkin_result {
  * DS_OK; *out says which.
  */
 ds_err ds_visit_check_in(ds_store *st, const ds_rulepack *rules, const struct ds_field_config *c,
-                         long visit_id, const struct ds_checkin *in,
-                         struct ds_checkin_result *out, struct ds_diag *diag);
+                         long visit_id, const struct ds_checkin *in, struct ds_checkin_result *out,
+                         struct ds_diag *diag);
 
 /* What was found at the door. */
 typedef enum {
@@ -188,7 +188,13 @@ typedef enum {
 	DS_SIT_UNWILLING,
 	DS_SIT_COUNT
 } ds_situation;
-typedef enum { DS_ATT_NONE, DS_ATT_COOPERATIVE, DS_ATT_NEUTRAL, DS_ATT_HOSTILE, DS_ATT_COUNT } ds_attitude;
+typedef enum {
+	DS_ATT_NONE,
+	DS_ATT_COOPERATIVE,
+	DS_ATT_NEUTRAL,
+	DS_ATT_HOSTILE,
+	DS_ATT_COUNT
+} ds_attitude;
 const char *ds_found_name(ds_found f);
 ds_err ds_found_parse(const char *s, ds_found *out);
 const char *ds_situation_name(ds_situation s);
@@ -331,8 +337,8 @@ ds_err ds_receipts_reconcile(ds_store *st, const struct ds_field_config *c, ds_d
  * when known): a complaint hold stops all contact until it is resolved,
  * due complaint_sla_days later. *id: the complaint. */
 ds_err ds_complaint_open(ds_store *st, const struct ds_field_config *c, const char *account_id,
-                         long visit_id, const char *staff_id, const char *kind,
-                         const char *detail, ds_time now, long *id, struct ds_diag *diag);
+                         long visit_id, const char *staff_id, const char *kind, const char *detail,
+                         ds_time now, long *id, struct ds_diag *diag);
 /* Resolves it and lifts its hold. */
 ds_err ds_complaint_resolve(ds_store *st, long id, const char *resolution, ds_time now,
                             struct ds_diag *diag);
@@ -374,10 +380,10 @@ ds_err ds_literacy_event_add(ds_store *st, const char *community_id, ds_date hel
 struct ds_complaint_info {
 	long complaint_id;
 	char account_id[65], borrower_id[65], staff_id[65], kind[16], resolved_by[65];
-	long visit_id, hold_id; /* 0: none */
+	long visit_id, hold_id;                 /* 0: none */
 	ds_time opened_at, due_at, resolved_at; /* resolved_at 0: not resolved */
-	bool open;    /* opened by as_of and not resolved by then */
-	bool overdue; /* open at as_of and past its due_at */
+	bool open;                              /* opened by as_of and not resolved by then */
+	bool overdue;                           /* open at as_of and past its due_at */
 };
 /*
  * The complaints opened by the instant as_of, in complaint_id order, as

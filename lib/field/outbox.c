@@ -59,8 +59,7 @@ ds_err ds_outbox_mark(ds_store *st, long outbox_id, const char *status, const ch
 	err = field_exec(st, diag,
 	                 "UPDATE outbox SET status = ?, status_at = ?, error = ?,"
 	                 " attempts = attempts + (? = 'sent' OR ? = 'failed') WHERE outbox_id = ?",
-	                 "tittti", status, (int64_t)now, error, status, status,
-	                 (int64_t)outbox_id);
+	                 "tittti", status, (int64_t)now, error, status, status, (int64_t)outbox_id);
 	if (!err && strcmp(status, "delivered") == 0 && strcmp(purpose, "visit_notice") == 0 &&
 	    account[0]) {
 		char contact[40];

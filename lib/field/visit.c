@@ -963,6 +963,18 @@ ds_err ds_visit_close(ds_store *st, const struct ds_field_config *c, long visit_
 		                      diag);
 		*tasks += written;
 	}
+	/* hostile, with an incident: no more visits until a manager has
+	 * reviewed it (and ends the hold) */
+	if (!err && incident && strcmp(v.attitude, "hostile") == 0) {
+		char why[96];
+		snprintf(why, sizeof why, "incident at visit %ld: a manager's review first",
+		         visit_id);
+		err = field_exec(
+		        st, diag,
+		        "INSERT INTO holds(borrower_id, account_id, kind, starts_at, set_by,"
+		        " reason) VALUES (?,?,'do_not_visit',?,?,?)",
+		        "ttitt", v.borrower, v.account, (int64_t)now, ds_store_actor(st), why);
+	}
 	if (!err)
 		err = field_exec(st, diag, "UPDATE visits SET closed_at = ? WHERE visit_id = ?",
 		                 "ii", (int64_t)now, (int64_t)visit_id);

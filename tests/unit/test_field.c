@@ -478,6 +478,10 @@ static void incident_flags_the_address(void **state)
 	     " (SELECT * FROM tasks ORDER BY task_id)",
 	     due, sizeof due);
 	assert_string_equal(due, "incident=review:2026-11-12");
+	/* hostile with an incident: no visit until the review ends the hold */
+	assert_int_equal(one(st, "SELECT count(*) FROM holds WHERE borrower_id = 'B1'"
+	                         " AND kind = 'do_not_visit' AND ends_at IS NULL"),
+	                 1);
 	ds_store_close(st);
 }
 
