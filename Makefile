@@ -34,7 +34,8 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
 test-san: build-san
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1 \
 	ctest --test-dir $(SAN_BUILD) -L 'unit|cli' --output-on-failure -j$(JOBS)
 
 # A few seconds of every fuzz target on its seed corpus (bench/fuzz runs longer).

@@ -1,8 +1,9 @@
 #!/bin/sh
 # A visit of the demo city carried through its life from the command line
 # (docs/field.md): the notice, its delivery, the appointment, the check-in
-# at the door, the outcome, a promise, money at the door and its receipt,
-# the close and its follow-up.
+# at the door, the outcome, an installment plan and a promise, money at the
+# door and its receipt, the bank's payment feed matching it (when the day
+# has passed), the close and its follow-up.
 #
 #   sh examples/visit-walkthrough.sh [DATABASE] [DOORSTEP]
 #
@@ -36,8 +37,20 @@ ds visit schedule "$v" --team "$team" --date "$day" --window 09:00-12:00 --at "$
 ds visit check-in "$v" --lat "$lat" --lon "$lon" --identity-shown --consent --enter --at "${day}T09:40"
 ds visit outcome "$v" --found met_borrower --situation unemployment --attitude cooperative \
 	--note "lost work; can pay a little each month" --at "${day}T10:20"
+ds installment offer "$account" --installments 6 --first-due "$(date -d "$day +15 days" +%F)" \
+	--visit "$v" --at "${day}T10:22"
 ds promise add "$account" --amount 300 --due "$(date -d "$day +7 days" +%F)" --visit "$v" --at "${day}T10:25"
 ds receipt issue "$account" --visit "$v" --amount 200 --method cash --at "${day}T10:30"
+receipt=$(q "SELECT max(receipt_no) FROM receipts WHERE visit_id = $v")
+if [ "$(date -d "$day +1 day" +%F)" \< "$(date +%F)" ] || [ "$(date -d "$day +1 day" +%F)" = "$(date +%F)" ]; then
+	# the bank's feed the next day: the cash, quoting the receipt
+	feed=$(mktemp)
+	printf 'payment_id,account_id,value_date,amount,channel,reference\nDOOR-%s,%s,%s,200.00,cash_at_door,%s\n' \
+		"$receipt" "$account" "$(date -d "$day +1 day" +%F)" "$receipt" >"$feed"
+	ds import payments "$feed"
+	rm -f "$feed"
+	ds receipt reconcile --as-of "$(date -d "$day +1 day" +%F)"
+fi
 ds visit close "$v" --at "${day}T11:00"
 ds visit show "$v"
 ds task list

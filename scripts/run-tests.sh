@@ -7,7 +7,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 ctest --test-dir "$build" --output-on-failure -j"$jobs" 2>&1 | tee "$log" || status=1
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+src=$(cd "$(dirname "$0")/.." && pwd)
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$src/tests/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir "$san" -L 'unit|cli' --output-on-failure -j"$jobs" 2>&1 | tee -a "$log" || status=1
 # ctest prints "N% tests passed, F tests failed out of T" per run.
 passed=0 failed=0

@@ -81,6 +81,10 @@ double ds_stmt_real(ds_stmt *s, int col);
 const char *ds_stmt_text(ds_stmt *s, int col); /* "" for null */
 /* The bytes of a blob column (*len 0 and a non-NULL pointer for null). */
 const void *ds_stmt_blob(ds_stmt *s, int col, size_t *len);
+/* The result's columns: how many, and each one's name as the query names
+ * it (the type of a value in the current row: ds_stmt_type, below). */
+int ds_stmt_columns(ds_stmt *s);
+const char *ds_stmt_column_name(ds_stmt *s, int col);
 /* Rows changed by the last completed write statement. */
 int64_t ds_store_changes(ds_store *st);
 int64_t ds_store_last_id(ds_store *st);
@@ -125,6 +129,8 @@ int ds_ledger_next(struct ds_ledger_iter *it, ds_date *day, ds_fen *fen);
 /* ---------------------------------------------------- keyed row upsert */
 
 typedef enum ds_vtype { DS_V_NULL = 0, DS_V_INT, DS_V_REAL, DS_V_TEXT, DS_V_BLOB } ds_vtype;
+/* The type of a column's value in the current row. */
+ds_vtype ds_stmt_type(ds_stmt *s, int col);
 
 struct ds_value {
 	ds_vtype type;

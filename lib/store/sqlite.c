@@ -493,6 +493,30 @@ ds_err ds_stmt_step(ds_stmt *s, bool *row, struct ds_diag *diag)
 	return fail(s->st, rc, diag, "statement failed");
 }
 
+int ds_stmt_columns(ds_stmt *s)
+{
+	return sqlite3_column_count(s->s);
+}
+const char *ds_stmt_column_name(ds_stmt *s, int col)
+{
+	const char *n = sqlite3_column_name(s->s, col);
+	return n ? n : "";
+}
+ds_vtype ds_stmt_type(ds_stmt *s, int col)
+{
+	switch (sqlite3_column_type(s->s, col)) {
+	case SQLITE_INTEGER:
+		return DS_V_INT;
+	case SQLITE_FLOAT:
+		return DS_V_REAL;
+	case SQLITE_TEXT:
+		return DS_V_TEXT;
+	case SQLITE_BLOB:
+		return DS_V_BLOB;
+	default:
+		return DS_V_NULL;
+	}
+}
 bool ds_stmt_is_null(ds_stmt *s, int col)
 {
 	return sqlite3_column_type(s->s, col) == SQLITE_NULL;

@@ -71,6 +71,14 @@ int cli_load_rules(struct cli *c, const char *jurisdiction, const char *pack_fil
  * now when arg is NULL. Returns an exit code (a usage error for cmd). */
 int cli_at(struct cli *c, const struct cli_command *cmd, const char *arg, ds_time *out);
 
+/*
+ * Prints the rows of a listing query (stepped to the end, then done): with
+ * --json an array of objects named by the query's columns (integers,
+ * numbers, strings, null), else a header and aligned columns, a column
+ * named *_fen in yuan. Returns an exit code.
+ */
+int cli_print_rows(struct cli *c, ds_stmt *s);
+
 /* Prints a JSON value to stdout (and frees it). */
 void cli_print_json(json_t *v);
 

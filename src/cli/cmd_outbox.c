@@ -22,31 +22,7 @@ static int list(struct cli *c, ds_store *st, const char *status)
 	if (err)
 		return cli_fail(c, err, &d);
 	ds_stmt_bind_text(s, 1, status);
-	json_t *arr = json_array();
-	bool row;
-	while (!(err = ds_stmt_step(s, &row, &d)) && row) {
-		json_t *m =
-		        json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "outbox_id",
-		                  (json_int_t)ds_stmt_int(s, 0), "channel", ds_stmt_text(s, 1),
-		                  "borrower_id", ds_stmt_text(s, 2), "purpose", ds_stmt_text(s, 3),
-		                  "status", ds_stmt_text(s, 4), "created_at",
-		                  (json_int_t)ds_stmt_int(s, 5), "body", ds_stmt_text(s, 6));
-		if (!c->json)
-			printf("%-6lld %-7s %-10s %-13s %-9s %s\n", (long long)ds_stmt_int(s, 0),
-			       ds_stmt_text(s, 1), ds_stmt_text(s, 2), ds_stmt_text(s, 3),
-			       ds_stmt_text(s, 4), ds_stmt_text(s, 6));
-		json_array_append_new(arr, m);
-	}
-	ds_stmt_done(s);
-	if (err) {
-		json_decref(arr);
-		return cli_fail(c, err, &d);
-	}
-	if (c->json)
-		cli_print_json(arr);
-	else
-		json_decref(arr);
-	return EXIT_OK;
+	return cli_print_rows(c, s);
 }
 
 static int run(struct cli *c, int argc, char **argv)

@@ -15,40 +15,14 @@ static int list(struct cli *c, ds_store *st, const char *account)
 	ds_stmt *s;
 	ds_err err = ds_store_prepare(st,
 	                              "SELECT promise_id, account_id, amount_fen, due_date, status,"
-	                              " paid_fen, coalesce(visit_id, 0) FROM promises"
+	                              " paid_fen, visit_id FROM promises"
 	                              " WHERE (?1 IS NULL OR account_id = ?1)"
 	                              " ORDER BY due_date, promise_id LIMIT 5000",
 	                              &s, &d);
 	if (err)
 		return cli_fail(c, err, &d);
 	ds_stmt_bind_text(s, 1, account);
-	json_t *arr = json_array();
-	bool row;
-	while (!(err = ds_stmt_step(s, &row, &d)) && row) {
-		json_array_append_new(arr,
-		                      json_pack("{s:I, s:s, s:I, s:s, s:s, s:I, s:I}", "promise_id",
-		                                (json_int_t)ds_stmt_int(s, 0), "account_id",
-		                                ds_stmt_text(s, 1), "amount_fen",
-		                                (json_int_t)ds_stmt_int(s, 2), "due_date",
-		                                ds_stmt_text(s, 3), "status", ds_stmt_text(s, 4),
-		                                "paid_fen", (json_int_t)ds_stmt_int(s, 5),
-		                                "visit_id", (json_int_t)ds_stmt_int(s, 6)));
-		if (!c->json)
-			printf("%-6lld %-14s %12.2f %s %-12s paid %.2f\n",
-			       (long long)ds_stmt_int(s, 0), ds_stmt_text(s, 1),
-			       (double)ds_stmt_int(s, 2) / 100, ds_stmt_text(s, 3),
-			       ds_stmt_text(s, 4), (double)ds_stmt_int(s, 5) / 100);
-	}
-	ds_stmt_done(s);
-	if (err) {
-		json_decref(arr);
-		return cli_fail(c, err, &d);
-	}
-	if (c->json)
-		cli_print_json(arr);
-	else
-		json_decref(arr);
-	return EXIT_OK;
+	return cli_print_rows(c, s);
 }
 
 static int run(struct cli *c, int argc, char **argv)

@@ -15,39 +15,14 @@ static int list(struct cli *c, ds_store *st, bool open)
 	ds_stmt *s;
 	ds_err err = ds_store_prepare(st,
 	                              "SELECT receipt_no, account_id, amount_fen, method, taken_by,"
-	                              " taken_at, coalesce(payment_id, ''), pdf_path FROM receipts"
+	                              " taken_at, payment_id, pdf_path FROM receipts"
 	                              " WHERE (?1 = 0 OR payment_id IS NULL)"
 	                              " ORDER BY receipt_no LIMIT 5000",
 	                              &s, &d);
 	if (err)
 		return cli_fail(c, err, &d);
 	ds_stmt_bind_int(s, 1, open);
-	json_t *arr = json_array();
-	bool row;
-	while (!(err = ds_stmt_step(s, &row, &d)) && row) {
-		json_array_append_new(
-		        arr, json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:s}", "receipt_no",
-		                       ds_stmt_text(s, 0), "account_id", ds_stmt_text(s, 1),
-		                       "amount_fen", (json_int_t)ds_stmt_int(s, 2), "method",
-		                       ds_stmt_text(s, 3), "taken_by", ds_stmt_text(s, 4),
-		                       "taken_at", (json_int_t)ds_stmt_int(s, 5), "payment_id",
-		                       ds_stmt_text(s, 6), "pdf_path", ds_stmt_text(s, 7)));
-		if (!c->json)
-			printf("%-14s %-14s %12.2f %-5s %-10s %s\n", ds_stmt_text(s, 0),
-			       ds_stmt_text(s, 1), (double)ds_stmt_int(s, 2) / 100,
-			       ds_stmt_text(s, 3), ds_stmt_text(s, 4),
-			       ds_stmt_text(s, 6)[0] ? ds_stmt_text(s, 6) : "(not reconciled)");
-	}
-	ds_stmt_done(s);
-	if (err) {
-		json_decref(arr);
-		return cli_fail(c, err, &d);
-	}
-	if (c->json)
-		cli_print_json(arr);
-	else
-		json_decref(arr);
-	return EXIT_OK;
+	return cli_print_rows(c, s);
 }
 
 static int run(struct cli *c, int argc, char **argv)

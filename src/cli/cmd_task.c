@@ -12,7 +12,7 @@ static int list(struct cli *c, ds_store *st, bool open, const char *due)
 	ds_stmt *s;
 	ds_err err = ds_store_prepare(st,
 	                              "SELECT task_id, account_id, kind, due_date, reason,"
-	                              " coalesce(source, ''), status FROM tasks"
+	                              " coalesce(source, '') AS source, status FROM tasks"
 	                              " WHERE (?1 = 0 OR status = 'open')"
 	                              " AND (?2 IS NULL OR due_date <= ?2)"
 	                              " ORDER BY due_date, task_id LIMIT 5000",
@@ -21,31 +21,7 @@ static int list(struct cli *c, ds_store *st, bool open, const char *due)
 		return cli_fail(c, err, &d);
 	ds_stmt_bind_int(s, 1, open);
 	ds_stmt_bind_text(s, 2, due);
-	json_t *arr = json_array();
-	bool row;
-	while (!(err = ds_stmt_step(s, &row, &d)) && row) {
-		json_array_append_new(
-		        arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "task_id",
-		                       (json_int_t)ds_stmt_int(s, 0), "account_id",
-		                       ds_stmt_text(s, 1), "kind", ds_stmt_text(s, 2), "due_date",
-		                       ds_stmt_text(s, 3), "reason", ds_stmt_text(s, 4), "source",
-		                       ds_stmt_text(s, 5), "status", ds_stmt_text(s, 6)));
-		if (!c->json)
-			printf("%-6lld %-14s %-16s %s  %-22s %-16s %s\n",
-			       (long long)ds_stmt_int(s, 0), ds_stmt_text(s, 1), ds_stmt_text(s, 2),
-			       ds_stmt_text(s, 3), ds_stmt_text(s, 4), ds_stmt_text(s, 5),
-			       ds_stmt_text(s, 6));
-	}
-	ds_stmt_done(s);
-	if (err) {
-		json_decref(arr);
-		return cli_fail(c, err, &d);
-	}
-	if (c->json)
-		cli_print_json(arr);
-	else
-		json_decref(arr);
-	return EXIT_OK;
+	return cli_print_rows(c, s);
 }
 
 static int finish(struct cli *c, ds_store *st, long id, const char *status, ds_time at)

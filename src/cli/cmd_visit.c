@@ -192,9 +192,8 @@ static int list(struct cli *c, ds_store *st, const struct args *a)
 	ds_stmt *s;
 	ds_err err = ds_store_prepare(
 	        st,
-	        "SELECT visit_id, account_id, coalesce(visit_date, ''), state,"
-	        " coalesce(team_id, ''), coalesce(route_seq, 0), coalesce(window_start_at, 0),"
-	        " coalesce(window_end_at, 0) FROM visits WHERE (?1 IS NULL OR visit_date = ?1)"
+	        "SELECT visit_id, account_id, visit_date, state, team_id, route_seq,"
+	        " window_start_at, window_end_at FROM visits WHERE (?1 IS NULL OR visit_date = ?1)"
 	        " AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR team_id = ?3)"
 	        " ORDER BY visit_date, team_id, route_seq, visit_id LIMIT 1000",
 	        &s, &d);
@@ -203,36 +202,7 @@ static int list(struct cli *c, ds_store *st, const struct args *a)
 	ds_stmt_bind_text(s, 1, a->date);
 	ds_stmt_bind_text(s, 2, a->state);
 	ds_stmt_bind_text(s, 3, a->team);
-	json_t *arr = c->json ? json_array() : NULL;
-	bool row;
-	if (!c->json)
-		printf("%-8s %-14s %-10s %-16s %-22s %s\n", "visit", "account", "date", "state",
-		       "team", "order");
-	while (!(err = ds_stmt_step(s, &row, &d)) && row) {
-		if (arr)
-			json_array_append_new(
-			        arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
-			                       "visit_id", (json_int_t)ds_stmt_int(s, 0),
-			                       "account_id", ds_stmt_text(s, 1), "visit_date",
-			                       ds_stmt_text(s, 2), "state", ds_stmt_text(s, 3),
-			                       "team_id", ds_stmt_text(s, 4), "route_seq",
-			                       (json_int_t)ds_stmt_int(s, 5), "window_start_at",
-			                       (json_int_t)ds_stmt_int(s, 6), "window_end_at",
-			                       (json_int_t)ds_stmt_int(s, 7)));
-		else
-			printf("%-8lld %-14s %-10s %-16s %-22s %lld\n",
-			       (long long)ds_stmt_int(s, 0), ds_stmt_text(s, 1), ds_stmt_text(s, 2),
-			       ds_stmt_text(s, 3), ds_stmt_text(s, 4),
-			       (long long)ds_stmt_int(s, 5));
-	}
-	ds_stmt_done(s);
-	if (err) {
-		json_decref(arr);
-		return cli_fail(c, err, &d);
-	}
-	if (arr)
-		cli_print_json(arr);
-	return EXIT_OK;
+	return cli_print_rows(c, s);
 }
 
 static int show(struct cli *c, ds_store *st, long id)

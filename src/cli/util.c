@@ -165,3 +165,115 @@ void cli_progress_end(struct cli *c)
 		return;
 	fputs("\r\033[K", stderr);
 }
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+	return n > t && strcmp(s + n - t, tail) == 0;
+}
+
+/* A listing's header for a column: money in yuan. */
+static void heading(const char *name, char *out, size_t outsz)
+{
+	if (ends_with(name, "_fen"))
+		snprintf(out, outsz, "%.*s_yuan", (int)(strlen(name) - 4), name);
+	else
+		snprintf(out, outsz, "%s", name);
+}
+
+/* The text a listing shows for one value: fen in yuan, instants (*_at) in
+ * UTC. */
+static void cell(json_t *v, const char *name, char *out, size_t outsz)
+{
+	if (json_is_integer(v) && ends_with(name, "_fen")) {
+		snprintf(out, outsz, "%.2f", (double)json_integer_value(v) / 100);
+	} else if (json_is_integer(v) && ends_with(name, "_at")) {
+		char t[21];
+		ds_time_format_utc(json_integer_value(v), t);
+		snprintf(out, outsz, "%s", t);
+	} else if (json_is_integer(v)) {
+		snprintf(out, outsz, "%lld", (long long)json_integer_value(v));
+	} else if (json_is_real(v)) {
+		snprintf(out, outsz, "%.2f", json_real_value(v));
+	} else if (json_is_string(v)) {
+		snprintf(out, outsz, "%s", json_string_value(v));
+	} else {
+		snprintf(out, outsz, "-");
+	}
+}
+
+/* Display columns of UTF-8 text: CJK and full-width characters take two. */
+static int columns_of(const char *s)
+{
+	int w = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xC0) != 0x80)
+			w += *p >= 0xE3 && *p <= 0xEF ? 2 : 1;
+	return w;
+}
+
+int cli_print_rows(struct cli *c, ds_stmt *s)
+{
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	int n = ds_stmt_columns(s);
+	json_t *rows = json_array();
+	bool row;
+	ds_err err;
+	while (!(err = ds_stmt_step(s, &row, &d)) && row) {
+		json_t *o = json_object();
+		for (int k = 0; k < n; k++) {
+			const char *name = ds_stmt_column_name(s, k);
+			ds_vtype t = ds_stmt_type(s, k);
+			json_t *v = t == DS_V_NULL   ? json_null()
+			            : t == DS_V_INT  ? json_integer(ds_stmt_int(s, k))
+			            : t == DS_V_REAL ? json_real(ds_stmt_real(s, k))
+			                             : json_string(ds_stmt_text(s, k));
+			json_object_set_new(o, name, v);
+		}
+		json_array_append_new(rows, o);
+	}
+	char names[32][64], heads[32][72];
+	for (int k = 0; k < n && k < 32; k++) {
+		ds_strlcpy(names[k], ds_stmt_column_name(s, k), sizeof names[k]);
+		heading(names[k], heads[k], sizeof heads[k]);
+	}
+	ds_stmt_done(s);
+	if (err) {
+		json_decref(rows);
+		return cli_fail(c, err, &d);
+	}
+	if (c->json) {
+		cli_print_json(rows);
+		return EXIT_OK;
+	}
+	if (n > 32)
+		n = 32;
+	int width[32];
+	char text[512];
+	for (int k = 0; k < n; k++)
+		width[k] = columns_of(heads[k]);
+	size_t i;
+	json_t *o;
+	json_array_foreach(rows, i, o)
+	{
+		for (int k = 0; k < n; k++) {
+			cell(json_object_get(o, names[k]), names[k], text, sizeof text);
+			int w = columns_of(text);
+			width[k] = w > width[k] ? w : width[k];
+		}
+	}
+	for (int k = 0; k < n; k++)
+		printf("%s%*s", heads[k], k + 1 < n ? width[k] - columns_of(heads[k]) + 2 : 0, "");
+	putchar('\n');
+	json_array_foreach(rows, i, o)
+	{
+		for (int k = 0; k < n; k++) {
+			cell(json_object_get(o, names[k]), names[k], text, sizeof text);
+			printf("%s%*s", text, k + 1 < n ? width[k] - columns_of(text) + 2 : 0, "");
+		}
+		putchar('\n');
+	}
+	json_decref(rows);
+	return EXIT_OK;
+}

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The demo city's day: a routed visit carried through its whole life by
 # examples/visit-walkthrough.sh, the README's recipe, from the notice to the
-# follow-up.
+# follow-up: notice letter, check-in, outcome, plan and promise, money at the
+# door, the bank's payment matching its receipt.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -18,6 +19,8 @@ assert_query "notify,schedule,check_in,record_outcome,close" \
 	"SELECT group_concat(event) FROM (SELECT event FROM visit_events WHERE visit_id = $V ORDER BY event_id)" "$DBF"
 assert_query 1 "SELECT count(*) FROM receipts WHERE visit_id = $V" "$DBF"
 assert_query 1 "SELECT count(*) FROM promises WHERE visit_id = $V" "$DBF"
+assert_query "active|6" "SELECT status, installments FROM plans WHERE visit_id = $V" "$DBF"
+assert_query 1 "SELECT count(*) FROM receipts WHERE visit_id = $V AND payment_id IS NOT NULL" "$DBF"
 assert_query "plan|hardship" "SELECT kind, reason FROM tasks WHERE source = 'visit:$V'" "$DBF"
 [ -s "letters/notice-$(printf %06d "$V").pdf" ] || fail "no notice letter"
 [ -s letters/receipt-R2026-000001.pdf ] || fail "no receipt"

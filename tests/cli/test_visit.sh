@@ -120,6 +120,15 @@ assert_query P-D1 "SELECT payment_id FROM receipts WHERE receipt_no = 'R2026-000
 ds_ok --db "$DBF" --json promise judge --as-of 2026-11-19
 assert_contains stdout '"kept": 1'
 assert_query "kept|29000" "SELECT status, paid_fen FROM promises WHERE visit_id = $V" "$DBF"
+# the listings: money in yuan and instants in UTC for people, as stored for programs
+ds_ok --db "$DBF" promise list "$ACC"
+assert_contains stdout "amount_yuan"
+assert_contains stdout "300.00"
+ds_ok --db "$DBF" --json promise list "$ACC"
+assert_contains stdout '"amount_fen": 30000'
+assert_contains stdout '"paid_fen": 29000'
+ds_ok --db "$DBF" receipt list
+assert_contains stdout "2026-11-12T02:30:00Z"
 
 # everything on record: the events in order, each audited
 assert_query "notify,schedule,check_in_refused,check_in_refused,check_in,record_outcome,close" \
