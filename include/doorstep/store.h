@@ -215,5 +215,19 @@ bool ds_store_has_key(ds_store *st);
  */
 ds_err ds_store_audit(ds_store *st, const char *action, const char *entity, const char *entity_id,
                       const char *detail, struct ds_diag *diag);
+/*
+ * Walks the whole audit log and recomputes its hash chain: an edited
+ * entry, one inserted or one deleted (in the middle, or the last ones:
+ * the chain's head is kept apart, in store_meta, at every append) breaks
+ * it (`doorstep audit verify`). *out: the entries read and the first
+ * broken one.
+ */
+struct ds_audit_check {
+	long entries;
+	bool intact;
+	long first_bad_seq; /* 0 when intact */
+	char problem[256];
+};
+ds_err ds_store_audit_verify(ds_store *st, struct ds_audit_check *out, struct ds_diag *diag);
 
 #endif
