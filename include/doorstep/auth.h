@@ -70,8 +70,8 @@ ds_err ds_user_get(ds_store *st, const char *user_id, struct ds_user *out, struc
 
 /* An authenticated caller. */
 struct ds_session {
-	long session_id;  /* 0 for an API token */
-	long token_id;    /* 0 for a session */
+	long session_id; /* 0 for an API token */
+	long token_id;   /* 0 for a session */
 	struct ds_user user;
 	char csrf[DS_TOKEN_CHARS]; /* for cookie sessions: the header it needs */
 	ds_time expires_at;        /* 0: none (API tokens) */

@@ -26,7 +26,7 @@ static void print_overview(FILE *out)
 	      "Commands:\n",
 	      out);
 	for (int i = 0; i < cli_command_count; i++)
-		fprintf(out, "  %-10s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
+		fprintf(out, "  %-11s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
 	fputs("\nGlobal options:\n"
 	      "  --db PATH       database (default ./doorstep.db, or $DOORSTEP_DB)\n"
 	      "  --config FILE   settings file (default ./doorstep.ini if present)\n"
