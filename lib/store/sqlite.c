@@ -1007,57 +1007,79 @@ bool ds_store_has_key(ds_store *st)
 
 /* ------------------------------------------------------------ audit */
 
-ds_err ds_store_audit(ds_store *st, const char *action, const char *entity, const char *entity_id,
-                      const char *detail, struct ds_diag *diag)
+/*
+ * Appends one entry. It continues the chain from the head recorded in
+ * store_meta rather than from the last row: entries deleted at the end
+ * then stay visible as a gap even after later appends (and a row added
+ * behind the store's back as a broken link), where chaining on from the
+ * last row would hide them.
+ */
+static ds_err audit_append(ds_store *st, const char *action, const char *entity,
+                           const char *entity_id, const char *detail, struct ds_diag *diag)
 {
 	ds_stmt *s;
 	bool row;
-	char prev[65] = "0000000000000000000000000000000000000000000000000000000000000000";
-	ds_err err = ds_store_prepare(st, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+	char prev[65] = DS_AUDIT_GENESIS;
+	int64_t last = 0;
+	ds_err err = ds_store_prepare(st, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
 	                              &s, diag);
 	if (err)
 		return err;
-	if (!(err = ds_stmt_step(s, &row, diag)) && row)
-		ds_strlcpy(prev, ds_stmt_text(s, 0), sizeof prev);
+	if (!(err = ds_stmt_step(s, &row, diag)) && row) {
+		last = ds_stmt_int(s, 0);
+		ds_strlcpy(prev, ds_stmt_text(s, 1), sizeof prev);
+	}
 	ds_stmt_done(s);
 	if (err)
 		return err;
-	int64_t at = (int64_t)time(NULL);
-	/* The chain covers every field, each length-prefixed so no two
-	 * different entries can hash alike by shifting separators. */
-	crypto_hash_sha256_state h;
-	crypto_hash_sha256_init(&h);
-	char num[32];
-	const char *parts[6] = { prev, num, st->actor, action, entity, entity_id ? entity_id : "" };
-	snprintf(num, sizeof num, "%lld", (long long)at);
-	for (int i = 0; i < 6; i++) {
-		uint32_t n = (uint32_t)strlen(parts[i]);
-		crypto_hash_sha256_update(&h, (const unsigned char *)&n, sizeof n);
-		crypto_hash_sha256_update(&h, (const unsigned char *)parts[i], n);
+	int64_t head_seq = 0;
+	char head_hash[65];
+	bool head = false, readable = false;
+	if ((err = ds_audit_head_get(st, &head_seq, head_hash, &head, &readable, diag)))
+		return err;
+	int64_t seq = last + 1;
+	if (head && readable) {
+		ds_strlcpy(prev, head_hash, sizeof prev);
+		seq = (head_seq > last ? head_seq : last) + 1;
 	}
-	uint32_t dn = detail ? (uint32_t)strlen(detail) : 0;
-	crypto_hash_sha256_update(&h, (const unsigned char *)&dn, sizeof dn);
-	if (detail)
-		crypto_hash_sha256_update(&h, (const unsigned char *)detail, dn);
-	unsigned char digest[32];
+	int64_t at = (int64_t)time(NULL);
 	char hex[65];
-	crypto_hash_sha256_final(&h, digest);
-	sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+	ds_audit_hash(prev, at, st->actor, action, entity, entity_id, detail, hex);
 	if ((err = ds_store_prepare(st,
-	                            "INSERT INTO audit_log(at,actor,action,entity,"
+	                            "INSERT INTO audit_log(seq,at,actor,action,entity,"
 	                            "entity_id,detail,prev_hash,hash) "
-	                            "VALUES(?,?,?,?,?,?,?,?)",
+	                            "VALUES(?,?,?,?,?,?,?,?,?)",
 	                            &s, diag)))
 		return err;
-	ds_stmt_bind_int(s, 1, at);
-	ds_stmt_bind_text(s, 2, st->actor);
-	ds_stmt_bind_text(s, 3, action);
-	ds_stmt_bind_text(s, 4, entity);
-	ds_stmt_bind_text(s, 5, entity_id);
-	ds_stmt_bind_text(s, 6, detail);
-	ds_stmt_bind_text(s, 7, prev);
-	ds_stmt_bind_text(s, 8, hex);
+	ds_stmt_bind_int(s, 1, seq);
+	ds_stmt_bind_int(s, 2, at);
+	ds_stmt_bind_text(s, 3, st->actor);
+	ds_stmt_bind_text(s, 4, action);
+	ds_stmt_bind_text(s, 5, entity);
+	ds_stmt_bind_text(s, 6, entity_id);
+	ds_stmt_bind_text(s, 7, detail);
+	ds_stmt_bind_text(s, 8, prev);
+	ds_stmt_bind_text(s, 9, hex);
 	err = ds_stmt_step(s, &row, diag);
 	ds_stmt_done(s);
+	return err ? err : ds_audit_head_set(st, seq, hex, diag);
+}
+
+ds_err ds_store_audit(ds_store *st, const char *action, const char *entity, const char *entity_id,
+                      const char *detail, struct ds_diag *diag)
+{
+	/* The entry and the head go in together, in the caller's transaction
+	 * or in one of their own. */
+	bool own = sqlite3_get_autocommit(st->db) != 0;
+	ds_err err = own ? ds_store_begin(st, diag) : DS_OK;
+	if (err)
+		return err;
+	err = audit_append(st, action, entity, entity_id, detail, diag);
+	if (own) {
+		if (!err)
+			err = ds_store_commit(st, diag);
+		if (err)
+			ds_store_rollback(st);
+	}
 	return err;
 }

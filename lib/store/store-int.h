@@ -28,4 +28,29 @@ ds_err ds_ledger_touch_table(ds_store *st, const char *table, struct ds_diag *di
 /* Packs again the accounts the open transaction wrote rows of. */
 ds_err ds_ledger_refresh(ds_store *st, struct ds_diag *diag);
 
+/* ------------------------------------------------------------ audit log */
+
+/* The previous hash of the log's first entry. */
+#define DS_AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+/* The store_meta setting that keeps the chain's head, "SEQ:HASH". */
+#define DS_AUDIT_HEAD "audit_head"
+/*
+ * An entry's hash (64 hex digits and NUL into out) from the previous
+ * entry's hash and the entry's fields (audit.c). ds_store_audit writes
+ * with it and ds_store_audit_verify checks with it, so the two cannot
+ * drift apart. entity_id and detail may be NULL (hashed as "").
+ */
+void ds_audit_hash(const char *prev, int64_t at, const char *actor, const char *action,
+                   const char *entity, const char *entity_id, const char *detail,
+                   char out[static 65]);
+/*
+ * The chain's head as recorded in store_meta: *found false when none has
+ * been recorded (a database from before the head was kept); *readable
+ * false when the setting is there but not "SEQ:HASH".
+ */
+ds_err ds_audit_head_get(ds_store *st, int64_t *seq, char hash[static 65], bool *found,
+                         bool *readable, struct ds_diag *diag);
+/* Records the chain's head; inside the transaction that appended it. */
+ds_err ds_audit_head_set(ds_store *st, int64_t seq, const char *hash, struct ds_diag *diag);
+
 #endif

@@ -1,0 +1,67 @@
+/*
+ * Reports (docs/reports.md): what the collections work did over a period,
+ * from the bank's own records — the KPIs a collections department runs
+ * on, grouped as a manager asks, and the roll rates between buckets.
+ *
+ * The population of a period [from, to] is the accounts open and past due
+ * at the start of `from`; each is followed to `to`. Money is in fen.
+ */
+#ifndef DOORSTEP_REPORT_H
+#define DOORSTEP_REPORT_H
+
+#include "doorstep/core.h"
+#include "doorstep/portfolio.h"
+#include "doorstep/store.h"
+
+/* How accounts are grouped (docs/reports.md says how each is decided). */
+typedef enum {
+	DS_BY_ALL,       /* one group */
+	DS_BY_TREATMENT, /* the most intensive treatment decided in the period */
+	DS_BY_BUCKET,    /* the bucket at the start */
+	DS_BY_QUADRANT,  /* ability x willingness, the last scores before the start */
+	DS_BY_COMMUNITY, /* the borrower's */
+	DS_BY_TEAM,      /* the members of the last visit's team in the period */
+	DS_BY_COLLECTOR, /* the collector leading the last visit's team */
+	DS_BY_ARM,       /* the visit experiment's arm of the last decision */
+	DS_BY_COUNT
+} ds_report_by;
+
+const char *ds_report_by_name(ds_report_by by);
+ds_err ds_report_by_parse(const char *s, ds_report_by *out);
+
+struct ds_kpi {
+	char group[128];
+	long accounts;          /* past due at the start */
+	ds_fen overdue_start;   /* their overdue amount then */
+	ds_fen recovered;       /* paid from the start to the end */
+	double recovery_rate;   /* recovered / overdue_start */
+	long cured;             /* past due at the start, current at the end */
+	double cure_rate;       /* cured / accounts */
+	long promises, kept;    /* promises made in the period; kept of those judged */
+	long promises_judged;   /* kept, partly kept or broken */
+	double kept_rate;       /* kept / promises_judged */
+	ds_fen cost;            /* the decided treatments' costs (team and worker time) */
+	ds_fen net;             /* recovered - cost */
+	double cost_to_collect; /* cost / recovered */
+	long contacts;          /* contacts made in the period */
+	long complaints, incidents;
+	double complaints_per_1000, incidents_per_1000; /* per 1,000 contacts */
+};
+
+/*
+ * The KPIs of the period, one row per group in the order of the groups'
+ * names, then a last row for all (group "total"). *rows: ds_free.
+ */
+ds_err ds_report_kpis(ds_store *st, ds_date from, ds_date to, ds_report_by by, struct ds_kpi **rows,
+                      long *n, struct ds_diag *diag);
+
+/* The open accounts by their bucket at the start (row) and at the end
+ * (column). Open means open now: the store keeps an account's current
+ * status, not its history. */
+struct ds_roll_matrix {
+	long n[DS_BUCKETS][DS_BUCKETS];
+};
+ds_err ds_report_roll_rates(ds_store *st, ds_date from, ds_date to, struct ds_roll_matrix *out,
+                            struct ds_diag *diag);
+
+#endif
