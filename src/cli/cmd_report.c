@@ -1,0 +1,223 @@
+/* doorstep report: the KPIs of a period and the roll rates
+ * (docs/reports.md). */
+#include "cli.h"
+
+#include "doorstep/report.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum format { F_TABLE, F_JSON, F_CSV };
+
+/* A text cell of a CSV file a spreadsheet opens: quoted, and a leading
+ * = + - @ or control character neutralised so that it is never read as a
+ * formula. */
+static void csv_text(const char *s)
+{
+	putchar('"');
+	if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r')
+		putchar('\'');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static json_t *kpi_json(const struct ds_kpi *k)
+{
+	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:I, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:f, "
+	                 "s:I, s:I, s:I, s:f, s:f}",
+	                 "group", k->group, "accounts", (json_int_t)k->accounts,
+	                 "overdue_start_fen", (json_int_t)k->overdue_start, "recovered_fen",
+	                 (json_int_t)k->recovered, "recovery_rate", k->recovery_rate, "cured",
+	                 (json_int_t)k->cured, "cure_rate", k->cure_rate, "promises",
+	                 (json_int_t)k->promises, "promises_judged", (json_int_t)k->promises_judged,
+	                 "kept", (json_int_t)k->kept, "kept_rate", k->kept_rate, "cost_fen",
+	                 (json_int_t)k->cost, "net_fen", (json_int_t)k->net, "cost_to_collect",
+	                 k->cost_to_collect, "contacts", (json_int_t)k->contacts, "complaints",
+	                 (json_int_t)k->complaints, "incidents", (json_int_t)k->incidents,
+	                 "complaints_per_1000", k->complaints_per_1000, "incidents_per_1000",
+	                 k->incidents_per_1000);
+}
+
+static void kpi_print(const struct ds_kpi *r, long n, ds_report_by by, enum format f)
+{
+	if (f == F_CSV) {
+		printf("%s,accounts,overdue_start_yuan,recovered_yuan,recovery_rate,cured,cure_"
+		       "rate,"
+		       "promises,kept,kept_rate,cost_yuan,net_yuan,cost_to_collect,contacts,"
+		       "complaints,incidents,complaints_per_1000,incidents_per_1000\n",
+		       ds_report_by_name(by));
+		for (long i = 0; i < n; i++) {
+			const struct ds_kpi *k = &r[i];
+			csv_text(k->group);
+			printf(",%ld,%.2f,%.2f,%.4f,%ld,%.4f,%ld,%ld,%.4f,%.2f,%.2f,%.4f,%ld,%ld,%"
+			       "ld,%.2f,"
+			       "%.2f\n",
+			       k->accounts, (double)k->overdue_start / 100,
+			       (double)k->recovered / 100, k->recovery_rate, k->cured, k->cure_rate,
+			       k->promises, k->kept, k->kept_rate, (double)k->cost / 100,
+			       (double)k->net / 100, k->cost_to_collect, k->contacts, k->complaints,
+			       k->incidents, k->complaints_per_1000, k->incidents_per_1000);
+		}
+		return;
+	}
+	printf("%-22s %8s %14s %14s %7s %7s %8s %12s %14s %7s %8s %8s\n", ds_report_by_name(by),
+	       "accounts", "overdue", "recovered", "recov%", "cure%", "kept%", "cost", "net",
+	       "c2c%", "cmp/1k", "inc/1k");
+	for (long i = 0; i < n; i++) {
+		const struct ds_kpi *k = &r[i];
+		printf("%-22s %8ld %14.2f %14.2f %7.1f %7.1f %8.1f %12.2f %14.2f %7.2f %8.2f "
+		       "%8.2f\n",
+		       k->group, k->accounts, (double)k->overdue_start / 100,
+		       (double)k->recovered / 100, 100 * k->recovery_rate, 100 * k->cure_rate,
+		       100 * k->kept_rate, (double)k->cost / 100, (double)k->net / 100,
+		       100 * k->cost_to_collect, k->complaints_per_1000, k->incidents_per_1000);
+	}
+}
+
+static void roll_print(const struct ds_roll_matrix *m, enum format f)
+{
+	if (f == F_JSON) {
+		json_t *rows = json_array();
+		for (int i = 0; i < DS_BUCKETS; i++) {
+			json_t *o = json_object();
+			json_object_set_new(o, "from", json_string(ds_bucket_name(i)));
+			for (int j = 0; j < DS_BUCKETS; j++)
+				json_object_set_new(o, ds_bucket_name(j), json_integer(m->n[i][j]));
+			json_array_append_new(rows, o);
+		}
+		cli_print_json(rows);
+		return;
+	}
+	const char *sep = f == F_CSV ? "," : " ";
+	printf(f == F_CSV ? "from" : "%-6s", f == F_CSV ? "" : "from");
+	for (int j = 0; j < DS_BUCKETS; j++)
+		printf(f == F_CSV ? "%s%s" : "%s%7s", sep, ds_bucket_name(j));
+	printf(f == F_CSV ? "\n" : "   rolled%%\n");
+	for (int i = 0; i < DS_BUCKETS; i++) {
+		long all = 0, worse = 0;
+		printf(f == F_CSV ? "%s" : "%-6s", ds_bucket_name(i));
+		for (int j = 0; j < DS_BUCKETS; j++) {
+			printf(f == F_CSV ? "%s%ld" : "%s%7ld", sep, m->n[i][j]);
+			all += m->n[i][j];
+			worse += j > i ? m->n[i][j] : 0;
+		}
+		if (f == F_CSV)
+			putchar('\n');
+		else
+			printf("   %6.1f\n", all ? 100.0 * (double)worse / (double)all : 0.0);
+	}
+}
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	const struct cli_command *cmd = cli_find("report");
+	if (argc < 2 || cli_wants_help(argc, argv)) {
+		if (argc < 2)
+			return cli_usage(cmd, "a report is needed: kpi or roll");
+		cli_help(cmd, stdout);
+		return EXIT_OK;
+	}
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'o' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *from_arg = NULL, *to_arg = NULL;
+	ds_report_by by = DS_BY_ALL;
+	enum format f = c->json ? F_JSON : F_TABLE;
+	int ch;
+	optind = 0;
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			from_arg = optarg;
+			break;
+		case 't':
+			to_arg = optarg;
+			break;
+		case 'b':
+			if (ds_report_by_parse(optarg, &by))
+				return cli_usage(cmd, "--by: all, treatment, bucket, quadrant, "
+				                      "community, team, collector or arm");
+			break;
+		case 'o':
+			if (strcmp(optarg, "table") == 0)
+				f = F_TABLE;
+			else if (strcmp(optarg, "json") == 0)
+				f = F_JSON;
+			else if (strcmp(optarg, "csv") == 0)
+				f = F_CSV;
+			else
+				return cli_usage(cmd, "--format: table, json or csv");
+			break;
+		default:
+			return cli_usage(cmd, "unknown option");
+		}
+	}
+	const char *name = argv[0];
+	bool kpi = strcmp(name, "kpi") == 0;
+	if (!kpi && strcmp(name, "roll") != 0)
+		return cli_usage(cmd, "unknown report \"%s\"", name);
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	ds_date from, to;
+	if (!from_arg || ds_date_parse(from_arg, &from))
+		return cli_usage(cmd, "--from: a date YYYY-MM-DD is needed");
+	int rc = cli_as_of(c, to_arg, &to);
+	if (rc)
+		return rc;
+	if (to < from)
+		return cli_usage(cmd, "--to comes before --from");
+	ds_store *st;
+	if ((rc = cli_open_store(c, false, &st)))
+		return rc;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	ds_err err;
+	if (kpi) {
+		struct ds_kpi *r = NULL;
+		long n = 0;
+		if (!(err = ds_report_kpis(st, from, to, by, &r, &n, &d))) {
+			if (f == F_JSON) {
+				json_t *a = json_array();
+				for (long i = 0; i < n; i++)
+					json_array_append_new(a, kpi_json(&r[i]));
+				cli_print_json(a);
+			} else {
+				kpi_print(r, n, by, f);
+			}
+		}
+		ds_free(r);
+	} else {
+		struct ds_roll_matrix m;
+		if (!(err = ds_report_roll_rates(st, from, to, &m, &d)))
+			roll_print(&m, f);
+	}
+	ds_store_close(st);
+	return err ? cli_fail(c, err, &d) : EXIT_OK;
+}
+
+const struct cli_command cli_cmd_report = {
+	"report",
+	"what the work did over a period: KPIs by any grouping, roll rates",
+	"report kpi --from D [--to D] [--by G] [--format table|json|csv]\n"
+	"       report roll --from D [--to D] [--format table|json|csv]",
+	"kpi: over the days after --from through --to (today), the accounts past\n"
+	"due as of --from: recovered amount and rate, cure rate, promises made and\n"
+	"kept, cost, net recovery, cost to collect, complaints and incidents per\n"
+	"1,000 contacts, per group and in total. --by: all (default), treatment,\n"
+	"bucket, quadrant, community, team, collector or arm.\n"
+	"roll: the open accounts by bucket as of --from (rows) and --to (columns),\n"
+	"with the share that rolled to a worse bucket.\n"
+	"CSV cells never start as a formula. Definitions: docs/reports.md.\n",
+	run,
+};

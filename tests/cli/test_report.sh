@@ -1,0 +1,40 @@
+#!/bin/sh
+# doorstep report: the KPIs and roll rates of a period as a table, JSON and
+# CSV (the figures themselves: tests/unit/test_report.c); CSV cells never
+# start as a formula; bad periods and groupings are usage errors.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+ds_ok init
+sqlite3 "$DB" "INSERT INTO branches(branch_id, name, timezone) VALUES ('BR1','西湖','Asia/Shanghai');
+	INSERT INTO communities(community_id, name, centroid_lat, centroid_lon) VALUES
+	 ('=HYPERLINK(1)','甲',30,120), ('C2','乙',30,120);
+	INSERT INTO borrowers(borrower_id, name, community_id) VALUES ('B1','一','=HYPERLINK(1)'),
+	 ('B2','二','C2');
+	INSERT INTO accounts(account_id, borrower_id, branch_id, product, open_date, principal_fen,
+	 balance_fen) VALUES ('A1','B1','BR1','consumer_loan','2026-01-01',200000,200000),
+	 ('A2','B2','BR1','consumer_loan','2026-01-01',200000,200000);
+	INSERT INTO installments(account_id, seq, due_date, amount_fen)
+	 SELECT account_id, 1, '2026-09-01', 100000 FROM accounts;
+	INSERT INTO payments(payment_id, account_id, value_date, amount_fen, channel) VALUES
+	 ('P1','A1','2026-10-20',100000,'transfer');"
+
+ds_ok report kpi --from 2026-10-01 --to 2026-10-31 --by community
+assert_contains stdout "total"
+assert_contains stdout "1000.00"
+ds_ok --json report kpi --from 2026-10-01 --to 2026-10-31
+assert_contains stdout '"recovered_fen": 100000'
+assert_contains stdout '"cured": 1'
+ds_ok report kpi --from 2026-10-01 --to 2026-10-31 --by community --format csv
+assert_contains stdout "community,accounts,overdue_start_yuan"
+assert_contains stdout "\"'=HYPERLINK(1)\",1,1000.00,1000.00"
+assert_not_contains stdout '"=HYPERLINK'
+ds_ok report roll --from 2026-10-01 --to 2026-10-31 --format csv
+assert_contains stdout "M1,1,0,1,0,0,0,0,0"
+ds report kpi --from 2026-10-31 --to 2026-10-01
+assert_status 2 "a period that ends before it starts"
+ds report kpi --from 2026-10-01 --by branch
+assert_status 2 "an unknown grouping"
+ds report kpi
+assert_status 2 "no --from"
+ds_finish
