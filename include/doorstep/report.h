@@ -64,4 +64,41 @@ struct ds_roll_matrix {
 ds_err ds_report_roll_rates(ds_store *st, ds_date from, ds_date to, struct ds_roll_matrix *out,
                             struct ds_diag *diag);
 
+/* ------------------------------------------------- is door-to-door useful? */
+
+/*
+ * The visit experiment read per segment (docs/reports.md, "Is
+ * door-to-door useful?"): the accounts that entered it and whose horizon
+ * has passed by as_of, by their segment when they entered (DS_BY_ALL,
+ * DS_BY_BUCKET, DS_BY_QUADRANT or DS_BY_COMMUNITY); in each, what the
+ * visit policy (visits where the planner chose them) added to what an
+ * account paid within the horizon against the held-out accounts (a 95%
+ * interval), what it cost more per account, the cost of an incremental
+ * yuan, and a verdict with the strength of its evidence.
+ */
+#define DS_EFFECT_MIN_ARM 30 /* accounts each arm needs for a verdict */
+
+typedef enum {
+	DS_VERDICT_NOT_ENOUGH_DATA, /* an arm under DS_EFFECT_MIN_ARM */
+	DS_VERDICT_WORTH_IT,        /* the interval's low end above the extra cost */
+	DS_VERDICT_NOT_WORTH_IT,    /* the interval's high end below the extra cost */
+	DS_VERDICT_HARM,            /* the interval's high end below zero: visits lose money */
+	DS_VERDICT_UNCLEAR          /* the interval holds the extra cost */
+} ds_visit_verdict;
+const char *ds_visit_verdict_name(ds_visit_verdict v);
+
+struct ds_visit_effect {
+	char segment[128];
+	long treated, held_out;
+	double paid_treated, paid_held_out;      /* yuan per account within the horizon */
+	double effect, lo, hi;                   /* treated less held out, 95% interval */
+	double share_effect, share_lo, share_hi; /* the share that paid anything */
+	double extra_cost; /* yuan per account: the treated arm's decisions less the held-out's */
+	double cost_per_yuan; /* extra_cost / effect; 0 when the effect is not above 0 */
+	ds_visit_verdict verdict;
+};
+ds_err ds_report_visit_effect(ds_store *st, const char *experiment, int horizon, ds_date as_of,
+                              ds_report_by by, struct ds_visit_effect **rows, long *n,
+                              struct ds_diag *diag);
+
 #endif

@@ -31,6 +31,13 @@ assert_contains stdout "\"'=HYPERLINK(1)\",1,1000.00,1000.00"
 assert_not_contains stdout '"=HYPERLINK'
 ds_ok report roll --from 2026-10-01 --to 2026-10-31 --format csv
 assert_contains stdout "M1,1,0,1,0,0,0,0,0"
+# is door-to-door useful? no experiment here: nothing to read, and said so
+ds_ok --json report visits --as-of 2026-10-31 --by community
+assert_contains stdout "[]"
+ds report visits --by team
+assert_status 2 "visits are read by all, bucket, quadrant or community"
+ds report visits --horizon 0
+assert_status 2 "a horizon of no days"
 ds report kpi --from 2026-10-31 --to 2026-10-01
 assert_status 2 "a period that ends before it starts"
 ds report kpi --from 2026-10-01 --by branch

@@ -234,12 +234,130 @@ static void roll_rates(void **state)
 	ds_store_close(st);
 }
 
+/* ------------------------------------------------------ visit effect */
+
+/*
+ * A visit experiment entered on 2026-10-01 by 340 accounts, each owing
+ * 1,000 yuan since 2026-09-01 (M1 then), paid within 30 days:
+ *  C1: treated 500 + k%3 yuan, held out 100 + k%3: worth it;
+ *  C2: treated 100 + k%3, held out 300 + k%3: harm;
+ *  C3: treated 0 or 600, held out 0 or 400 (alternating): unclear;
+ *  C4: treated and held out alike (200): not worth the visit's cost;
+ *  C5: 10 accounts an arm: not enough data.
+ * A treated account's visit costs 145 yuan, a held-out one's SMS 0.05.
+ */
+static ds_store *experiment(void)
+{
+	struct ds_store_opts o = { .actor = "tester", .for_init = true };
+	ds_store *st = NULL;
+	struct ds_diag d;
+	assert_int_equal(ds_store_open(":memory:", &o, &st, &d), DS_OK);
+	assert_int_equal(ds_store_migrate(st, NULL, &d), DS_OK);
+	exec(st, "INSERT INTO branches(branch_id, name, timezone) VALUES ('BR1','西湖',"
+	         "'Asia/Shanghai');"
+	         "INSERT INTO communities(community_id, name, centroid_lat, centroid_lon) VALUES"
+	         " ('C1','1',30,120), ('C2','2',30,120), ('C3','3',30,120), ('C4','4',30,120),"
+	         " ('C5','5',30,120);"
+	         "INSERT INTO experiments(experiment_id, name, start_date) VALUES"
+	         " ('visit-holdout','visits','2026-10-01');"
+	         "CREATE TEMP TABLE x(k INTEGER, c TEXT, held INTEGER, paid INTEGER);"
+	         "WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < 319)"
+	         " INSERT INTO x SELECT k, 'C' || (k / 80 + 1), (k % 80) >= 40,"
+	         " CASE k / 80 WHEN 0 THEN CASE WHEN (k % 80) < 40 THEN 50000 ELSE 10000 END"
+	         "  WHEN 1 THEN CASE WHEN (k % 80) < 40 THEN 10000 ELSE 30000 END"
+	         "  WHEN 2 THEN CASE WHEN (k % 80) < 40 THEN (k % 2) * 60000 ELSE (k % 2) * 40000"
+	         "  END ELSE 20000 END + CASE WHEN k / 80 = 2 THEN 0 ELSE (k % 3) * 100 END FROM n;"
+	         "WITH RECURSIVE n(k) AS (SELECT 320 UNION ALL SELECT k + 1 FROM n WHERE k < 339)"
+	         " INSERT INTO x SELECT k, 'C5', k % 2, 20000 FROM n;"
+	         "INSERT INTO borrowers(borrower_id, name, community_id) SELECT 'B' || k, 'b', c"
+	         " FROM x;"
+	         "INSERT INTO accounts(account_id, borrower_id, branch_id, product, open_date,"
+	         " principal_fen, balance_fen) SELECT printf('A%03d', k), 'B' || k, 'BR1',"
+	         " 'consumer_loan', '2026-01-01', 100000, 100000 FROM x;"
+	         "INSERT INTO installments(account_id, seq, due_date, amount_fen)"
+	         " SELECT printf('A%03d', k), 1, '2026-09-01', 100000 FROM x;"
+	         "INSERT INTO payments(payment_id, account_id, value_date, amount_fen, channel)"
+	         " SELECT 'P' || k, printf('A%03d', k), '2026-10-10', paid, 'transfer' FROM x"
+	         " WHERE paid > 0;"
+	         "INSERT INTO decisions(plan_date, account_id, treatment, cost_fen, experiment_id,"
+	         " arm, created_at) SELECT '2026-10-01', printf('A%03d', k),"
+	         " CASE held WHEN 1 THEN 'sms' ELSE 'visit' END,"
+	         " CASE held WHEN 1 THEN 5 ELSE 14500 END, 'visit-holdout',"
+	         " CASE held WHEN 1 THEN 'holdout' ELSE 'treated' END, 0 FROM x;");
+	assert_int_equal(ds_store_ledger_sync(st, &d), DS_OK);
+	return st;
+}
+
+static const struct ds_visit_effect *segment(const struct ds_visit_effect *r, long n,
+                                             const char *name)
+{
+	for (long k = 0; k < n; k++)
+		if (strcmp(r[k].segment, name) == 0)
+			return &r[k];
+	fail_msg("no segment %s", name);
+	return NULL;
+}
+
+static void visit_effect_per_segment(void **state)
+{
+	(void)state;
+	ds_store *st = experiment();
+	struct ds_visit_effect *r;
+	long n;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	assert_int_equal(ds_report_visit_effect(st, "visit-holdout", 30, D("2026-11-15"),
+	                                        DS_BY_COMMUNITY, &r, &n, &d),
+	                 DS_OK);
+	assert_int_equal(n, 5);
+	const struct ds_visit_effect *c1 = segment(r, n, "C1");
+	assert_int_equal(c1->treated, 40);
+	assert_int_equal(c1->held_out, 40);
+	/* k % 3 yuan more: 0.975 a treated account on average (k 0..39), 1.0 a
+	 * held-out one (k 40..79) */
+	assert_true(fabs(c1->paid_treated - 500.975) < 1e-9);
+	assert_true(fabs(c1->paid_held_out - 101.0) < 1e-9);
+	assert_true(fabs(c1->effect - 399.975) < 1e-9);
+	assert_true(c1->lo > 390 && c1->hi < 410);
+	assert_true(fabs(c1->extra_cost - 144.95) < 1e-9);
+	assert_true(fabs(c1->cost_per_yuan - 144.95 / 399.975) < 1e-9);
+	assert_int_equal(c1->verdict, DS_VERDICT_WORTH_IT);
+	assert_int_equal(segment(r, n, "C2")->verdict, DS_VERDICT_HARM);
+	const struct ds_visit_effect *c3 = segment(r, n, "C3");
+	assert_true(fabs(c3->effect - 100) < 1e-9);
+	assert_true(c3->lo < c3->extra_cost && c3->hi > c3->extra_cost);
+	assert_int_equal(c3->verdict, DS_VERDICT_UNCLEAR);
+	assert_int_equal(segment(r, n, "C4")->verdict, DS_VERDICT_NOT_WORTH_IT);
+	assert_int_equal(segment(r, n, "C5")->verdict, DS_VERDICT_NOT_ENOUGH_DATA);
+	assert_string_equal(ds_visit_verdict_name(DS_VERDICT_HARM), "harm");
+	ds_free(r);
+	/* by bucket as of entry: all were 30 days past due, M1 */
+	assert_int_equal(ds_report_visit_effect(st, "visit-holdout", 30, D("2026-11-15"),
+	                                        DS_BY_BUCKET, &r, &n, &d),
+	                 DS_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(r[0].segment, "M1");
+	assert_int_equal(r[0].treated, 170);
+	ds_free(r);
+	/* the horizon not yet passed: nobody to read */
+	assert_int_equal(ds_report_visit_effect(st, "visit-holdout", 30, D("2026-10-20"), DS_BY_ALL,
+	                                        &r, &n, &d),
+	                 DS_OK);
+	assert_int_equal(n, 0);
+	ds_free(r);
+	assert_int_equal(ds_report_visit_effect(st, "visit-holdout", 30, D("2026-11-15"),
+	                                        DS_BY_TEAM, &r, &n, &d),
+	                 DS_EINVAL);
+	ds_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(kpis_by_treatment),
 		cmocka_unit_test(kpis_by_other_groups),
 		cmocka_unit_test(roll_rates),
+		cmocka_unit_test(visit_effect_per_segment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
