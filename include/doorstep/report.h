@@ -101,4 +101,25 @@ ds_err ds_report_visit_effect(ds_store *st, const char *experiment, int horizon,
                               ds_report_by by, struct ds_visit_effect **rows, long *n,
                               struct ds_diag *diag);
 
+/* ----------------------------------------------------- community work */
+
+/*
+ * Financial-literacy events and new delinquency (docs/reports.md,
+ * "Community work"): for each event held by as_of - window, its community
+ * against the communities with no event within `window` days of it. A
+ * community's new-delinquency rate over a window: the share of its
+ * accounts current at the window's start that are past due at its end.
+ * The difference in differences: (after - before) in the event's
+ * community less the same in the others, averaged over events, with a 95%
+ * interval from resampling the communities (cluster bootstrap).
+ */
+struct ds_literacy_effect {
+	long events, treated_units, control_units;
+	double before_treated, after_treated; /* mean rates */
+	double before_control, after_control;
+	double did, lo, hi; /* after - before, event communities less the others */
+};
+ds_err ds_report_literacy(ds_store *st, ds_date as_of, int window, struct ds_literacy_effect *out,
+                          struct ds_diag *diag);
+
 #endif

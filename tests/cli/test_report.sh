@@ -38,6 +38,10 @@ ds report visits --by team
 assert_status 2 "visits are read by all, bucket, quadrant or community"
 ds report visits --horizon 0
 assert_status 2 "a horizon of no days"
+ds_ok --json report literacy --as-of 2026-10-31 --window 30
+assert_contains stdout '"events": 0'
+ds report literacy --window 3
+assert_status 2 "a window under a week"
 ds report kpi --from 2026-10-31 --to 2026-10-01
 assert_status 2 "a period that ends before it starts"
 ds report kpi --from 2026-10-01 --by branch

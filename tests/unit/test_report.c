@@ -351,6 +351,72 @@ static void visit_effect_per_segment(void **state)
 	ds_store_close(st);
 }
 
+/* ------------------------------------------------------- literacy events */
+
+/*
+ * Four communities of 20 accounts, each owing on 2026-05-15 and 2026-06-15;
+ * half pay neither, the rest pay May's on time; of those, June's goes
+ * unpaid by 2 in C1 (which held a literacy event on 2026-06-01), 4 in C2,
+ * 6 in C3 and 5 in C4. With 30-day windows: new delinquency before the
+ * event 0.5 everywhere; after it 0.2 in C1, 0.4, 0.6, 0.5 in the others:
+ * a difference in differences of -0.3.
+ */
+static void literacy_difference_in_differences(void **state)
+{
+	(void)state;
+	struct ds_store_opts o = { .actor = "tester", .for_init = true };
+	ds_store *st = NULL;
+	struct ds_diag d;
+	assert_int_equal(ds_store_open(":memory:", &o, &st, &d), DS_OK);
+	assert_int_equal(ds_store_migrate(st, NULL, &d), DS_OK);
+	exec(st, "INSERT INTO branches(branch_id, name, timezone) VALUES ('BR1','西湖',"
+	         "'Asia/Shanghai');"
+	         "INSERT INTO communities(community_id, name, centroid_lat, centroid_lon) VALUES"
+	         " ('C1','1',30,120), ('C2','2',30,120), ('C3','3',30,120), ('C4','4',30,120);"
+	         "CREATE TEMP TABLE y(k INTEGER, c TEXT, i INTEGER, june INTEGER);"
+	         "WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < 79)"
+	         " INSERT INTO y SELECT k, 'C' || (k / 20 + 1), k % 20,"
+	         " k % 20 >= 10 + CASE k / 20 WHEN 0 THEN 2 WHEN 1 THEN 4 WHEN 2 THEN 6 ELSE 5 END"
+	         " FROM n;"
+	         "INSERT INTO borrowers(borrower_id, name, community_id) SELECT 'B' || k, 'b', c"
+	         " FROM y;"
+	         "INSERT INTO accounts(account_id, borrower_id, branch_id, product, open_date,"
+	         " principal_fen, balance_fen) SELECT printf('A%02d', k), 'B' || k, 'BR1',"
+	         " 'consumer_loan', '2026-01-01', 20000, 20000 FROM y;"
+	         "INSERT INTO installments(account_id, seq, due_date, amount_fen)"
+	         " SELECT printf('A%02d', k), 1, '2026-05-15', 10000 FROM y;"
+	         "INSERT INTO installments(account_id, seq, due_date, amount_fen)"
+	         " SELECT printf('A%02d', k), 2, '2026-06-15', 10000 FROM y;"
+	         "INSERT INTO payments(payment_id, account_id, value_date, amount_fen, channel)"
+	         " SELECT 'M' || k, printf('A%02d', k), '2026-05-10', 10000, 'transfer' FROM y"
+	         " WHERE i >= 10;"
+	         "INSERT INTO payments(payment_id, account_id, value_date, amount_fen, channel)"
+	         " SELECT 'J' || k, printf('A%02d', k), '2026-06-10', 10000, 'transfer' FROM y"
+	         " WHERE june;"
+	         "INSERT INTO literacy_events(community_id, held_on, topic, attendance, created_by,"
+	         " created_at) VALUES ('C1','2026-06-01','防范非法集资',40,'tester',0);");
+	assert_int_equal(ds_store_ledger_sync(st, &d), DS_OK);
+	struct ds_literacy_effect e;
+	assert_int_equal(ds_report_literacy(st, D("2026-08-01"), 30, &e, &d), DS_OK);
+	assert_int_equal(e.events, 1);
+	assert_int_equal(e.treated_units, 1);
+	assert_int_equal(e.control_units, 3);
+	assert_true(fabs(e.before_treated - 0.5) < 1e-12);
+	assert_true(fabs(e.after_treated - 0.2) < 1e-12);
+	assert_true(fabs(e.before_control - 0.5) < 1e-12);
+	assert_true(fabs(e.after_control - 0.5) < 1e-12);
+	assert_true(fabs(e.did + 0.3) < 1e-12);
+	/* the controls' changes are -0.1, 0.1 and 0: resampled, the estimate
+	 * stays within 0.1 of -0.3 */
+	assert_true(e.lo >= -0.4 - 1e-9 && e.lo < -0.3);
+	assert_true(e.hi <= -0.2 + 1e-9 && e.hi > -0.3);
+	/* an event whose after-window has not passed is not read */
+	assert_int_equal(ds_report_literacy(st, D("2026-06-20"), 30, &e, &d), DS_OK);
+	assert_int_equal(e.events, 0);
+	assert_int_equal(ds_report_literacy(st, D("2026-08-01"), 3, &e, &d), DS_EINVAL);
+	ds_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +424,7 @@ int main(void)
 		cmocka_unit_test(kpis_by_other_groups),
 		cmocka_unit_test(roll_rates),
 		cmocka_unit_test(visit_effect_per_segment),
+		cmocka_unit_test(literacy_difference_in_differences),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
