@@ -32,8 +32,7 @@ ds_err auth_audit(ds_store *st, const char *action, const char *entity, const ch
 
 /* The user (with the staff member's branch and community); DS_ENOTFOUND
  * when there is none. Reads in the caller's transaction, if any. */
-ds_err auth_user_load(ds_store *st, const char *user_id, struct ds_user *out,
-                      struct ds_diag *diag);
+ds_err auth_user_load(ds_store *st, const char *user_id, struct ds_user *out, struct ds_diag *diag);
 
 /* Commits, or rolls back when err (or the commit) fails; returns the error. */
 ds_err auth_finish(ds_store *st, ds_err err, struct ds_diag *diag);

@@ -87,8 +87,7 @@ ds_err auth_audit(ds_store *st, const char *action, const char *entity, const ch
 	return err;
 }
 
-ds_err auth_user_load(ds_store *st, const char *user_id, struct ds_user *out,
-                      struct ds_diag *diag)
+ds_err auth_user_load(ds_store *st, const char *user_id, struct ds_user *out, struct ds_diag *diag)
 {
 	memset(out, 0, sizeof *out);
 	ds_stmt *s;

@@ -22,6 +22,7 @@
 
 /* ----------------------------------------------------------- hashing */
 
+/* See store-int.h: an entry's hash from the previous hash and its fields. */
 void ds_audit_hash(const char *prev, int64_t at, const char *actor, const char *action,
                    const char *entity, const char *entity_id, const char *detail,
                    char out[static 65])
@@ -35,8 +36,9 @@ void ds_audit_hash(const char *prev, int64_t at, const char *actor, const char *
 	crypto_hash_sha256_init(&h);
 	char num[32];
 	snprintf(num, sizeof num, "%lld", (long long)at);
-	const char *parts[7] = { prev,   num, actor, action, entity, entity_id ? entity_id : "",
-		                 detail ? detail : "" };
+	const char *parts[7] = {
+		prev, num, actor, action, entity, entity_id ? entity_id : "", detail ? detail : ""
+	};
 	for (int i = 0; i < 7; i++) {
 		uint32_t n = (uint32_t)strlen(parts[i]);
 		crypto_hash_sha256_update(&h, (const unsigned char *)&n, sizeof n);
@@ -58,6 +60,7 @@ static bool is_hex64(const char *s)
 	return n == 64;
 }
 
+/* See store-int.h: the head recorded in store_meta, if any and readable. */
 ds_err ds_audit_head_get(ds_store *st, int64_t *seq, char hash[static 65], bool *found,
                          bool *readable, struct ds_diag *diag)
 {
@@ -81,6 +84,7 @@ ds_err ds_audit_head_get(ds_store *st, int64_t *seq, char hash[static 65], bool 
 	return DS_OK;
 }
 
+/* See store-int.h: records "SEQ:HASH", inside the appending transaction. */
 ds_err ds_audit_head_set(ds_store *st, int64_t seq, const char *hash, struct ds_diag *diag)
 {
 	char v[96];
@@ -121,17 +125,20 @@ static ds_err walk(ds_store *st, struct ds_audit_check *out, long *last, char pr
 		long seq = (long)ds_stmt_int(s, 0);
 		out->entries++;
 		if (seq > expect) {
-			if (expect == 1)
+			if (expect == 1 && seq == 2)
+				broken(out, 1, "entry 1 missing (deleted): the log begins at 2");
+			else if (expect == 1)
 				broken(out, 1,
 				       "entries 1 to %ld missing (deleted): the log begins at %ld",
 				       seq - 1, seq);
 			else if (seq == expect + 1)
 				broken(out, expect,
-				       "entry %ld missing (deleted): the log goes from %ld to %ld", expect,
-				       expect - 1, seq);
+				       "entry %ld missing (deleted): the log goes from %ld to %ld",
+				       expect, expect - 1, seq);
 			else
 				broken(out, expect,
-				       "entries %ld to %ld missing (deleted): the log goes from %ld to "
+				       "entries %ld to %ld missing (deleted): the log goes from "
+				       "%ld to "
 				       "%ld",
 				       expect, seq - 1, expect - 1, seq);
 			break;
@@ -143,7 +150,8 @@ static ds_err walk(ds_store *st, struct ds_audit_check *out, long *last, char pr
 		if (strcmp(ds_stmt_text(s, 7), prev) != 0) {
 			if (seq == 1)
 				broken(out, seq,
-				       "entry 1 does not start the chain (an entry inserted before it)");
+				       "entry 1 does not start the chain (an entry inserted before "
+				       "it)");
 			else
 				broken(out, seq,
 				       "entry %ld does not link to entry %ld (an entry inserted, "
@@ -167,6 +175,12 @@ static ds_err walk(ds_store *st, struct ds_audit_check *out, long *last, char pr
 	return err;
 }
 
+/*
+ * See store.h. Reads only. An error (DS_E*) only when the database cannot
+ * be read; a broken chain is DS_OK with out->intact false. When intact,
+ * out->problem may still hold a note: the head not recorded yet (a
+ * database from before it was kept).
+ */
 ds_err ds_store_audit_verify(ds_store *st, struct ds_audit_check *out, struct ds_diag *diag)
 {
 	memset(out, 0, sizeof *out);
@@ -196,7 +210,8 @@ ds_err ds_store_audit_verify(ds_store *st, struct ds_audit_check *out, struct ds
 		         "kept): entries deleted at the end cannot be told until the next entry "
 		         "records it");
 	} else if (!readable) {
-		broken(out, last + 1, "the chain's recorded head is unreadable (store_meta edited)");
+		broken(out, last + 1,
+		       "the chain's recorded head is unreadable (store_meta edited)");
 	} else if (last < head_seq) {
 		if (last == 0)
 			broken(out, 1,

@@ -1021,8 +1021,8 @@ static ds_err audit_append(ds_store *st, const char *action, const char *entity,
 	bool row;
 	char prev[65] = DS_AUDIT_GENESIS;
 	int64_t last = 0;
-	ds_err err = ds_store_prepare(st, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-	                              &s, diag);
+	ds_err err = ds_store_prepare(
+	        st, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &s, diag);
 	if (err)
 		return err;
 	if (!(err = ds_stmt_step(s, &row, diag)) && row) {
@@ -1065,6 +1065,8 @@ static ds_err audit_append(ds_store *st, const char *action, const char *entity,
 	return err ? err : ds_audit_head_set(st, seq, hex, diag);
 }
 
+/* See store.h. Also records the chain's head (audit.c), in the same
+ * transaction as the entry. */
 ds_err ds_store_audit(ds_store *st, const char *action, const char *entity, const char *entity_id,
                       const char *detail, struct ds_diag *diag)
 {

@@ -223,15 +223,18 @@ assert_query() {
 	assert_eq "$1" "$(q "$2" "${3:-$DB}" 2>&1)" "query: $2"
 }
 
-# dump_data OUTFILE [DB] : every table but import_batches and audit_log, as
+# dump_data OUTFILE [DB] : every table but import_batches and audit_log (and
+# of store_meta all but the audit log's head, which moves with the log), as
 # SQL text, for comparing a database before and after.
 dump_data() {
 	: >"$1"
 	for t in $(q "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN
-	              ('import_batches','audit_log') AND name NOT LIKE 'sqlite_%'
+	              ('import_batches','audit_log','store_meta') AND name NOT LIKE 'sqlite_%'
 	              ORDER BY name" "${2:-$DB}"); do
 		q ".dump $t" "${2:-$DB}" >>"$1"
 	done
+	q "SELECT name, value FROM store_meta WHERE name <> 'audit_head' ORDER BY name" \
+		"${2:-$DB}" >>"$1"
 }
 
 # ----------------------------------------------------------------- fixtures
