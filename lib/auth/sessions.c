@@ -16,8 +16,9 @@
  * limits: an unknown user's password is checked against it, so that a
  * login takes as long whether or not the user exists.
  */
-static const char dummy_hash[] = "$argon2id$v=19$m=65536,t=2,p=1$AMtE3cyk+MPr+RKkkiVqXA$"
-                                 "XiMiU9iZrsEVdcLsJDEz2rLHJQcjbK3mS4IlCCt8Z2Y";
+static const char dummy_hash[crypto_pwhash_STRBYTES] =
+        "$argon2id$v=19$m=65536,t=2,p=1$AMtE3cyk+MPr+RKkkiVqXA$"
+        "XiMiU9iZrsEVdcLsJDEz2rLHJQcjbK3mS4IlCCt8Z2Y";
 
 /* ------------------------------------------------------------ throttling */
 
