@@ -60,7 +60,7 @@ cookie=$(awk '$6 == "ds_session" { print "ds_session=" $7 }' jar)
 
 # each connection waits CONNECTIONS/RATE seconds between requests, less a
 # millisecond for the answer itself
-delay=$(awk -v c="$CONNECTIONS" -v r="$RATE" 'BEGIN { d = 1000 * c / r - 1; printf "%d", d > 0 ? d : 0 }')
+delay=$(awk -v c="$CONNECTIONS" -v r="$RATE" 'BEGIN { d = 1000 * c / r - 1; printf "%d", (d > 0 ? d : 0) }')
 run() { # name paths cookie
 	PATHS=$2 COOKIE=$3 DELAY_MS=$delay wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_RUN}s" \
 		--latency -s "$root/bench/http/pace.lua" "$url" | sed -n 's/^RESULT /'"$1"' /p'
@@ -86,7 +86,7 @@ echo "HTTP on loopback, $CONNECTIONS connections paced to $RATE requests/s for $
 echo "  static file (reference)  $ref"
 echo "  field view reads         $api"
 awk -v p="$p99" -v r="$p99ref" -v a="$rate" -v e="$errors" -v want="$RATE" 'BEGIN {
-	printf "  p99 %.2f ms (static %.2f ms, ratio %.2f), %.0f requests/s, %d errors\n", p, r, r > 0 ? p / r : 0, a, e
+	printf "  p99 %.2f ms (static %.2f ms, ratio %.2f), %.0f requests/s, %d errors\n", p, r, (r > 0 ? p / r : 0), a, e
 	ok = p <= 20 && e == 0 && a >= 0.95 * want
 	printf "target: p99 <= 20 ms at %d requests/s with no errors: %s\n", want, ok ? "PASS" : "FAIL"
 	exit ok ? 0 : 1
