@@ -122,4 +122,34 @@ struct ds_literacy_effect {
 ds_err ds_report_literacy(ds_store *st, ds_date as_of, int window, struct ds_literacy_effect *out,
                           struct ds_diag *diag);
 
+/* ----------------------------------------------------------------- output */
+
+/* What one export holds: the KPIs of a period by a grouping, its roll
+ * rates and (when read) the visit experiment per segment. */
+struct ds_report_pack {
+	ds_date from, to;
+	ds_report_by by;
+	const struct ds_kpi *kpi;
+	long nkpi;
+	const struct ds_roll_matrix *roll;
+	const struct ds_visit_effect *effect; /* NULL: none read */
+	long neffect;
+	ds_report_by effect_by;
+};
+
+/*
+ * The pack as an XLSX workbook for managers (libxlsxwriter): sheets KPI,
+ * Roll rates and Visits, headings in Chinese and English, money in yuan.
+ * Text goes in as text, never as a formula, whatever it starts with.
+ */
+ds_err ds_report_xlsx(const struct ds_report_pack *p, const char *path, struct ds_diag *diag);
+
+/*
+ * A horizontal bar chart as a standalone SVG document (for the web UI and
+ * for documents): one bar per label, the value printed beside it with
+ * `unit`. Labels and the title are escaped; at most 200 bars.
+ */
+ds_err ds_report_svg_bars(const char *title, const char *const *labels, const double *values, int n,
+                          const char *unit, struct ds_buf *out, struct ds_diag *diag);
+
 #endif

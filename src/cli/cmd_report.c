@@ -5,10 +5,11 @@
 #include "doorstep/report.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum format { F_TABLE, F_JSON, F_CSV };
+enum format { F_TABLE, F_JSON, F_CSV, F_XLSX, F_SVG };
 
 /* A text cell of a CSV file a spreadsheet opens: quoted, and a leading
  * = + - @ or control character neutralised so that it is never read as a
@@ -162,6 +163,54 @@ static void effect_print(const struct ds_visit_effect *r, long n, ds_report_by b
 	}
 }
 
+/* A chart to --out or stdout. */
+static ds_err svg_out(const char *title, const char *const *labels, const double *v, int n,
+                      const char *unit, const char *path, struct ds_diag *d)
+{
+	struct ds_buf b;
+	ds_buf_init(&b, 1 << 20);
+	ds_err err = ds_report_svg_bars(title, labels, v, n, unit, &b, d);
+	if (!err) {
+		FILE *f = path ? fopen(path, "wb") : stdout;
+		bool bad = !f || fwrite(b.p, 1, b.len, f) != b.len;
+		if (path && f && fclose(f) != 0)
+			bad = true;
+		if (bad)
+			err = ds_diag_set(d, DS_EIO, path, 0, NULL, "cannot write the chart");
+	}
+	ds_buf_free(&b);
+	return err;
+}
+
+/* The manager's workbook: the KPIs, the roll rates, the visit experiment
+ * read per quadrant as of --to. */
+static ds_err xlsx_out(ds_store *st, const struct ds_kpi *r, long n, ds_date from, ds_date to,
+                       ds_report_by by, const char *experiment, int horizon, const char *path,
+                       struct ds_diag *d)
+{
+	struct ds_roll_matrix roll;
+	struct ds_visit_effect *e = NULL;
+	long ne = 0;
+	ds_err err = ds_report_roll_rates(st, from, to, &roll, d);
+	if (!err)
+		err = ds_report_visit_effect(st, experiment, horizon, to, DS_BY_QUADRANT, &e, &ne,
+		                             d);
+	if (!err) {
+		struct ds_report_pack p = { .from = from,
+			                    .to = to,
+			                    .by = by,
+			                    .kpi = r,
+			                    .nkpi = n,
+			                    .roll = &roll,
+			                    .effect = e,
+			                    .neffect = ne,
+			                    .effect_by = DS_BY_QUADRANT };
+		err = ds_report_xlsx(&p, path, d);
+	}
+	ds_free(e);
+	return err;
+}
+
 static int run(struct cli *c, int argc, char **argv)
 {
 	const struct cli_command *cmd = cli_find("report");
@@ -180,10 +229,12 @@ static int run(struct cli *c, int argc, char **argv)
 		{ "horizon", required_argument, NULL, 'h' },
 		{ "as-of", required_argument, NULL, 'a' },
 		{ "window", required_argument, NULL, 'w' },
+		{ "out", required_argument, NULL, 'O' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *from_arg = NULL, *to_arg = NULL, *experiment = "visit-holdout";
 	long horizon = 30, window = 90;
+	const char *out_path = NULL;
 	ds_report_by by = DS_BY_ALL;
 	enum format f = c->json ? F_JSON : F_TABLE;
 	int ch;
@@ -216,6 +267,9 @@ static int run(struct cli *c, int argc, char **argv)
 		case 'a':
 			to_arg = optarg;
 			break;
+		case 'O':
+			out_path = optarg;
+			break;
 		case 'w': {
 			char *end;
 			window = strtol(optarg, &end, 10);
@@ -230,8 +284,12 @@ static int run(struct cli *c, int argc, char **argv)
 				f = F_JSON;
 			else if (strcmp(optarg, "csv") == 0)
 				f = F_CSV;
+			else if (strcmp(optarg, "xlsx") == 0)
+				f = F_XLSX;
+			else if (strcmp(optarg, "svg") == 0)
+				f = F_SVG;
 			else
-				return cli_usage(cmd, "--format: table, json or csv");
+				return cli_usage(cmd, "--format: table, json, csv, xlsx or svg");
 			break;
 		default:
 			return cli_usage(cmd, "unknown option");
@@ -255,6 +313,10 @@ static int run(struct cli *c, int argc, char **argv)
 	if (visits && by != DS_BY_ALL && by != DS_BY_BUCKET && by != DS_BY_QUADRANT &&
 	    by != DS_BY_COMMUNITY)
 		return cli_usage(cmd, "--by: all, bucket, quadrant or community for visits");
+	if (f == F_XLSX && (!kpi || !out_path))
+		return cli_usage(cmd, "--format xlsx: the kpi report, with --out FILE.xlsx");
+	if (f == F_SVG && !kpi && !visits)
+		return cli_usage(cmd, "--format svg: the kpi or visits report");
 	ds_store *st;
 	if ((rc = cli_open_store(c, false, &st)))
 		return rc;
@@ -290,14 +352,47 @@ static int run(struct cli *c, int argc, char **argv)
 		struct ds_visit_effect *r = NULL;
 		long n = 0;
 		if (!(err = ds_report_visit_effect(st, experiment, (int)horizon, to, by, &r, &n,
-		                                   &d)))
-			effect_print(r, n, by, f);
+		                                   &d))) {
+			if (f == F_SVG) {
+				const char **labels = ds_calloc((size_t)n + 1, sizeof *labels);
+				double *v = ds_calloc((size_t)n + 1, sizeof *v);
+				for (long i = 0; labels && v && i < n; i++) {
+					labels[i] = r[i].segment;
+					v[i] = r[i].effect;
+				}
+				err = labels && v
+				              ? svg_out("上门效果（元/户）Visit effect per account",
+				                        labels, v, (int)n, "yuan", out_path, &d)
+				              : ds_diag_set(&d, DS_ENOMEM, NULL, 0, NULL,
+				                            "out of memory");
+				ds_free(labels);
+				ds_free(v);
+			} else {
+				effect_print(r, n, by, f);
+			}
+		}
 		ds_free(r);
 	} else if (kpi) {
 		struct ds_kpi *r = NULL;
 		long n = 0;
 		if (!(err = ds_report_kpis(st, from, to, by, &r, &n, &d))) {
-			if (f == F_JSON) {
+			if (f == F_XLSX) {
+				err = xlsx_out(st, r, n, from, to, by, experiment, (int)horizon,
+				               out_path, &d);
+			} else if (f == F_SVG) {
+				const char **labels = ds_calloc((size_t)n + 1, sizeof *labels);
+				double *v = ds_calloc((size_t)n + 1, sizeof *v);
+				for (long i = 0; labels && v && i < n; i++) {
+					labels[i] = r[i].group;
+					v[i] = 100 * r[i].recovery_rate;
+				}
+				err = labels && v ? svg_out("回收率 Recovery rate", labels, v,
+				                            (int)n, "%", out_path, &d)
+				                  : ds_diag_set(&d, DS_ENOMEM, NULL, 0, NULL,
+				                                "out of memory");
+				ds_free(labels);
+				ds_free(v);
+			} else if (f == F_JSON) {
 				json_t *a = json_array();
 				for (long i = 0; i < n; i++)
 					json_array_append_new(a, kpi_json(&r[i]));
@@ -319,10 +414,11 @@ static int run(struct cli *c, int argc, char **argv)
 const struct cli_command cli_cmd_report = {
 	"report",
 	"what the work did over a period: KPIs by any grouping, roll rates",
-	"report kpi --from D [--to D] [--by G] [--format table|json|csv]\n"
+	"report kpi --from D [--to D] [--by G] [--format table|json|csv|svg]\n"
+	"       report kpi --from D [--to D] [--by G] --format xlsx --out FILE\n"
 	"       report roll --from D [--to D] [--format table|json|csv]\n"
 	"       report visits [--as-of D] [--by all|bucket|quadrant|community]\n"
-	"                     [--experiment ID] [--horizon DAYS] [--format table|json|csv]\n"
+	"                     [--experiment ID] [--horizon DAYS] [--format table|json|csv|svg]\n"
 	"       report literacy [--as-of D] [--window DAYS] [--format table|json]",
 	"kpi: over the days after --from through --to (today), the accounts past\n"
 	"due as of --from: recovered amount and rate, cure rate, promises made and\n"
@@ -341,6 +437,9 @@ const struct cli_command cli_cmd_report = {
 	"event's community against those without an event near it, the\n"
 	"difference in differences over --window (90) days before and after,\n"
 	"with a 95% interval from resampling communities.\n"
-	"CSV cells never start as a formula. Definitions: docs/reports.md.\n",
+	"CSV cells never start as a formula. xlsx: the manager's workbook (the\n"
+	"KPIs, the roll rates, the visit experiment by quadrant), text always as\n"
+	"text. svg: a bar chart (kpi: recovery rate per group; visits: the effect\n"
+	"per segment) to --out or standard output. Definitions: docs/reports.md.\n",
 	run,
 };

@@ -31,6 +31,30 @@ assert_contains stdout "\"'=HYPERLINK(1)\",1,1000.00,1000.00"
 assert_not_contains stdout '"=HYPERLINK'
 ds_ok report roll --from 2026-10-01 --to 2026-10-31 --format csv
 assert_contains stdout "M1,1,0,1,0,0,0,0,0"
+# the manager's workbook: three sheets, the formula-looking group as text
+ds_ok report kpi --from 2026-10-01 --to 2026-10-31 --by community --format xlsx --out pack.xlsx
+unzip -l pack.xlsx >listing.txt
+assert_contains_file() { grep -q "$2" "$1" || fail "$1 lacks \"$2\""; }
+assert_contains_file listing.txt xl/worksheets/sheet1.xml
+assert_contains_file listing.txt xl/worksheets/sheet3.xml
+unzip -p pack.xlsx xl/workbook.xml >workbook.xml
+assert_contains_file workbook.xml 'name="KPI"'
+assert_contains_file workbook.xml 'name="Roll rates"'
+assert_contains_file workbook.xml 'name="Visits"'
+unzip -p pack.xlsx xl/sharedStrings.xml >strings.xml
+assert_contains_file strings.xml '=HYPERLINK(1)'
+assert_contains_file strings.xml '回收率 recovery rate'
+unzip -p pack.xlsx xl/worksheets/sheet1.xml >sheet1.xml
+grep -q '<f>' sheet1.xml && fail "a formula in the KPI sheet"
+ds report kpi --from 2026-10-01 --format xlsx
+assert_status 2 "xlsx without --out"
+# charts as SVG, text escaped
+ds_ok report kpi --from 2026-10-01 --to 2026-10-31 --by community --format svg --out rate.svg
+assert_contains_file rate.svg '<svg xmlns="http://www.w3.org/2000/svg"'
+assert_contains_file rate.svg '回收率 Recovery rate'
+assert_contains_file rate.svg '>100.00 %<'
+ds_ok report kpi --from 2026-10-01 --to 2026-10-31 --format svg
+assert_contains stdout '</svg>'
 # is door-to-door useful? no experiment here: nothing to read, and said so
 ds_ok --json report visits --as-of 2026-10-31 --by community
 assert_contains stdout "[]"

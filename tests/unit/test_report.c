@@ -417,6 +417,35 @@ static void literacy_difference_in_differences(void **state)
 	ds_store_close(st);
 }
 
+/* Charts: labels escaped, bars in proportion, the cap. */
+static void svg_chart(void **state)
+{
+	(void)state;
+	const char *labels[] = { "<甲&乙>", "B\"" };
+	double v[] = { 50, -25 };
+	struct ds_buf b;
+	ds_buf_init(&b, 1 << 16);
+	struct ds_diag d;
+	assert_int_equal(ds_report_svg_bars("T<1>", labels, v, 2, "%", &b, &d), DS_OK);
+	assert_int_equal(ds_buf_add(&b, "", 1), DS_OK);
+	const char *svg = b.p;
+	assert_non_null(strstr(svg, "&lt;甲&amp;乙&gt;"));
+	assert_non_null(strstr(svg, "B&quot;"));
+	assert_non_null(strstr(svg, "<title>T&lt;1&gt;</title>"));
+	assert_null(strstr(svg, "<甲"));
+	/* the longest bar spans the chart (390 units), the other half of it */
+	assert_non_null(strstr(svg, "width=\"390.0\""));
+	assert_non_null(strstr(svg, "width=\"195.0\""));
+	assert_non_null(strstr(svg, "fill=\"#c0392b\"")); /* a negative value */
+	ds_buf_free(&b);
+	ds_buf_init(&b, 64); /* too small */
+	assert_int_not_equal(ds_report_svg_bars("T", labels, v, 2, "%", &b, &d), DS_OK);
+	ds_buf_free(&b);
+	ds_buf_init(&b, 1 << 16);
+	assert_int_equal(ds_report_svg_bars("T", labels, v, 201, "%", &b, &d), DS_ETOOBIG);
+	ds_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +454,7 @@ int main(void)
 		cmocka_unit_test(roll_rates),
 		cmocka_unit_test(visit_effect_per_segment),
 		cmocka_unit_test(literacy_difference_in_differences),
+		cmocka_unit_test(svg_chart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
