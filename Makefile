@@ -21,8 +21,16 @@ build-san: deps
 	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DDS_SANITIZE=ON >/dev/null
 	@cmake --build $(SAN_BUILD) -j$(JOBS)
 
+# The demo city, then the web UI built (npm) and the server on it: the
+# URL and the logins are printed; Ctrl-C stops it.
 demo: build
 	./$(BUILD)/doorstep demo
+	@sh scripts/build-web.sh >/dev/null 2>&1 || \
+		echo "demo: the web UI was not built (scripts/build-web.sh needs npm); the API answers"
+	@echo "demo: serving the demo city at http://127.0.0.1:8080/ (Ctrl-C stops it)"
+	@echo "demo: logins demo-manager / demo-manager-pass, demo-collector / demo-collector-pass"
+	./$(BUILD)/doorstep --db doorstep-demo/doorstep.db serve --listen 127.0.0.1:8080 \
+		--static web/dist
 
 style: deps
 	@sh scripts/check-style.sh

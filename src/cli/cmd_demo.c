@@ -1,5 +1,6 @@
 /* doorstep demo: a synthetic city, imported through the real intake path. */
 #include "cli.h"
+#include "doorstep/auth.h"
 #include "doorstep/sim.h"
 
 #include <errno.h>
@@ -7,6 +8,56 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The demo's logins for the web UI and the API: a manager, an analyst, and
+ * the collector leading the day's busiest team (the field view then shows
+ * a route). A demo's passwords are printed, so they are a demo's only. */
+static const struct {
+	const char *user, *password;
+	ds_role role;
+} demo_users[] = {
+	{ "demo-manager", "demo-manager-pass", DS_ROLE_MANAGER },
+	{ "demo-analyst", "demo-analyst-pass", DS_ROLE_ANALYST },
+	{ "demo-collector", "demo-collector-pass", DS_ROLE_COLLECTOR },
+};
+
+static int add_demo_users(struct cli *c, const char *day)
+{
+	ds_store *st;
+	int rc = cli_open_store(c, false, &st);
+	if (rc)
+		return rc;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	char lead[65] = "";
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(st,
+	                              "SELECT substr(team_id, 12) FROM visits WHERE visit_date = ?"
+	                              " GROUP BY team_id ORDER BY count(*) DESC, team_id LIMIT 1",
+	                              &s, &d);
+	if (!err) {
+		bool row;
+		ds_stmt_bind_text(s, 1, day);
+		if (!(err = ds_stmt_step(s, &row, &d)) && row)
+			ds_strlcpy(lead, ds_stmt_text(s, 0), sizeof lead);
+		ds_stmt_done(s);
+	}
+	for (size_t i = 0; !err && i < sizeof demo_users / sizeof demo_users[0]; i++) {
+		struct ds_user u;
+		struct ds_diag e;
+		ds_diag_clear(&e);
+		bool collector = demo_users[i].role == DS_ROLE_COLLECTOR;
+		if (collector && !lead[0])
+			continue; /* no route today: no collector to be */
+		if (ds_user_get(st, demo_users[i].user, &u, &e) == DS_OK)
+			err = ds_user_passwd(st, demo_users[i].user, demo_users[i].password, &d);
+		else
+			err = ds_user_add(st, demo_users[i].user, demo_users[i].role,
+			                  collector ? lead : NULL, demo_users[i].password, &d);
+	}
+	ds_store_close(st);
+	return err ? cli_fail(c, err, &d) : EXIT_OK;
+}
 
 static int run(struct cli *c, int argc, char **argv)
 {
@@ -104,6 +155,8 @@ static int run(struct cli *c, int argc, char **argv)
 	c->step = false;
 	c->json = was_json;
 	c->quiet = was_quiet;
+	if (!rc)
+		rc = add_demo_users(c, day);
 	if (rc)
 		return rc;
 	char *sargv[] = { "summary", "--as-of", day, NULL };
@@ -116,7 +169,11 @@ static int run(struct cli *c, int argc, char **argv)
 		        "  doorstep --db %s model list\n"
 		        "  doorstep --db %s route --date %s --dry-run\n"
 		        "  doorstep --db %s model validate --target ability --as-of %s\n"
-		        "  doorstep --db %s import payments --help\n",
+		        "  doorstep --db %s import payments --help\n"
+		        "Logins for the web UI and the API (doorstep serve; make demo serves it\n"
+		        "at http://127.0.0.1:8080): demo-manager / demo-manager-pass,\n"
+		        "demo-analyst / demo-analyst-pass, demo-collector / demo-collector-pass\n"
+		        "(the field view: the day's busiest route).\n",
 		        ds_config_str(&c->cfg, DS_CFG_DB_PATH),
 		        ds_config_str(&c->cfg, DS_CFG_DB_PATH), day,
 		        ds_config_str(&c->cfg, DS_CFG_DB_PATH),
@@ -134,7 +191,8 @@ const struct cli_command cli_cmd_demo = {
 	"./doorstep-demo), creates a database there (unless --db is given),\n"
 	"imports the files through the same path as 'doorstep import', trains\n"
 	"and scores, plans the day and routes its visits (doorstep plan, route\n"
-	"--date), and prints the overdue summary by bucket and community.\n"
+	"--date), adds the demo's logins (printed at the end), and prints the\n"
+	"overdue summary by bucket and community.\n"
 	"Settings: [demo]\n"
 	"seed, borrowers. Running it again re-imports and changes nothing.\n",
 	run,

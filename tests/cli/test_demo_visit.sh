@@ -9,6 +9,11 @@
 : "${DS_SOURCE_DIR:?set DS_SOURCE_DIR to the repository}"
 ds_ok demo --as-of 2026-11-20
 DBF=doorstep-demo/doorstep.db
+# the demo's logins: a manager, an analyst, the collector leading the busiest route
+assert_query "demo-analyst|analyst|0;demo-collector|collector|1;demo-manager|manager|0" \
+	"SELECT group_concat(user_id || '|' || role || '|' || (staff_id IS NOT NULL AND staff_id IN
+	(SELECT substr(team_id, 12) FROM visits)), ';') FROM (SELECT * FROM users ORDER BY user_id)" "$DBF"
+assert_contains stderr "demo-collector / demo-collector-pass"
 [ "$(sqlite3 "$DBF" "SELECT count(*) FROM visits WHERE state = 'planned'")" -gt 0 ] ||
 	fail "the demo routed no visit"
 sh "$DS_SOURCE_DIR/examples/visit-walkthrough.sh" "$DBF" "$DOORSTEP" >walk.txt 2>&1
