@@ -62,7 +62,8 @@ void h_visits(struct srv_req *r)
 	        st,
 	        "SELECT v.visit_id, v.account_id, v.visit_date, v.state, v.team_id, v.route_seq,"
 	        " v.window_start_at, v.window_end_at, v.planned_at, b.name, b.address,"
-	        " b.community_id" FROM_VISITS " WHERE v.visit_date = ?1 AND (?2 IS NULL OR"
+	        " b.community_id, b.lat, b.lon" FROM_VISITS " WHERE v.visit_date = ?1 AND (?2 IS"
+	        " NULL OR"
 	        " v.state = ?2)" SCOPE("3", "4", "5") " ORDER BY v.team_id, v.route_seq,"
 	                                              " v.visit_id LIMIT ?6 OFFSET ?7",
 	        &s, &d);
@@ -84,21 +85,28 @@ void h_visits(struct srv_req *r)
 			more = true;
 			break;
 		}
-		bool whole = false;
+		bool whole = false, where = false;
 		char name[128], addr[512];
 		srv_pii(r, DS_PII_NAME, ds_stmt_text(s, 9), name, sizeof name, &whole);
-		srv_pii(r, DS_PII_ADDRESS, ds_stmt_text(s, 10), addr, sizeof addr, &whole);
+		srv_pii(r, DS_PII_ADDRESS, ds_stmt_text(s, 10), addr, sizeof addr, &where);
+		whole = whole || where;
+		/* the door's position only to those who see its address whole:
+		 * the team's map */
+		bool located = where && !ds_stmt_is_null(s, 12) && !ds_stmt_is_null(s, 13);
 		if (whole)
 			json_array_append_new(read, json_integer(ds_stmt_int(s, 0)));
-		json_array_append_new(
-		        items,
-		        json_pack("{s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o}",
-		                  "visit_id", (json_int_t)ds_stmt_int(s, 0), "account_id",
-		                  ds_stmt_text(s, 1), "visit_date", col_str(s, 2), "state",
-		                  ds_stmt_text(s, 3), "team_id", col_str(s, 4), "route_seq",
-		                  col_int(s, 5), "window_start_at", col_int(s, 6), "window_end_at",
-		                  col_int(s, 7), "planned_at", col_int(s, 8), "name", name,
-		                  "address", addr, "community_id", col_str(s, 11)));
+		json_t *item = json_pack(
+		        "{s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o}", "visit_id",
+		        (json_int_t)ds_stmt_int(s, 0), "account_id", ds_stmt_text(s, 1),
+		        "visit_date", col_str(s, 2), "state", ds_stmt_text(s, 3), "team_id",
+		        col_str(s, 4), "route_seq", col_int(s, 5), "window_start_at", col_int(s, 6),
+		        "window_end_at", col_int(s, 7), "planned_at", col_int(s, 8), "name", name,
+		        "address", addr, "community_id", col_str(s, 11));
+		json_object_set_new(item, "lat",
+		                    located ? json_real(ds_stmt_real(s, 12)) : json_null());
+		json_object_set_new(item, "lon",
+		                    located ? json_real(ds_stmt_real(s, 13)) : json_null());
+		json_array_append_new(items, item);
 	}
 	ds_stmt_done(s);
 	if (!err && json_array_size(read))

@@ -99,7 +99,8 @@ static const char SCHEMA_PLAN[] =
 	",\"visit_date\":" S_NSTR ",\"state\":" S_STR ",\"team_id\":" S_NSTR                 \
 	",\"route_seq\":" S_NINT ",\"window_start_at\":" S_NINT ",\"window_end_at\":" S_NINT \
 	",\"planned_at\":" S_NINT ",\"name\":" S_STR ",\"address\":" S_NSTR                  \
-	",\"community_id\":" S_NSTR "}}"
+	",\"community_id\":" S_NSTR ",\"lat\":{\"type\":[\"number\",\"null\"]},"             \
+	"\"lon\":{\"type\":[\"number\",\"null\"]}}}"
 static const char SCHEMA_VISITS[] = S_LIST(S_VISIT_ROW);
 static const char SCHEMA_VISIT[] =
         "{\"type\":\"object\",\"properties\":{\"visit_id\":" S_INT ",\"account_id\":" S_STR

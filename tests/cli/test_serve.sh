@@ -392,6 +392,10 @@ req col GET "/api/visits?date=$AS_OF"
 assert_http 200 "a collector's visits"
 assert_eq "$VISIT" "$(jv '.items[0].visit_id')" "the team's visit"
 assert_eq "$NAME" "$(jv '.items[0].name')" "the name whole for the visiting collector"
+# the door's position for the team's map, as the address: whole
+assert_eq "$(sqlite3 "$DB" "SELECT b.lat FROM visits v JOIN accounts a USING (account_id)
+	JOIN borrowers b USING (borrower_id) WHERE v.visit_id = $VISIT")" "$(jv '.items[0].lat')" \
+	"the visit's latitude for the team"
 req wrk GET "/api/visits?date=$AS_OF"
 assert_eq "$VISIT" "$(jv '.items[0].visit_id')" "the worker on the team sees it"
 req wrk2 GET "/api/visits?date=$AS_OF"
