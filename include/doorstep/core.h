@@ -69,6 +69,12 @@ void ds_free(void *p);
 char *ds_strdup(const char *s);
 char *ds_strndup(const char *s, size_t n);
 /*
+ * Room for element n of an array *p of *cap elements of `size` bytes: the
+ * array doubled (from `first`) when n is not below *cap. DS_ENOMEM, said
+ * in diag (when given), with the array kept as it was when it cannot grow.
+ */
+ds_err ds_grow(void **p, long *cap, long n, size_t size, long first, struct ds_diag *diag);
+/*
  * Fault injection for tests: after `n` more successful allocations every
  * allocation fails. n < 0 switches injection off (the default).
  */

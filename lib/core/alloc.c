@@ -64,6 +64,22 @@ char *ds_strndup(const char *s, size_t n)
 	return d;
 }
 
+ds_err ds_grow(void **p, long *cap, long n, size_t size, long first, struct ds_diag *diag)
+{
+	if (n < *cap)
+		return DS_OK;
+	long c = *cap > 0 ? *cap * 2 : first;
+	if (c <= n)
+		c = n + 1;
+	void *q = ds_realloc(*p, (size_t)c * size);
+	if (!q)
+		return diag ? ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory")
+		            : DS_ENOMEM;
+	*p = q;
+	*cap = c;
+	return DS_OK;
+}
+
 char *ds_strdup(const char *s)
 {
 	return ds_strndup(s, strlen(s));

@@ -104,15 +104,8 @@ static ds_err judge_account(ds_store *st, const struct ds_field_config *c, const
 	ds_stmt_bind_text(s, 1, account);
 	bool row;
 	while (!(err = ds_stmt_step(s, &row, diag)) && row) {
-		if (np == cp) {
-			cp = cp ? cp * 2 : 8;
-			struct promise *q = ds_realloc(p, (size_t)cp * sizeof *q);
-			if (!q) {
-				err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-				break;
-			}
-			p = q;
-		}
+		if ((err = ds_grow((void **)&p, &cp, np, sizeof *p, 8, diag)))
+			break;
 		struct promise *x = &p[np++];
 		memset(x, 0, sizeof *x);
 		x->id = (long)ds_stmt_int(s, 0);
@@ -132,16 +125,8 @@ static ds_err judge_account(ds_store *st, const struct ds_field_config *c, const
 	                             &s, diag))) {
 		ds_stmt_bind_text(s, 1, account);
 		while (!(err = ds_stmt_step(s, &row, diag)) && row) {
-			if (ny == cy) {
-				cy = cy ? cy * 2 : 16;
-				struct payment *q = ds_realloc(y, (size_t)cy * sizeof *q);
-				if (!q) {
-					err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL,
-					                  "out of memory");
-					break;
-				}
-				y = q;
-			}
+			if ((err = ds_grow((void **)&y, &cy, ny, sizeof *y, 16, diag)))
+				break;
 			ds_date d = 0;
 			ds_date_parse(ds_stmt_text(s, 0), &d);
 			y[ny++] = (struct payment){ d, ds_stmt_int(s, 1) };
@@ -218,15 +203,8 @@ ds_err ds_promises_judge(ds_store *st, const struct ds_field_config *c, ds_date 
 	long n = 0, cap = 0;
 	bool row;
 	while (!(err = ds_stmt_step(s, &row, diag)) && row) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **q = ds_realloc(acc, (size_t)cap * sizeof *q);
-			if (!q) {
-				err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-				break;
-			}
-			acc = q;
-		}
+		if ((err = ds_grow((void **)&acc, &cap, n, sizeof *acc, 64, diag)))
+			break;
 		acc[n] = ds_strdup(ds_stmt_text(s, 0));
 		if (!acc[n]) {
 			err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");

@@ -147,15 +147,8 @@ ds_err ds_receipts_reconcile(ds_store *st, const struct ds_field_config *c, ds_d
 	long n = 0, cap = 0;
 	bool row;
 	while (!(err = ds_stmt_step(s, &row, diag)) && row) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			struct open_receipt *q = ds_realloc(o, (size_t)cap * sizeof *q);
-			if (!q) {
-				err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-				break;
-			}
-			o = q;
-		}
+		if ((err = ds_grow((void **)&o, &cap, n, sizeof *o, 32, diag)))
+			break;
 		struct open_receipt *x = &o[n++];
 		ds_strlcpy(x->no, ds_stmt_text(s, 0), sizeof x->no);
 		ds_strlcpy(x->account, ds_stmt_text(s, 1), sizeof x->account);

@@ -68,19 +68,6 @@ struct day {
 	struct ds_diag *diag;
 };
 
-static ds_err grow(void **p, long *cap, long n, size_t size, struct ds_diag *diag)
-{
-	if (n < *cap)
-		return DS_OK;
-	long c = *cap ? *cap * 2 : 256;
-	void *q = ds_realloc(*p, (size_t)c * size);
-	if (!q)
-		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-	*p = q;
-	*cap = c;
-	return DS_OK;
-}
-
 /* The bit of a dialect, added when `add` and there is room; 0: unknown. */
 static uint32_t skill_bit(struct day *y, const char *name, size_t len, bool add)
 {
@@ -138,7 +125,7 @@ static ds_err load_visits(struct day *y)
 	ds_stmt_bind_text(s, 1, day);
 	bool row;
 	while (!(err = ds_stmt_step(s, &row, y->diag)) && row) {
-		if ((err = grow((void **)&y->v, &y->capv, y->nv, sizeof *y->v, y->diag)))
+		if ((err = ds_grow((void **)&y->v, &y->capv, y->nv, sizeof *y->v, 256, y->diag)))
 			break;
 		struct visit *x = &y->v[y->nv++];
 		memset(x, 0, sizeof *x);

@@ -21,19 +21,6 @@
 
 #define MIN_OVERLAP_S (2 * 3600) /* two people's shifts overlapping at least this */
 
-static ds_err grow(void **p, long n, long *cap, size_t size, struct ds_diag *diag)
-{
-	if (n < *cap)
-		return DS_OK;
-	long c = *cap ? *cap * 2 : 64;
-	void *q = ds_realloc(*p, (size_t)c * size);
-	if (!q)
-		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-	*p = q;
-	*cap = c;
-	return DS_OK;
-}
-
 /* Seconds from local midnight of "HH:MM", or -1. */
 static int64_t clock_s(const char *hhmm)
 {
@@ -78,7 +65,7 @@ ds_err day_staff_load(ds_store *st, ds_date date, int experienced_days, const ch
 	long cap = 0;
 	bool row;
 	while (!(err = ds_stmt_step(s, &row, diag)) && row) {
-		if ((err = grow((void **)&ds->p, ds->np, &cap, sizeof *ds->p, diag)))
+		if ((err = ds_grow((void **)&ds->p, &cap, ds->np, sizeof *ds->p, 64, diag)))
 			break;
 		struct day_person *p = &ds->p[ds->np];
 		memset(p, 0, sizeof *p);
@@ -107,7 +94,7 @@ ds_err day_staff_load(ds_store *st, ds_date date, int experienced_days, const ch
 		return err;
 	cap = 0;
 	while (!(err = ds_stmt_step(s, &row, diag)) && row) {
-		if ((err = grow((void **)&ds->c, ds->nc, &cap, sizeof *ds->c, diag)))
+		if ((err = ds_grow((void **)&ds->c, &cap, ds->nc, sizeof *ds->c, 64, diag)))
 			break;
 		struct day_community *c = &ds->c[ds->nc++];
 		memset(c, 0, sizeof *c);
@@ -138,7 +125,7 @@ struct day_community *day_community_find(struct day_staff *ds, const char *id)
 
 static ds_err add_team(struct day_staff *ds, const char *branch, int a, int b, struct ds_diag *diag)
 {
-	ds_err err = grow((void **)&ds->t, ds->nt, &ds->capt, sizeof *ds->t, diag);
+	ds_err err = ds_grow((void **)&ds->t, &ds->capt, ds->nt, sizeof *ds->t, 64, diag);
 	if (err)
 		return err;
 	struct day_team *t = &ds->t[ds->nt++];

@@ -7,7 +7,7 @@
  * query per report attaches to each its group and what happened to it in
  * the period, from the store's own records, and sums them by group.
  */
-#include "doorstep/report.h"
+#include "report-int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,70 +34,30 @@ ds_err ds_report_by_parse(const char *s, ds_report_by *out)
 
 /* ------------------------------------------------------------- the walks */
 
-struct acc {
-	char id[65];
-	int bucket, dpd;
-	ds_fen overdue;
-};
-
-struct walk {
-	struct acc *a;
-	long n, cap;
-	struct ds_diag *diag;
-};
-
-static ds_err collect(void *ctx, const struct ds_account_dpd *x)
-{
-	struct walk *w = ctx;
-	if (w->n == w->cap) {
-		long cap = w->cap ? w->cap * 2 : 1024;
-		struct acc *a = ds_realloc(w->a, (size_t)cap * sizeof *a);
-		if (!a)
-			return ds_diag_set(w->diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-		w->a = a;
-		w->cap = cap;
-	}
-	struct acc *a = &w->a[w->n++];
-	ds_strlcpy(a->id, x->account_id, sizeof a->id);
-	a->bucket = x->d.bucket;
-	a->dpd = x->d.dpd;
-	a->overdue = x->d.overdue_fen;
-	return DS_OK;
-}
-
 /* Both walks: the accounts open at each end, in account-id order. */
-static ds_err walks(ds_store *st, ds_date from, ds_date to, struct walk *a, struct walk *b,
-                    struct ds_diag *diag)
+static ds_err walks(ds_store *st, ds_date from, ds_date to, struct report_walk *a,
+                    struct report_walk *b, struct ds_diag *diag)
 {
 	memset(a, 0, sizeof *a);
 	memset(b, 0, sizeof *b);
-	a->diag = b->diag = diag;
 	if (to < from)
 		return ds_diag_set(diag, DS_EINVAL, NULL, 0, "to",
 		                   "the period ends before it starts");
-	ds_err err = ds_portfolio_each(st, from, collect, a, diag);
+	ds_err err = report_walk(st, from, a, diag);
 	if (!err)
-		err = ds_portfolio_each(st, to, collect, b, diag);
+		err = report_walk(st, to, b, diag);
 	return err;
-}
-
-/* The account of b matching a's k-th, by a merge (both sorted); -1. */
-static long match(const struct walk *b, long *j, const char *id)
-{
-	while (*j < b->n && strcmp(b->a[*j].id, id) < 0)
-		(*j)++;
-	return *j < b->n && strcmp(b->a[*j].id, id) == 0 ? *j : -1;
 }
 
 ds_err ds_report_roll_rates(ds_store *st, ds_date from, ds_date to, struct ds_roll_matrix *out,
                             struct ds_diag *diag)
 {
 	memset(out, 0, sizeof *out);
-	struct walk a, b;
+	struct report_walk a, b;
 	ds_err err = walks(st, from, to, &a, &b, diag);
 	long j = 0;
 	for (long k = 0; !err && k < a.n; k++) {
-		long m = match(&b, &j, a.a[k].id);
+		long m = report_match(&b, &j, a.a[k].id);
 		if (m >= 0)
 			out->n[a.a[k].bucket][b.a[m].bucket]++;
 	}
@@ -166,8 +126,8 @@ static void rates(struct ds_kpi *k)
 }
 
 /* kpi_pop: the accounts past due at the start, what the end found. */
-static ds_err fill_population(ds_store *st, const struct walk *a, const struct walk *b,
-                              struct ds_diag *diag)
+static ds_err fill_population(ds_store *st, const struct report_walk *a,
+                              const struct report_walk *b, struct ds_diag *diag)
 {
 	ds_err err = ds_store_exec(st,
 	                           "CREATE TEMP TABLE IF NOT EXISTS kpi_pop(account_id TEXT"
@@ -182,10 +142,10 @@ static ds_err fill_population(ds_store *st, const struct walk *a, const struct w
 	ds_stmt_done(s);
 	long j = 0;
 	for (long k = 0; !err && k < a->n; k++) {
-		const struct acc *x = &a->a[k];
+		const struct report_acc *x = &a->a[k];
 		if (x->dpd <= 0)
 			continue;
-		long m = match(b, &j, x->id);
+		long m = report_match(b, &j, x->id);
 		bool cured = m >= 0 && b->a[m].dpd == 0;
 		if ((err = ds_store_prepare(st, "INSERT INTO temp.kpi_pop VALUES (?,?,?,?)", &s,
 		                            diag)))
@@ -208,7 +168,7 @@ ds_err ds_report_kpis(ds_store *st, ds_date from, ds_date to, ds_report_by by, s
 	*n = 0;
 	if ((unsigned)by >= DS_BY_COUNT)
 		return ds_diag_set(diag, DS_EINVAL, NULL, 0, "by", "unknown grouping");
-	struct walk a, b;
+	struct report_walk a, b;
 	ds_err err = walks(st, from, to, &a, &b, diag);
 	if (!err)
 		err = fill_population(st, &a, &b, diag);
@@ -263,15 +223,8 @@ ds_err ds_report_kpis(ds_store *st, ds_date from, ds_date to, ds_report_by by, s
 	long cap = 0, count = 0;
 	bool row;
 	while (!(err = ds_stmt_step(s, &row, diag)) && row) {
-		if (count + 1 >= cap) {
-			cap = cap ? cap * 2 : 16;
-			struct ds_kpi *q = ds_realloc(r, (size_t)cap * sizeof *q);
-			if (!q) {
-				err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-				break;
-			}
-			r = q;
-		}
+		if ((err = ds_grow((void **)&r, &cap, count + 1, sizeof *r, 16, diag)))
+			break;
 		struct ds_kpi *k = &r[count++];
 		memset(k, 0, sizeof *k);
 		ds_strlcpy(k->group, ds_stmt_text(s, 0), sizeof k->group);

@@ -4,51 +4,13 @@
  * event's community against the communities without an event near it,
  * with a cluster bootstrap interval.
  */
-#include "doorstep/report.h"
+#include "report-int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define REPS 2000
 #define SEED 20261129u
-
-/* One walk of the portfolio: each open account's community and whether it
- * is past due, in account-id order. */
-struct state {
-	char id[65], community[65];
-	bool past_due;
-};
-
-struct walk {
-	struct state *s;
-	long n, cap;
-	struct ds_diag *diag;
-};
-
-static ds_err take(void *ctx, const struct ds_account_dpd *a)
-{
-	struct walk *w = ctx;
-	if (w->n == w->cap) {
-		long cap = w->cap ? w->cap * 2 : 1024;
-		struct state *s = ds_realloc(w->s, (size_t)cap * sizeof *s);
-		if (!s)
-			return ds_diag_set(w->diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-		w->s = s;
-		w->cap = cap;
-	}
-	struct state *x = &w->s[w->n++];
-	ds_strlcpy(x->id, a->account_id, sizeof x->id);
-	ds_strlcpy(x->community, a->community_id, sizeof x->community);
-	x->past_due = a->d.dpd > 0;
-	return DS_OK;
-}
-
-static ds_err walk_at(ds_store *st, ds_date day, struct walk *w, struct ds_diag *diag)
-{
-	memset(w, 0, sizeof *w);
-	w->diag = diag;
-	return ds_portfolio_each(st, day, take, w, diag);
-}
 
 /* A community's new-delinquency rate from a to b (walks in id order). */
 struct rate {
@@ -62,8 +24,8 @@ static int by_community(const void *x, const void *y)
 }
 
 /* Rates per community between two walks; *out sorted by community. */
-static ds_err rates(const struct walk *a, const struct walk *b, struct rate **out, long *n,
-                    struct ds_diag *diag)
+static ds_err rates(const struct report_walk *a, const struct report_walk *b, struct rate **out,
+                    long *n, struct ds_diag *diag)
 {
 	struct rate *r = ds_calloc((size_t)a->n + 1, sizeof *r);
 	if (!r)
@@ -71,12 +33,11 @@ static ds_err rates(const struct walk *a, const struct walk *b, struct rate **ou
 	/* one rate per account first, then folded by community */
 	long m = 0, j = 0;
 	for (long k = 0; k < a->n; k++) {
-		if (a->s[k].past_due || !a->s[k].community[0])
+		if (a->a[k].dpd > 0 || !a->a[k].community[0])
 			continue;
-		while (j < b->n && strcmp(b->s[j].id, a->s[k].id) < 0)
-			j++;
-		bool fell = j < b->n && strcmp(b->s[j].id, a->s[k].id) == 0 && b->s[j].past_due;
-		ds_strlcpy(r[m].community, a->s[k].community, sizeof r[m].community);
+		long at = report_match(b, &j, a->a[k].id);
+		bool fell = at >= 0 && b->a[at].dpd > 0;
+		ds_strlcpy(r[m].community, a->a[k].community, sizeof r[m].community);
 		r[m].current = 1;
 		r[m].fell = fell;
 		m++;
@@ -133,12 +94,14 @@ static int cmp_double(const void *a, const void *b)
 static ds_err event_units(ds_store *st, const struct event *ev, long nev, long e, int window,
                           struct unit **u, long *nu, long *cap, struct ds_diag *diag)
 {
-	struct walk w0, w1, w2;
-	ds_err err = walk_at(st, ev[e].day - window, &w0, diag);
+	struct report_walk w0, w1, w2;
+	memset(&w1, 0, sizeof w1);
+	memset(&w2, 0, sizeof w2);
+	ds_err err = report_walk(st, ev[e].day - window, &w0, diag);
 	if (!err)
-		err = walk_at(st, ev[e].day, &w1, diag);
+		err = report_walk(st, ev[e].day, &w1, diag);
 	if (!err)
-		err = walk_at(st, ev[e].day + window, &w2, diag);
+		err = report_walk(st, ev[e].day + window, &w2, diag);
 	struct rate *pre = NULL, *post = NULL;
 	long npre = 0, npost = 0;
 	if (!err)
@@ -157,24 +120,17 @@ static ds_err event_units(ds_store *st, const struct event *ev, long nev, long e
 			       abs(ev[x].day - ev[e].day) <= window;
 		if (near)
 			continue; /* another event's community: neither arm */
-		if (*nu == *cap) {
-			*cap = *cap ? *cap * 2 : 256;
-			struct unit *q = ds_realloc(*u, (size_t)*cap * sizeof *q);
-			if (!q) {
-				err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-				break;
-			}
-			*u = q;
-		}
+		if ((err = ds_grow((void **)u, cap, *nu, sizeof **u, 256, diag)))
+			break;
 		(*u)[(*nu)++] =
 		        (struct unit){ (double)pre[k].fell / (double)pre[k].current,
 			               (double)post[j].fell / (double)post[j].current, treated };
 	}
 	ds_free(pre);
 	ds_free(post);
-	ds_free(w0.s);
-	ds_free(w1.s);
-	ds_free(w2.s);
+	ds_free(w0.a);
+	ds_free(w1.a);
+	ds_free(w2.a);
 	return err;
 }
 
@@ -198,15 +154,8 @@ ds_err ds_report_literacy(ds_store *st, ds_date as_of, int window, struct ds_lit
 	long nev = 0, cap = 0;
 	bool row;
 	while (!(err = ds_stmt_step(s, &row, diag)) && row) {
-		if (nev == cap) {
-			cap = cap ? cap * 2 : 32;
-			struct event *q = ds_realloc(ev, (size_t)cap * sizeof *q);
-			if (!q) {
-				err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-				break;
-			}
-			ev = q;
-		}
+		if ((err = ds_grow((void **)&ev, &cap, nev, sizeof *ev, 32, diag)))
+			break;
 		ds_strlcpy(ev[nev].community, ds_stmt_text(s, 0), sizeof ev[nev].community);
 		if (ds_date_parse(ds_stmt_text(s, 1), &ev[nev].day))
 			continue;

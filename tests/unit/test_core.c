@@ -341,6 +341,35 @@ static void diag_format(void **state)
 	assert_string_equal(ds_strerror((ds_err)999), "unknown error");
 }
 
+/* Arrays grow by doubling from `first`; one that cannot grow is kept. */
+static void grow_arrays(void **state)
+{
+	(void)state;
+	int *a = NULL;
+	long cap = 0;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	assert_int_equal(ds_grow((void **)&a, &cap, 0, sizeof *a, 4, &d), DS_OK);
+	assert_int_equal(cap, 4);
+	for (int i = 0; i < 4; i++)
+		a[i] = i;
+	assert_int_equal(ds_grow((void **)&a, &cap, 3, sizeof *a, 4, &d), DS_OK);
+	assert_int_equal(cap, 4); /* room already */
+	assert_int_equal(ds_grow((void **)&a, &cap, 4, sizeof *a, 4, &d), DS_OK);
+	assert_int_equal(cap, 8);
+	assert_int_equal(ds_grow((void **)&a, &cap, 20, sizeof *a, 4, &d), DS_OK);
+	assert_int_equal(cap, 21); /* doubling is not enough: what is asked */
+	assert_int_equal(a[3], 3);
+	ds_alloc_fail_after(0);
+	int *before = a;
+	assert_int_equal(ds_grow((void **)&a, &cap, 21, sizeof *a, 4, &d), DS_ENOMEM);
+	ds_alloc_fail_after(-1);
+	assert_ptr_equal(a, before);
+	assert_int_equal(cap, 21);
+	assert_non_null(strstr(d.msg, "out of memory"));
+	ds_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +388,7 @@ int main(void)
 		cmocka_unit_test(phones_and_masks),
 		cmocka_unit_test(pii_hash_and_seal),
 		cmocka_unit_test(diag_format),
+		cmocka_unit_test(grow_arrays),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
