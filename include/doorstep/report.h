@@ -12,6 +12,9 @@
 #include "doorstep/core.h"
 #include "doorstep/portfolio.h"
 #include "doorstep/store.h"
+#include "doorstep/plan.h"
+
+#include <jansson.h>
 
 /* How accounts are grouped (docs/reports.md says how each is decided). */
 typedef enum {
@@ -151,5 +154,17 @@ ds_err ds_report_xlsx(const struct ds_report_pack *p, const char *path, struct d
  */
 ds_err ds_report_svg_bars(const char *title, const char *const *labels, const double *values, int n,
                           const char *unit, struct ds_buf *out, struct ds_diag *diag);
+
+/* ------------------------------------------------------------------ JSON */
+
+/* Each report's JSON object (a new reference): the shape `--format json`
+ * prints and the server answers (docs/reports.md); money in fen where
+ * the member's name ends in _fen, yuan where it ends in _yuan. */
+json_t *ds_kpi_json(const struct ds_kpi *k);
+json_t *ds_roll_json(const struct ds_roll_matrix *m); /* an array, one row per bucket */
+json_t *ds_visit_effect_json(const struct ds_visit_effect *x);
+json_t *ds_literacy_json(const struct ds_literacy_effect *e);
+json_t *ds_experiment_result_json(const char *experiment, int horizon,
+                                  const struct ds_experiment_result *r);
 
 #endif

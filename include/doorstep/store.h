@@ -131,6 +131,13 @@ int ds_ledger_next(struct ds_ledger_iter *it, ds_date *day, ds_fen *fen);
 typedef enum ds_vtype { DS_V_NULL = 0, DS_V_INT, DS_V_REAL, DS_V_TEXT, DS_V_BLOB } ds_vtype;
 /* The type of a column's value in the current row. */
 ds_vtype ds_stmt_type(ds_stmt *s, int col);
+/* Steps through every remaining row into *out, a JSON array (jansson's
+ * json_t, caller's reference) of objects keyed by column name: integers,
+ * reals, text, and null for NULL, blobs and text that is not UTF-8. The
+ * statement is left for the caller to finish (its column names stay
+ * readable). */
+struct json_t;
+ds_err ds_stmt_rows_json(ds_stmt *s, struct json_t **out, struct ds_diag *diag);
 
 struct ds_value {
 	ds_vtype type;

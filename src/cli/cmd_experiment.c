@@ -1,5 +1,7 @@
 /* doorstep experiment size|compare|arm: planning and reading experiments. */
 #include "cli.h"
+
+#include "doorstep/report.h"
 #include "doorstep/plan.h"
 
 #include <getopt.h>
@@ -198,15 +200,7 @@ static int report(struct cli *c, const struct cli_command *cmd, int argc, char *
 	const struct ds_mean_diff md = r.yuan;
 	long n1 = r.treated, n0 = r.held_out;
 	if (!err && c->json)
-		cli_print_json(json_pack("{s:s, s:i, s:I, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f}, "
-		                         "s:{s:f, s:f, s:f, s:f, "
-		                         "s:f}}",
-		                         "experiment", exp, "horizon_days", (int)horizon, "treated",
-		                         (json_int_t)n1, "held_out", (json_int_t)n0, "paid_share",
-		                         "treated", pd.p1, "held_out", pd.p0, "difference", pd.diff,
-		                         "lo", pd.lo, "hi", pd.hi, "p_value", pd.p_value,
-		                         "yuan_paid", "treated", md.m1, "held_out", md.m0,
-		                         "difference", md.diff, "lo", md.lo, "hi", md.hi));
+		cli_print_json(ds_experiment_result_json(exp, (int)horizon, &r));
 	else if (!err)
 		printf("experiment %s, %ld days from each account's first decision:\n"
 		       "  accounts:   %ld treated, %ld held out\n"

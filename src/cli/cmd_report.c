@@ -27,23 +27,6 @@ static void csv_text(const char *s)
 	putchar('"');
 }
 
-static json_t *kpi_json(const struct ds_kpi *k)
-{
-	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:I, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:f, "
-	                 "s:I, s:I, s:I, s:f, s:f}",
-	                 "group", k->group, "accounts", (json_int_t)k->accounts,
-	                 "overdue_start_fen", (json_int_t)k->overdue_start, "recovered_fen",
-	                 (json_int_t)k->recovered, "recovery_rate", k->recovery_rate, "cured",
-	                 (json_int_t)k->cured, "cure_rate", k->cure_rate, "promises",
-	                 (json_int_t)k->promises, "promises_judged", (json_int_t)k->promises_judged,
-	                 "kept", (json_int_t)k->kept, "kept_rate", k->kept_rate, "cost_fen",
-	                 (json_int_t)k->cost, "net_fen", (json_int_t)k->net, "cost_to_collect",
-	                 k->cost_to_collect, "contacts", (json_int_t)k->contacts, "complaints",
-	                 (json_int_t)k->complaints, "incidents", (json_int_t)k->incidents,
-	                 "complaints_per_1000", k->complaints_per_1000, "incidents_per_1000",
-	                 k->incidents_per_1000);
-}
-
 static void kpi_print(const struct ds_kpi *r, long n, ds_report_by by, enum format f)
 {
 	if (f == F_CSV) {
@@ -83,15 +66,7 @@ static void kpi_print(const struct ds_kpi *r, long n, ds_report_by by, enum form
 static void roll_print(const struct ds_roll_matrix *m, enum format f)
 {
 	if (f == F_JSON) {
-		json_t *rows = json_array();
-		for (int i = 0; i < DS_BUCKETS; i++) {
-			json_t *o = json_object();
-			json_object_set_new(o, "from", json_string(ds_bucket_name(i)));
-			for (int j = 0; j < DS_BUCKETS; j++)
-				json_object_set_new(o, ds_bucket_name(j), json_integer(m->n[i][j]));
-			json_array_append_new(rows, o);
-		}
-		cli_print_json(rows);
+		cli_print_json(ds_roll_json(m));
 		return;
 	}
 	const char *sep = f == F_CSV ? "," : " ";
@@ -118,22 +93,8 @@ static void effect_print(const struct ds_visit_effect *r, long n, ds_report_by b
 {
 	if (f == F_JSON) {
 		json_t *a = json_array();
-		for (long i = 0; i < n; i++) {
-			const struct ds_visit_effect *x = &r[i];
-			json_array_append_new(
-			        a,
-			        json_pack("{s:s, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, "
-			                  "s:f, "
-			                  "s:f, s:s}",
-			                  "segment", x->segment, "treated", (json_int_t)x->treated,
-			                  "held_out", (json_int_t)x->held_out, "paid_treated_yuan",
-			                  x->paid_treated, "paid_held_out_yuan", x->paid_held_out,
-			                  "effect_yuan", x->effect, "lo", x->lo, "hi", x->hi,
-			                  "share_effect", x->share_effect, "share_lo", x->share_lo,
-			                  "share_hi", x->share_hi, "extra_cost_yuan", x->extra_cost,
-			                  "cost_per_yuan", x->cost_per_yuan, "verdict",
-			                  ds_visit_verdict_name(x->verdict)));
-		}
+		for (long i = 0; i < n; i++)
+			json_array_append_new(a, ds_visit_effect_json(&r[i]));
 		cli_print_json(a);
 		return;
 	}
@@ -327,14 +288,7 @@ static int run(struct cli *c, int argc, char **argv)
 		struct ds_literacy_effect e;
 		if (!(err = ds_report_literacy(st, to, (int)window, &e, &d))) {
 			if (f == F_JSON)
-				cli_print_json(json_pack(
-				        "{s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
-				        "events", (json_int_t)e.events, "treated_units",
-				        (json_int_t)e.treated_units, "control_units",
-				        (json_int_t)e.control_units, "before_treated",
-				        e.before_treated, "after_treated", e.after_treated,
-				        "before_control", e.before_control, "after_control",
-				        e.after_control, "did", e.did, "lo", e.lo, "hi", e.hi));
+				cli_print_json(ds_literacy_json(&e));
 			else
 				printf("literacy events read: %ld (%ld event communities, %ld "
 				       "others)\n"
@@ -395,7 +349,7 @@ static int run(struct cli *c, int argc, char **argv)
 			} else if (f == F_JSON) {
 				json_t *a = json_array();
 				for (long i = 0; i < n; i++)
-					json_array_append_new(a, kpi_json(&r[i]));
+					json_array_append_new(a, ds_kpi_json(&r[i]));
 				cli_print_json(a);
 			} else {
 				kpi_print(r, n, by, f);

@@ -217,32 +217,16 @@ int cli_print_rows(struct cli *c, ds_stmt *s)
 	struct ds_diag d;
 	ds_diag_clear(&d);
 	int n = ds_stmt_columns(s);
-	json_t *rows = json_array();
-	bool row;
-	ds_err err;
-	while (!(err = ds_stmt_step(s, &row, &d)) && row) {
-		json_t *o = json_object();
-		for (int k = 0; k < n; k++) {
-			const char *name = ds_stmt_column_name(s, k);
-			ds_vtype t = ds_stmt_type(s, k);
-			json_t *v = t == DS_V_NULL   ? json_null()
-			            : t == DS_V_INT  ? json_integer(ds_stmt_int(s, k))
-			            : t == DS_V_REAL ? json_real(ds_stmt_real(s, k))
-			                             : json_string(ds_stmt_text(s, k));
-			json_object_set_new(o, name, v);
-		}
-		json_array_append_new(rows, o);
-	}
+	json_t *rows = NULL;
+	ds_err err = ds_stmt_rows_json(s, &rows, &d);
 	char names[32][64], heads[32][72];
 	for (int k = 0; k < n && k < 32; k++) {
 		ds_strlcpy(names[k], ds_stmt_column_name(s, k), sizeof names[k]);
 		heading(names[k], heads[k], sizeof heads[k]);
 	}
 	ds_stmt_done(s);
-	if (err) {
-		json_decref(rows);
+	if (err)
 		return cli_fail(c, err, &d);
-	}
 	if (c->json) {
 		cli_print_json(rows);
 		return EXIT_OK;
