@@ -47,6 +47,19 @@ struct ds_plan_opts {
 	 * share of the overdue amount, keeping n / (n + shrink_rows) of its own
 	 * deviation, n the treatment's training rows (0: no pull) */
 	double shrink_rows;
+	/* and that average itself is taken this many standard errors lower
+	 * (not below 0): a treatment whose average the history measures
+	 * poorly is assumed to add only what the history shows for sure
+	 * (0: the average as estimated) */
+	double caution_z;
+	/* exploration: a treatment with fewer than explore_rows training rows
+	 * is given, each day, to a random explore_share of the accounts it
+	 * could go to (more than explore_min_dpd days past due, allowed by the
+	 * rules), drawn per account and day from the experiment
+	 * "explore-<treatment>", as long as its capacity lasts; 0: none */
+	double explore_share;
+	long explore_rows;
+	int explore_min_dpd;
 };
 
 /* Fills the documented defaults (capacity from the [capacity] settings is
@@ -60,6 +73,8 @@ struct ds_decision {
 	double expected_fen; /* uplift of the treatment, fen */
 	double cost_fen;
 	bool held_out;                   /* in the visit holdout */
+	bool explored;                   /* the treatment is an exploration draw */
+	bool with_lawyers;               /* referred to legal action: no treatment */
 	int refused[DS_T_COUNT];         /* per treatment: 1 when the rules refused it */
 	char first_rule[DS_T_COUNT][48]; /* a refusing rule per refused treatment */
 };
@@ -69,6 +84,8 @@ struct ds_plan_result {
 	long chosen[DS_T_COUNT];
 	long refused[DS_T_COUNT]; /* options the rules refused */
 	long held_out;
+	long explored[DS_T_COUNT];  /* treatments given as exploration draws */
+	long with_lawyers;          /* accounts already referred to legal action */
 	double value_fen, cost_fen; /* of the plan: uplift less cost, and cost */
 	double bound_fen, gap;      /* the optimiser's bound and gap */
 	double seconds;
@@ -90,8 +107,9 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
  * writes the decisions there, with the day's capacity as the simulator
  * counts it (visits and
  * calls by number, a plan offer in a call's place), and hands each
- * account's treatment back. The estimates are learnt once, on the first
- * day, from the store's history. Accounts are matched by the simulated
+ * account's treatment back. The estimates are learnt on the first day
+ * from the store's history, then again every relearn_days days from the
+ * store as the days have fed it. Accounts are matched by the simulated
  * bank's ids (A and seven digits: the world's index plus one).
  */
 struct ds_plan_strategy_ctx {
@@ -100,8 +118,15 @@ struct ds_plan_strategy_ctx {
 	ds_date day;   /* the next day to plan: set to the first */
 	int snapshots; /* daily snapshots the estimates learn from */
 	double holdout_share;
-	struct ds_uplift *uplift; /* learnt on the first day */
-	long planned_days, visits, held_out;
+	struct ds_costs costs; /* the bank's prices (defaults: the [costs] defaults) */
+	/* the estimates are learnt again every relearn_days days from the
+	 * store as it stands, the outcomes of the planner's own decisions
+	 * included (0: learnt once) */
+	int relearn_days;
+	struct ds_uplift *uplift; /* learnt on the first day, then again */
+	ds_date learnt_on;
+	long planned_days, visits, held_out, relearnt;
+	long explored[DS_T_COUNT];
 };
 void ds_plan_strategy_init(struct ds_plan_strategy_ctx *c, ds_store *st, const ds_rulepack *rules,
                            ds_date first_day);
@@ -190,5 +215,29 @@ struct ds_experiment_result {
 };
 ds_err ds_experiment_compare(const struct ds_entrant *e, long n, double confidence,
                              struct ds_experiment_result *out, struct ds_diag *diag);
+
+/*
+ * The approval of a day's plan (docs/strategy.md, "Approval"): a manager
+ * approves or rejects the day's decisions as they stand, recorded with
+ * their SHA-256 so that a plan written again afterwards shows as stale;
+ * the actor who wrote the plan may not approve it (maker-checker; the
+ * nightly batch's "system" may be approved by any manager).
+ */
+struct ds_plan_approval {
+	char status[12];  /* none, approved, rejected, stale (decided on other decisions) */
+	long decisions;   /* the day's decisions now */
+	char digest[65];  /* their SHA-256 now ("" when none) */
+	char made_by[65]; /* who wrote them last ("" when unknown) */
+	char decided_by[65];
+	ds_time decided_at; /* 0: not decided */
+	char note[256];
+};
+ds_err ds_plan_approval_get(ds_store *st, ds_date day, struct ds_plan_approval *out,
+                            struct ds_diag *diag);
+/* DS_ENOTFOUND without decisions that day; DS_EREJECT for the plan's own
+ * maker, or a decision already taken on these very decisions. The store's
+ * actor decides; the role is the caller's to check. */
+ds_err ds_plan_approval_decide(ds_store *st, ds_date day, bool approve, const char *note,
+                               ds_time now, struct ds_plan_approval *out, struct ds_diag *diag);
 
 #endif

@@ -115,15 +115,21 @@ void ds_plan_affordability(const struct ds_field_config *c, const struct ds_plan
 
 enum role { ROLE_OTHER, ROLE_COLLECTOR, ROLE_COMMUNITY_WORKER, ROLE_MANAGER };
 
-/* The store's actor's role on the staff; DS_EINVAL when not on the staff
- * or no longer active. role_name (32 bytes) gets the role as stored. */
+/* The store's actor's role: a login's (users, as the server acts for
+ * one), else a staff member's; DS_EINVAL when neither, or disabled or no
+ * longer active. role_name (32 bytes) gets the role as stored. */
 static ds_err actor_role(ds_store *st, enum role *role, char role_name[static 32],
                          struct ds_diag *diag)
 {
 	const char *actor = ds_store_actor(st);
 	ds_stmt *s;
-	ds_err err =
-	        ds_store_prepare(st, "SELECT role, active FROM staff WHERE staff_id = ?", &s, diag);
+	ds_err err = ds_store_prepare(st,
+	                              "SELECT role, active FROM ("
+	                              " SELECT role, 1 - disabled AS active, 0 AS pri FROM users"
+	                              " WHERE user_id = ?1 UNION ALL"
+	                              " SELECT role, active, 1 FROM staff WHERE staff_id = ?1)"
+	                              " ORDER BY pri LIMIT 1",
+	                              &s, diag);
 	if (err)
 		return err;
 	ds_stmt_bind_text(s, 1, actor);

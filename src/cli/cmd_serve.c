@@ -41,12 +41,13 @@ static int run(struct cli *c, int argc, char **argv)
 		{ "static", required_argument, NULL, 's' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "trust-proxy", required_argument, NULL, 'p' },
+		{ "idle", required_argument, NULL, 'i' },
 		{ "routes", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *listen = "127.0.0.1:8080", *static_dir = NULL, *proxy = NULL;
-	long threads = 2;
+	long threads = 2, idle = SRV_IDLE_TIMEOUT_S;
 	bool routes = false;
 	int ch;
 	optind = 0;
@@ -68,6 +69,12 @@ static int run(struct cli *c, int argc, char **argv)
 			break;
 		case 'p':
 			proxy = optarg;
+			break;
+		case 'i':
+			errno = 0;
+			idle = strtol(optarg, &end, 10);
+			if (end == optarg || *end || errno || idle < 1 || idle > 3600)
+				return cli_usage(cmd, "--idle: 1 to 3600 seconds");
 			break;
 		case 'r':
 			routes = true;
@@ -131,6 +138,7 @@ static int run(struct cli *c, int argc, char **argv)
 		.static_dir = static_dir,
 		.threads = (int)threads,
 		.trust_proxy = proxy,
+		.idle_s = (int)idle,
 		.zone = ds_config_str(&c->cfg, DS_CFG_TIMEZONE),
 		.rules = rules,
 		.field = &fc,
@@ -146,8 +154,8 @@ static int run(struct cli *c, int argc, char **argv)
 const struct cli_command cli_cmd_serve = {
 	"serve",
 	"the HTTP JSON API and the web UI",
-	"serve [--listen ADDR:PORT] [--static DIR] [--threads N] [--trust-proxy ADDR] | serve "
-	"--routes",
+	"serve [--listen ADDR:PORT] [--static DIR] [--threads N] [--trust-proxy ADDR] [--idle S] "
+	"| serve --routes",
 	"Options:\n"
 	"  --listen ADDR:PORT   where to listen (default 127.0.0.1:8080; [::1]:8080 for\n"
 	"                       IPv6; port 0: any free port, named in the first log line)\n"
@@ -157,6 +165,8 @@ const struct cli_command cli_cmd_serve = {
 	"  --trust-proxy ADDR   a reverse proxy at ADDR (e.g. 127.0.0.1): its\n"
 	"                       X-Forwarded-Proto and X-Forwarded-For are believed\n"
 	"                       (Secure cookies behind TLS, the caller's address)\n"
+	"  --idle SECONDS       close a connection idle this long, 1 to 3600 (default 30):\n"
+	"                       a client that stalls mid-request is dropped\n"
 	"  --routes             print the route table and exit (--json: as JSON)\n\n"
 	"Logs one JSON line per request on standard error; stops gracefully on\n"
 	"SIGINT or SIGTERM (exit status 0). Endpoints: docs/api.md, or GET\n"

@@ -8,8 +8,7 @@
 
 #include <time.h>
 
-/* Whether the caller may act on the account: false after a 404. */
-static bool account_in_scope(struct srv_req *r, ds_store *st, const char *account)
+bool srv_account_in_scope(struct srv_req *r, ds_store *st, const char *account)
 {
 	struct ds_diag d;
 	ds_diag_clear(&d);
@@ -50,7 +49,7 @@ void h_promises(struct srv_req *r)
 	    !srv_body_date(r, "due", true, &due))
 		return;
 	ds_store *st = srv_store(r);
-	if (!st || !account_in_scope(r, st, account))
+	if (!st || !srv_account_in_scope(r, st, account))
 		return;
 	struct ds_diag d;
 	ds_diag_clear(&d);
@@ -76,7 +75,7 @@ void h_receipts(struct srv_req *r)
 	    !srv_body_str(r, "method", true, 8, &method))
 		return;
 	ds_store *st = srv_store(r);
-	if (!st || !account_in_scope(r, st, account))
+	if (!st || !srv_account_in_scope(r, st, account))
 		return;
 	struct ds_diag d;
 	ds_diag_clear(&d);
@@ -88,4 +87,31 @@ void h_receipts(struct srv_req *r)
 		return;
 	}
 	srv_json(r, 201, json_pack("{s:s}", "receipt_no", no));
+}
+
+void h_account_payments(struct srv_req *r)
+{
+	long limit, offset;
+	if (!srv_page(r, &limit, &offset))
+		return;
+	ds_store *st = srv_store(r);
+	const char *account = r->param[0];
+	if (!st || !srv_account_in_scope(r, st, account))
+		return;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(st,
+	                              "SELECT payment_id, value_date, paid_at, amount_fen, channel,"
+	                              " reference FROM payments WHERE account_id = ?"
+	                              " ORDER BY value_date DESC, payment_id DESC LIMIT ? OFFSET ?",
+	                              &s, &d);
+	if (err) {
+		srv_fail(r, err, &d);
+		return;
+	}
+	ds_stmt_bind_text(s, 1, account);
+	ds_stmt_bind_int(s, 2, limit + 1);
+	ds_stmt_bind_int(s, 3, offset);
+	srv_rows(r, s, limit, offset);
 }

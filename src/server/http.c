@@ -5,6 +5,8 @@
  */
 #include "server.h"
 
+#include <limits.h>
+
 #include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -78,6 +80,8 @@ void srv_json(struct srv_req *r, int status, json_t *v)
 		return;
 	}
 	size_t n = strlen(text);
+	if (r->idem_key[0] && !r->answer)
+		r->answer = strdup(text); /* kept for a retry (idempotency.c) */
 	struct MHD_Response *resp =
 	        MHD_create_response_from_buffer_with_free_callback(n, text, free);
 	if (!resp) {
@@ -107,6 +111,41 @@ void srv_utf8_clean(char *s)
 	}
 }
 
+/* What each error code says in Chinese, for the people at the desk and
+ * at the door (the English message carries the details). */
+static const struct {
+	const char *code, *zh;
+} error_zh[] = {
+	{ "bad_request", "请求有误" },
+	{ "not_a_session", "此操作仅适用于登录会话" },
+	{ "login_failed", "用户名或密码错误" },
+	{ "unauthenticated", "请先登录" },
+	{ "csrf", "缺少或错误的 CSRF 令牌，请刷新页面后重试" },
+	{ "forbidden", "您的角色无权进行此操作" },
+	{ "not_found", "未找到" },
+	{ "method_not_allowed", "不支持此请求方法" },
+	{ "conflict", "当前状态不允许此操作" },
+	{ "in_progress", "相同的请求正在处理中，请稍后重试" },
+	{ "key_reused", "该幂等键已用于另一个请求" },
+	{ "too_large", "请求过大" },
+	{ "unsupported_media_type", "请求须为 JSON 格式" },
+	{ "invalid", "数据无效" },
+	{ "insufficient_data", "数据不足，尚无法比较" },
+	{ "rejected", "操作被拒绝" },
+	{ "throttled", "尝试次数过多，请稍后再试" },
+	{ "internal", "服务器内部错误" },
+	{ "busy", "数据库繁忙，请稍后重试" },
+	{ "unavailable", "服务暂时不可用" },
+};
+
+const char *srv_error_zh(const char *code)
+{
+	for (size_t i = 0; i < sizeof error_zh / sizeof error_zh[0]; i++)
+		if (strcmp(error_zh[i].code, code) == 0)
+			return error_zh[i].zh;
+	return "请求失败";
+}
+
 void srv_error(struct srv_req *r, int status, const char *code, const char *fmt, ...)
 {
 	char msg[512];
@@ -115,7 +154,29 @@ void srv_error(struct srv_req *r, int status, const char *code, const char *fmt,
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	srv_utf8_clean(msg); /* it may quote a path: JSON text must be UTF-8 */
-	srv_json(r, status, json_pack("{s:s, s:s}", "error", code, "message", msg));
+	srv_json(r, status,
+	         json_pack("{s:s, s:s, s:s}", "error", code, "message", msg, "message_zh",
+	                   srv_error_zh(code)));
+}
+
+void srv_rows(struct srv_req *r, ds_stmt *s, long limit, long offset)
+{
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	json_t *items = NULL;
+	ds_err err = ds_stmt_rows_json(s, &items, &d);
+	ds_stmt_done(s);
+	if (err) {
+		srv_fail(r, err, &d);
+		return;
+	}
+	bool more = limit > 0 && (long)json_array_size(items) > limit;
+	if (more)
+		json_array_remove(items, (size_t)limit);
+	srv_json(r, 200,
+	         json_pack("{s:o, s:I, s:I, s:o}", "items", items, "limit", (json_int_t)limit,
+	                   "offset", (json_int_t)offset, "next_offset",
+	                   more ? json_integer(offset + limit) : json_null()));
 }
 
 void srv_fail(struct srv_req *r, ds_err err, const struct ds_diag *d)
@@ -179,7 +240,7 @@ const char *srv_query(struct srv_req *r, const char *key)
 	return v && *v ? v : NULL;
 }
 
-static bool query_long(struct srv_req *r, const char *key, long min, long dflt, long *out)
+bool srv_query_long(struct srv_req *r, const char *key, long min, long max, long dflt, long *out)
 {
 	const char *v = srv_query(r, key);
 	if (!v) {
@@ -189,8 +250,8 @@ static bool query_long(struct srv_req *r, const char *key, long min, long dflt, 
 	char *end;
 	errno = 0;
 	long n = strtol(v, &end, 10);
-	if (end == v || *end || errno || n < min) {
-		srv_error(r, 400, "bad_request", "?%s: an integer of at least %ld", key, min);
+	if (end == v || *end || errno || n < min || n > max) {
+		srv_error(r, 400, "bad_request", "?%s: an integer from %ld to %ld", key, min, max);
 		return false;
 	}
 	*out = n;
@@ -199,15 +260,11 @@ static bool query_long(struct srv_req *r, const char *key, long min, long dflt, 
 
 bool srv_page(struct srv_req *r, long *limit, long *offset)
 {
-	if (!query_long(r, "limit", 1, SRV_PAGE_DEFAULT, limit) ||
-	    !query_long(r, "offset", 0, 0, offset))
+	if (!srv_query_long(r, "limit", 1, LONG_MAX, SRV_PAGE_DEFAULT, limit) ||
+	    !srv_query_long(r, "offset", 0, 100000000L, 0, offset))
 		return false;
 	if (*limit > SRV_PAGE_MAX)
 		*limit = SRV_PAGE_MAX;
-	if (*offset > 100000000L) {
-		srv_error(r, 400, "bad_request", "?offset: too large");
-		return false;
-	}
 	return true;
 }
 
@@ -383,6 +440,31 @@ int srv_json_depth(const char *s, size_t n)
 		}
 	}
 	return deepest;
+}
+
+json_t *srv_body_parse(const char *p, size_t n, char *why, size_t whysz)
+{
+	if (n == 0) {
+		snprintf(why, whysz, "a JSON object is needed as the body");
+		return NULL;
+	}
+	if (srv_json_depth(p, n) > SRV_JSON_DEPTH) {
+		snprintf(why, whysz, "the JSON body is nested deeper than %d", SRV_JSON_DEPTH);
+		return NULL;
+	}
+	json_error_t je;
+	json_t *v = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
+	if (!v) {
+		snprintf(why, whysz, "malformed JSON at line %d, column %d: %s", je.line, je.column,
+		         je.text);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		snprintf(why, whysz, "the body must be a JSON object");
+		return NULL;
+	}
+	return v;
 }
 
 bool srv_secret_eq(const char *a, const char *b)

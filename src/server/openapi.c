@@ -177,7 +177,7 @@ ds_err srv_openapi_build(char **out, size_t *len, struct ds_diag *diag)
 	json_object_set_new(
 	        doc, "components",
 	        json_pack("{s:{s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}},"
-	                  " s:{s:{s:s, s:[s, s], s:{s:{s:s}, s:{s:s}}}}}",
+	                  " s:{s:{s:s, s:[s, s], s:{s:{s:s}, s:{s:s}, s:{s:s}}}}}",
 	                  "securitySchemes", "session", "type", "apiKey", "in", "cookie", "name",
 	                  "ds_session", "description",
 	                  "the session cookie set by POST /api/login (HttpOnly, SameSite=Strict)",
@@ -187,7 +187,8 @@ ds_err srv_openapi_build(char **out, size_t *len, struct ds_diag *diag)
 	                  "the csrf value from the login's answer; needed by every write made "
 	                  "with the session cookie",
 	                  "schemas", "Error", "type", "object", "required", "error", "message",
-	                  "properties", "error", "type", "string", "message", "type", "string"));
+	                  "properties", "error", "type", "string", "message", "type", "string",
+	                  "message_zh", "type", "string"));
 	char *text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	if (!text)

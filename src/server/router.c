@@ -88,12 +88,17 @@ static const char SCHEMA_ACCOUNT[] =
         "}},\"score\":{\"type\":[\"object\",\"null\"],\"properties\":{\"score_date\":" S_DATE
         ",\"ability\":" S_NUM ",\"willingness\":" S_NUM ",\"quadrant\":" S_NSTR
         ",\"reasons\":{}}}}}";
+#define S_APPROVAL                                                                          \
+	"{\"type\":\"object\",\"properties\":{\"status\":{\"enum\":[\"none\",\"approved\"," \
+	"\"rejected\",\"stale\"]},\"decisions\":" S_INT ",\"digest\":{\"type\":\"string\"," \
+	"\"description\":\"SHA-256 of the day's decisions\"},\"made_by\":" S_NSTR           \
+	",\"decided_by\":" S_NSTR ",\"decided_at\":" S_NINT ",\"note\":" S_NSTR "}}"
 static const char SCHEMA_PLAN[] =
         "{\"type\":\"object\",\"properties\":{\"date\":" S_DATE ",\"accounts\":" S_INT
         ",\"held_out\":" S_INT ",\"expected_fen\":" S_INT ",\"cost_fen\":" S_INT
         ",\"treatments\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
         "\"treatment\":" S_STR ",\"accounts\":" S_INT ",\"held_out\":" S_INT
-        ",\"expected_fen\":" S_INT ",\"cost_fen\":" S_INT "}}}}}";
+        ",\"expected_fen\":" S_INT ",\"cost_fen\":" S_INT "}}},\"approval\":" S_APPROVAL "}}";
 #define S_VISIT_ROW                                                                          \
 	"{\"type\":\"object\",\"properties\":{\"visit_id\":" S_INT ",\"account_id\":" S_STR  \
 	",\"visit_date\":" S_NSTR ",\"state\":" S_STR ",\"team_id\":" S_NSTR                 \
@@ -160,6 +165,114 @@ static const char SCHEMA_RECEIPT_IN[] =
         "\"card\"]}},\"additionalProperties\":false}";
 static const char SCHEMA_RECEIPT_OUT[] =
         "{\"type\":\"object\",\"properties\":{\"receipt_no\":" S_STR "}}";
+static const char SCHEMA_APPROVE_IN[] =
+        "{\"type\":\"object\",\"required\":[\"date\"],\"properties\":{\"date\":" S_DATE
+        ",\"approve\":{\"type\":\"boolean\",\"default\":true},\"note\":" S_STR
+        "},\"additionalProperties\":false}";
+static const char SCHEMA_APPROVE_OUT[] =
+        "{\"type\":\"object\",\"properties\":{\"date\":" S_DATE ",\"approval\":" S_APPROVAL "}}";
+#define S_NUMN "{\"type\":[\"number\",\"null\"]}"
+static const char SCHEMA_ROUTES[] =
+        "{\"type\":\"object\",\"properties\":{\"date\":" S_DATE ",\"visits\":" S_INT
+        ",\"positions\":{\"type\":\"boolean\",\"description\":\"whether the doors' positions "
+        "are given (roles that see addresses whole; the read is audited)\"},"
+        "\"teams\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+        "\"team_id\":" S_STR ",\"branch_id\":" S_STR ",\"community_id\":" S_NSTR
+        ",\"members\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+        "\"staff_id\":" S_STR ",\"name\":" S_STR ",\"role\":" S_STR ",\"community_id\":" S_NSTR
+        "}}},\"stops\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+        "\"visit_id\":" S_INT ",\"route_seq\":" S_NINT ",\"state\":" S_STR ",\"account_id\":" S_STR
+        ",\"community_id\":" S_NSTR ",\"window_start_at\":" S_NINT ",\"window_end_at\":" S_NINT
+        ",\"lat\":" S_NUMN ",\"lon\":" S_NUMN "}}}}}}}}";
+#define S_PLAN_ROW                                                                         \
+	"{\"type\":\"object\",\"properties\":{\"plan_id\":" S_INT ",\"account_id\":" S_STR \
+	",\"status\":{\"enum\":[\"pending_approval\",\"active\",\"rejected\",\"broken\","  \
+	"\"completed\"]},\"balance_fen\":" S_NINT ",\"waiver_fen\":" S_INT                 \
+	",\"waiver_kind\":" S_NSTR ",\"total_fen\":" S_INT ",\"installments\":" S_NINT     \
+	",\"first_due\":" S_NSTR ",\"visit_id\":" S_NINT ",\"created_by\":" S_STR          \
+	",\"created_at\":" S_INT ",\"approved_by\":" S_NSTR ",\"approved_at\":" S_NINT "}}"
+static const char SCHEMA_PLANS[] = S_LIST(S_PLAN_ROW);
+static const char SCHEMA_OFFER_IN[] =
+        "{\"type\":\"object\",\"required\":[\"account_id\",\"balance_fen\",\"installments\","
+        "\"first_due\"],\"properties\":{\"account_id\":" S_STR ",\"visit_id\":" S_INT
+        ",\"balance_fen\":{\"type\":\"integer\",\"minimum\":1},\"waiver_fen\":"
+        "{\"type\":\"integer\",\"minimum\":0},\"waiver_kind\":{\"enum\":[\"fees\",\"interest\"]},"
+        "\"installments\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":60},\"first_due\":" S_DATE
+        ",\"override_affordability\":" S_BOOL "},\"additionalProperties\":false}";
+static const char SCHEMA_OFFER_OUT[] = "{\"type\":\"object\",\"properties\":{\"plan_id\":" S_INT
+                                       ",\"status\":{\"enum\":[\"pending_approval\",\"active\"]}}}";
+static const char SCHEMA_DECIDE_IN[] =
+        "{\"type\":\"object\",\"required\":[\"approve\"],\"properties\":{\"approve\":" S_BOOL
+        ",\"note\":" S_STR "},\"additionalProperties\":false}";
+static const char SCHEMA_DECIDE_OUT[] = "{\"type\":\"object\",\"properties\":{\"plan_id\":" S_INT
+                                        ",\"status\":{\"enum\":[\"active\",\"rejected\"]}}}";
+#define S_PAYMENT_ROW                                                                          \
+	"{\"type\":\"object\",\"properties\":{\"payment_id\":" S_STR ",\"value_date\":" S_DATE \
+	",\"paid_at\":" S_NINT ",\"amount_fen\":" S_INT ",\"channel\":" S_STR                  \
+	",\"reference\":" S_NSTR "}}"
+static const char SCHEMA_PAYMENTS[] = S_LIST(S_PAYMENT_ROW);
+static const char SCHEMA_COMPLAINTS[] =
+        "{\"type\":\"object\",\"properties\":{\"total\":" S_INT ",\"items\":{\"type\":\"array\","
+        "\"items\":{\"type\":\"object\",\"properties\":{\"complaint_id\":" S_INT
+        ",\"account_id\":" S_STR ",\"borrower_id\":" S_STR ",\"staff_id\":" S_NSTR
+        ",\"kind\":" S_STR ",\"visit_id\":" S_NINT ",\"opened_at\":" S_INT ",\"due_at\":" S_INT
+        ",\"resolved_at\":" S_NINT ",\"resolved_by\":" S_NSTR ",\"open\":" S_BOOL
+        ",\"overdue\":" S_BOOL "}}}}}";
+static const char SCHEMA_COMPLAINT_IN[] =
+        "{\"type\":\"object\",\"required\":[\"account_id\",\"kind\"],\"properties\":{"
+        "\"account_id\":" S_STR ",\"visit_id\":" S_INT ",\"staff_id\":" S_STR
+        ",\"kind\":{\"enum\":[\"conduct\",\"harassment\",\"privacy\",\"third_party\","
+        "\"wrong_debt\",\"fees\",\"other\"]},\"detail\":" S_STR "},\"additionalProperties\":false}";
+static const char SCHEMA_COMPLAINT_OUT[] =
+        "{\"type\":\"object\",\"properties\":{\"complaint_id\":" S_INT "}}";
+static const char SCHEMA_RESOLVE_IN[] =
+        "{\"type\":\"object\",\"required\":[\"resolution\"],\"properties\":{\"resolution\":" S_STR
+        "},\"additionalProperties\":false}";
+static const char SCHEMA_RESOLVE_OUT[] =
+        "{\"type\":\"object\",\"properties\":{\"complaint_id\":" S_INT ",\"resolved\":" S_BOOL "}}";
+#define S_KPI_ROW                                                                               \
+	"{\"type\":\"object\",\"properties\":{\"group\":" S_STR ",\"accounts\":" S_INT          \
+	",\"overdue_start_fen\":" S_INT ",\"recovered_fen\":" S_INT ",\"recovery_rate\":" S_NUM \
+	",\"cured\":" S_INT ",\"cure_rate\":" S_NUM ",\"promises\":" S_INT                      \
+	",\"promises_judged\":" S_INT ",\"kept\":" S_INT ",\"kept_rate\":" S_NUM                \
+	",\"cost_fen\":" S_INT ",\"net_fen\":" S_INT ",\"cost_to_collect\":" S_NUM              \
+	",\"contacts\":" S_INT ",\"complaints\":" S_INT ",\"incidents\":" S_INT                 \
+	",\"complaints_per_1000\":" S_NUM ",\"incidents_per_1000\":" S_NUM "}}"
+static const char SCHEMA_KPI[] =
+        "{\"type\":\"object\",\"properties\":{\"from\":" S_DATE ",\"to\":" S_DATE ",\"by\":" S_STR
+        ",\"rows\":{\"type\":\"array\",\"description\":\"one row per group, then the total\","
+        "\"items\":" S_KPI_ROW "}}}";
+static const char SCHEMA_ROLL[] =
+        "{\"type\":\"object\",\"properties\":{\"from\":" S_DATE ",\"to\":" S_DATE
+        ",\"rows\":{\"type\":\"array\",\"description\":\"accounts by bucket at the start "
+        "(from) and at the end (the members M0 ... M7+)\",\"items\":{\"type\":\"object\"}}}}";
+static const char SCHEMA_EFFECT[] =
+        "{\"type\":\"object\",\"properties\":{\"experiment\":" S_STR ",\"as_of\":" S_DATE
+        ",\"horizon_days\":" S_INT ",\"by\":" S_STR ",\"rows\":{\"type\":\"array\",\"items\":{"
+        "\"type\":\"object\",\"properties\":{\"segment\":" S_STR ",\"treated\":" S_INT
+        ",\"held_out\":" S_INT ",\"paid_treated_yuan\":" S_NUM ",\"paid_held_out_yuan\":" S_NUM
+        ",\"effect_yuan\":" S_NUM ",\"lo\":" S_NUM ",\"hi\":" S_NUM ",\"share_effect\":" S_NUM
+        ",\"share_lo\":" S_NUM ",\"share_hi\":" S_NUM ",\"extra_cost_yuan\":" S_NUM
+        ",\"cost_per_yuan\":" S_NUM ",\"verdict\":" S_STR "}}}}}";
+static const char SCHEMA_LITERACY[] =
+        "{\"type\":\"object\",\"properties\":{\"as_of\":" S_DATE ",\"window_days\":" S_INT
+        ",\"events\":" S_INT ",\"treated_units\":" S_INT ",\"control_units\":" S_INT
+        ",\"before_treated\":" S_NUM ",\"after_treated\":" S_NUM ",\"before_control\":" S_NUM
+        ",\"after_control\":" S_NUM ",\"did\":" S_NUM ",\"lo\":" S_NUM ",\"hi\":" S_NUM "}}";
+#define S_EXPERIMENT_ROW                                                                          \
+	"{\"type\":\"object\",\"properties\":{\"experiment_id\":" S_STR ",\"name\":" S_STR        \
+	",\"segment\":" S_NSTR ",\"holdout_ppm\":" S_INT ",\"start_date\":" S_DATE                \
+	",\"end_date\":" S_NSTR ",\"status\":" S_STR ",\"treated\":" S_INT ",\"held_out\":" S_INT \
+	",\"last_plan_date\":" S_NSTR "}}"
+static const char SCHEMA_EXPERIMENTS[] = S_LIST(S_EXPERIMENT_ROW);
+static const char SCHEMA_EXPERIMENT[] =
+        "{\"type\":\"object\",\"properties\":{\"experiment\":" S_STR ",\"as_of\":" S_DATE
+        ",\"horizon_days\":" S_INT ",\"treated\":" S_INT ",\"held_out\":" S_INT
+        ",\"paid_share\":{\"type\":\"object\",\"properties\":{\"treated\":" S_NUM
+        ",\"held_out\":" S_NUM ",\"difference\":" S_NUM ",\"lo\":" S_NUM ",\"hi\":" S_NUM
+        ",\"p_value\":" S_NUM "}},\"yuan_paid\":{\"type\":\"object\",\"properties\":{"
+        "\"treated\":" S_NUM ",\"held_out\":" S_NUM ",\"difference\":" S_NUM ",\"lo\":" S_NUM
+        ",\"hi\":" S_NUM "}}}}";
 
 /* ------------------------------------------------------ query parameters */
 
@@ -201,6 +314,53 @@ static const struct srv_param Q_VISITS[] = {
 	{ "state", "string", NULL, false, "only visits in this state" },
 	Q_LIMIT,
 	Q_OFFSET,
+	Q_END,
+};
+static const struct srv_param Q_ROUTES[] = {
+	{ "date", "string", "date", false, "the routes' day (default: today)" },
+	{ "team", "string", NULL, false, "one team only" },
+	Q_END,
+};
+static const struct srv_param Q_PLANS[] = {
+	{ "status", "string", NULL, false,
+	  "pending_approval, active, rejected, broken or completed (default: any)" },
+	{ "account_id", "string", NULL, false, "one account's plans" },
+	Q_LIMIT,
+	Q_OFFSET,
+	Q_END,
+};
+static const struct srv_param Q_PAGE[] = { Q_LIMIT, Q_OFFSET, Q_END };
+static const struct srv_param Q_COMPLAINTS[] = {
+	{ "status", "string", NULL, false, "open (default), overdue or all" },
+	Q_END,
+};
+static const struct srv_param Q_PERIOD[] = {
+	{ "from", "string", "date", true, "the period's first day" },
+	{ "to", "string", "date", false, "its last day (default: today)" },
+	{ "by", "string", NULL, false,
+	  "all (default), treatment, bucket, quadrant, community, team, collector or arm" },
+	Q_END,
+};
+static const struct srv_param Q_ROLL[] = {
+	{ "from", "string", "date", true, "the period's first day" },
+	{ "to", "string", "date", false, "its last day (default: today)" },
+	Q_END,
+};
+static const struct srv_param Q_EFFECT[] = {
+	{ "as_of", "string", "date", false, "the day the report is read on (default: today)" },
+	{ "by", "string", NULL, false, "all (default), bucket, quadrant or community" },
+	{ "experiment", "string", NULL, false, "the experiment (default visit-holdout)" },
+	{ "horizon", "integer", NULL, false, "days followed from each decision, 1 to 365 (30)" },
+	Q_END,
+};
+static const struct srv_param Q_LITERACY[] = {
+	{ "as_of", "string", "date", false, "the day the report is read on (default: today)" },
+	{ "window", "integer", NULL, false, "days before and after each event, 7 to 365 (90)" },
+	Q_END,
+};
+static const struct srv_param Q_EXPERIMENT[] = {
+	{ "as_of", "string", "date", false, "the day the report is read on (default: today)" },
+	{ "horizon", "integer", NULL, false, "days followed from each decision, 1 to 365 (30)" },
 	Q_END,
 };
 static const struct srv_param Q_TASKS[] = {
@@ -279,6 +439,63 @@ const struct srv_route srv_routes[] = {
 	{ "POST", "/api/receipts", h_receipts, R_MANAGER | R_COLLECTOR, RF_BODY | RF_SERIAL, "money",
 	  "Money taken at the door: a numbered receipt (PDF)", "A collector: accounts of their branch.",
 	  NULL, SCHEMA_RECEIPT_IN, 201, SCHEMA_RECEIPT_OUT, "404 422", NULL },
+	{ "GET", "/api/accounts/{id}/payments", h_account_payments,
+	  R_ADMIN | R_MANAGER | R_COLLECTOR | R_ANALYST | R_AUDITOR, 0, "money",
+	  "An account's payments, latest first", "A collector: accounts of their branch.",
+	  Q_PAGE, NULL, 200, SCHEMA_PAYMENTS, "404", NULL },
+	{ "POST", "/api/plan/approve", h_plan_approve, R_ADMIN | R_MANAGER, RF_BODY, "plan",
+	  "Approve or reject the day's plan",
+	  "Pins the decisions by their SHA-256 (a plan written again later reads as stale); the "
+	  "one who wrote the plan may not decide on it (maker-checker). 404 without a plan, 422 "
+	  "when refused.",
+	  NULL, SCHEMA_APPROVE_IN, 200, SCHEMA_APPROVE_OUT, "404 422", NULL },
+	{ "GET", "/api/routes", h_routes, R_ADMIN | R_MANAGER | R_COLLECTOR | R_WORKER | R_ANALYST | R_AUDITOR,
+	  0, "visits", "The day's teams, members and visits in route order",
+	  "Scoped as the visits. The doors' positions only for roles that see addresses whole "
+	  "(an audited read).",
+	  Q_ROUTES, NULL, 200, SCHEMA_ROUTES, "", NULL },
+	{ "GET", "/api/installments", h_installments, R_ADMIN | R_MANAGER | R_COLLECTOR | R_ANALYST | R_AUDITOR,
+	  0, "plan", "Installment plans, newest first", "A collector sees their branch's.",
+	  Q_PLANS, NULL, 200, SCHEMA_PLANS, "", NULL },
+	{ "POST", "/api/installments", h_installments_offer, R_MANAGER | R_COLLECTOR, RF_BODY, "plan",
+	  "Offer an installment plan",
+	  "Active at once within the role's limits, else pending a manager's approval; refused "
+	  "(422) when not affordable unless overridden (recorded).",
+	  NULL, SCHEMA_OFFER_IN, 201, SCHEMA_OFFER_OUT, "404 422", NULL },
+	{ "POST", "/api/installments/{id}/decide", h_installments_decide, R_MANAGER, RF_BODY, "plan",
+	  "Approve or reject a pending plan", "Never by the one who offered it (maker-checker).",
+	  NULL, SCHEMA_DECIDE_IN, 200, SCHEMA_DECIDE_OUT, "404 422", "integer" },
+	{ "GET", "/api/complaints", h_complaints, R_ADMIN | R_MANAGER | R_AUDITOR, 0, "money",
+	  "Complaints as they stand now", NULL,
+	  Q_COMPLAINTS, NULL, 200, SCHEMA_COMPLAINTS, "", NULL },
+	{ "POST", "/api/complaints", h_complaint_open, R_ADMIN | R_MANAGER, RF_BODY, "money",
+	  "Record a complaint: a hold stops all contact until it is resolved", NULL,
+	  NULL, SCHEMA_COMPLAINT_IN, 201, SCHEMA_COMPLAINT_OUT, "404 422", NULL },
+	{ "POST", "/api/complaints/{id}/resolve", h_complaint_resolve, R_ADMIN | R_MANAGER, RF_BODY,
+	  "money", "Resolve a complaint and lift its hold", NULL,
+	  NULL, SCHEMA_RESOLVE_IN, 200, SCHEMA_RESOLVE_OUT, "404 422", "integer" },
+	{ "GET", "/api/reports/kpi", h_report_kpi, R_ADMIN | R_MANAGER | R_ANALYST | R_AUDITOR, 0,
+	  "reports", "KPIs of a period by a grouping", "As `doorstep report kpi --format json`.",
+	  Q_PERIOD, NULL, 200, SCHEMA_KPI, "", NULL },
+	{ "GET", "/api/reports/roll", h_report_roll, R_ADMIN | R_MANAGER | R_ANALYST | R_AUDITOR, 0,
+	  "reports", "Roll rates between buckets", "As `doorstep report roll --format json`.",
+	  Q_ROLL, NULL, 200, SCHEMA_ROLL, "", NULL },
+	{ "GET", "/api/reports/visits", h_report_visits, R_ADMIN | R_MANAGER | R_ANALYST | R_AUDITOR, 0,
+	  "reports", "Is door-to-door useful? The visit experiment per segment",
+	  "As `doorstep report visits --format json`: effect, 95% interval, cost per yuan and a "
+	  "verdict per segment.",
+	  Q_EFFECT, NULL, 200, SCHEMA_EFFECT, "", NULL },
+	{ "GET", "/api/reports/literacy", h_report_literacy, R_ADMIN | R_MANAGER | R_ANALYST | R_AUDITOR,
+	  0, "reports", "Literacy events and new delinquency (difference in differences)", NULL,
+	  Q_LITERACY, NULL, 200, SCHEMA_LITERACY, "", NULL },
+	{ "GET", "/api/experiments", h_experiments, R_ADMIN | R_MANAGER | R_ANALYST | R_AUDITOR, 0,
+	  "reports", "Experiments and their arms' accounts", NULL,
+	  NULL, NULL, 200, SCHEMA_EXPERIMENTS, "", NULL },
+	{ "GET", "/api/experiments/{id}", h_experiment, R_ADMIN | R_MANAGER | R_ANALYST | R_AUDITOR, 0,
+	  "reports", "An experiment's arms compared",
+	  "As `doorstep experiment report --json`; 422 (insufficient_data) until both arms have "
+	  "accounts observed for the horizon.",
+	  Q_EXPERIMENT, NULL, 200, SCHEMA_EXPERIMENT, "404 422", NULL },
 };
 /* clang-format on */
 const int srv_route_count = (int)(sizeof srv_routes / sizeof srv_routes[0]);
@@ -577,24 +794,10 @@ static bool admit(struct srv_req *r)
 /* Parses the body of an RF_BODY route into r->json; false after a 400. */
 static bool parse_body(struct srv_req *r)
 {
-	if (r->body.len == 0) {
-		srv_error(r, 400, "bad_request", "a JSON object is needed as the body");
-		return false;
-	}
-	if (srv_json_depth(r->body.p, r->body.len) > SRV_JSON_DEPTH) {
-		srv_error(r, 400, "bad_request", "the JSON body is nested deeper than %d",
-		          SRV_JSON_DEPTH);
-		return false;
-	}
-	json_error_t je;
-	r->json = json_loadb(r->body.p, r->body.len, JSON_REJECT_DUPLICATES, &je);
+	char why[256];
+	r->json = srv_body_parse(r->body.p, r->body.len, why, sizeof why);
 	if (!r->json) {
-		srv_error(r, 400, "bad_request", "malformed JSON at line %d, column %d: %s",
-		          je.line, je.column, je.text);
-		return false;
-	}
-	if (!json_is_object(r->json)) {
-		srv_error(r, 400, "bad_request", "the body must be a JSON object");
+		srv_error(r, 400, "bad_request", "%s", why);
 		return false;
 	}
 	return true;
@@ -639,6 +842,10 @@ static void run_handler(struct srv_req *r)
 	const struct srv_route *rt = &srv_routes[r->route];
 	if ((rt->flags & RF_BODY) && !parse_body(r))
 		return;
+	/* writes of a known caller may be retried safely with a key */
+	bool keyed = r->authed && unsafe_method(r->method) && !(rt->flags & RF_PUBLIC);
+	if (keyed && !srv_idem_begin(r))
+		return;
 	if (rt->flags & RF_SERIAL)
 		pthread_mutex_lock(&r->srv->serial);
 	rt->handler(r);
@@ -648,6 +855,8 @@ static void run_handler(struct srv_req *r)
 		ds_strlcpy(r->error, "the handler gave no answer", sizeof r->error);
 		srv_error(r, 500, "internal", "the server could not answer");
 	}
+	if (keyed)
+		srv_idem_end(r);
 }
 
 enum MHD_Result srv_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -733,6 +942,7 @@ void srv_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	srv_log_request(r, secs);
 	srv_pool_release(s, r->st);
 	json_decref(r->json);
+	free(r->answer);
 	if (r->body.p)
 		sodium_memzero(r->body.p, r->body.cap); /* a password may be in it */
 	ds_buf_free(&r->body);

@@ -155,6 +155,36 @@ static bool parse_listen(const char *spec, struct sockaddr_storage *ss, bool *v6
 	return false;
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+/* libmicrohttpd's unescaping of the path and the query's values ("%HH"),
+ * but "%00" is left as it is: a NUL would cut the path or a value short
+ * where it is read as a C string ("/index.html%00.js" served index.html). */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	char *w = s;
+	for (const char *p = s; *p;) {
+		int hi = p[0] == '%' ? hex_digit(p[1]) : -1;
+		int lo = hi >= 0 ? hex_digit(p[2]) : -1;
+		if (lo >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			p += 3;
+		} else {
+			*w++ = *p++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 static int start_failed(const char *fmt, const char *arg)
 {
 	fputs("doorstep: ", stderr);
@@ -215,13 +245,14 @@ int srv_run(const struct srv_config *cfg)
 		flags |= MHD_USE_IPv6;
 	struct MHD_Daemon *daemon = MHD_start_daemon(
 	        flags, 0, NULL, NULL, srv_access, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
-	        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+	        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_SOCK_ADDR,
+	        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
 	        (unsigned int)(threads > 1 ? threads : 0), MHD_OPTION_CONNECTION_LIMIT,
 	        (unsigned int)SRV_CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	        (unsigned int)SRV_PER_IP_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	        (size_t)SRV_CONN_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
-	        (unsigned int)SRV_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, srv_completed, &s,
-	        MHD_OPTION_END);
+	        (unsigned int)(cfg->idle_s > 0 ? cfg->idle_s : SRV_IDLE_TIMEOUT_S),
+	        MHD_OPTION_NOTIFY_COMPLETED, srv_completed, &s, MHD_OPTION_END);
 	int rc = 0;
 	if (!daemon) {
 		rc = start_failed("cannot listen on %s (in use, or not an address of this host)",

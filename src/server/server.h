@@ -48,6 +48,7 @@
 #define SRV_PARAM_MAX        128
 #define SRV_ROUTES_MAX       40
 #define SRV_SERVER_ACTOR     "server" /* the store's actor before anyone is known */
+#define SRV_IDEM_KEY_MAX     128      /* bytes of an Idempotency-Key */
 
 /* ------------------------------------------------------------------ roles */
 
@@ -70,6 +71,7 @@ struct srv_config {
 	const char *static_dir;     /* NULL: no files served */
 	int threads;
 	const char *trust_proxy; /* the proxy's address whose X-Forwarded-* count; NULL: none */
+	int idle_s;              /* an idle connection's timeout; 0: SRV_IDLE_TIMEOUT_S */
 	const char *zone;        /* [general] timezone: "today" */
 	const ds_rulepack *rules;
 	const struct ds_field_config *field;
@@ -160,7 +162,9 @@ struct srv_req {
 	uint64_t bytes;
 	bool queued;
 	enum MHD_Result mhd_rc;
-	char error[256]; /* for the log: what went wrong inside (500s) */
+	char error[256];                     /* for the log: what went wrong inside (500s) */
+	char idem_key[SRV_IDEM_KEY_MAX + 1]; /* the Idempotency-Key being served, "" none */
+	char *answer;                        /* the JSON answer's copy while one is (malloc) */
 	int nhdr;
 	char hdr_name[4][32];
 	char hdr_value[4][256];
@@ -205,9 +209,15 @@ ds_err srv_openapi_build(char **out, size_t *len, struct ds_diag *diag);
 void srv_header(struct srv_req *r, const char *name, const char *value);
 /* Queues a JSON answer (v is stolen). */
 void srv_json(struct srv_req *r, int status, json_t *v);
-/* Queues {error, message}. */
+/* Queues {error, message, message_zh}. */
 void srv_error(struct srv_req *r, int status, const char *code, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
+/* The Chinese message of an error code ("请求失败" for one not listed). */
+const char *srv_error_zh(const char *code);
+/* Answers {items, limit, offset, next_offset} from a listing statement,
+ * its binds set, that reads at most limit + 1 rows (LIMIT limit+1 OFFSET
+ * offset): one object per row keyed by column name; done with it. */
+void srv_rows(struct srv_req *r, ds_stmt *s, long limit, long offset);
 /* Queues the answer for a library error: DS_ENOTFOUND 404, DS_EINVAL and
  * DS_EREJECT 422, DS_EBUSY 503, DS_ETOOBIG 413, anything else 500 (the
  * diagnostic only in the log). */
@@ -224,6 +234,8 @@ ds_store *srv_store(struct srv_req *r);
 
 /* Query parameters: a value, or NULL. */
 const char *srv_query(struct srv_req *r, const char *key);
+/* An integer parameter in [min, max], dflt when absent; false after a 400. */
+bool srv_query_long(struct srv_req *r, const char *key, long min, long max, long dflt, long *out);
 /* ?limit= (default SRV_PAGE_DEFAULT, capped at SRV_PAGE_MAX) and ?offset=;
  * false after queueing a 400. */
 bool srv_page(struct srv_req *r, long *limit, long *offset);
@@ -250,6 +262,10 @@ bool srv_body_only(struct srv_req *r, const char *const *keys);
 void srv_utf8_clean(char *s);
 /* Nesting depth of JSON text (arrays and objects), strings skipped. */
 int srv_json_depth(const char *s, size_t n);
+/* The body of an RF_BODY route parsed as the router does: the object, or
+ * NULL with why set (the 400's message) when the body is empty, nested
+ * deeper than SRV_JSON_DEPTH, malformed or not an object. */
+json_t *srv_body_parse(const char *p, size_t n, char *why, size_t whysz);
 /* Constant-time comparison of two NUL-terminated secrets. */
 bool srv_secret_eq(const char *a, const char *b);
 /* Today in the configured zone. */
@@ -265,9 +281,23 @@ void srv_scope_bind(struct srv_req *r, ds_stmt *s, int branch_idx, int staff_idx
  * it was shown whole (a read to audit). */
 void srv_pii(struct srv_req *r, ds_pii_kind k, const char *value, char *out, size_t outsz,
              bool *unmasked);
+/* Whether the caller may act on the account (a collector: their
+ * branch's); false after queueing a 404. */
+bool srv_account_in_scope(struct srv_req *r, ds_store *st, const char *account);
 /* Audits a read of unmasked personal data (action "read_pii"). */
 ds_err srv_audit_read(struct srv_req *r, ds_store *st, const char *entity, const char *entity_id,
                       json_t *detail, struct ds_diag *diag);
+
+/* --------------------------------------------------------- idempotency.c */
+
+/* Before a write's handler: true to run it (a new key recorded as
+ * pending, or no key sent); false after queueing the kept answer of the
+ * same key (replayed), 409 while it is pending, 422 for a key used on
+ * another route, or 400 for a malformed key. */
+bool srv_idem_begin(struct srv_req *r);
+/* After the handler: keeps the answer for the key (status < 500), or
+ * forgets the key so a retry runs. */
+void srv_idem_end(struct srv_req *r);
 
 /* ---------------------------------------------------------------- static.c */
 
@@ -310,5 +340,20 @@ void h_visit_outcome(struct srv_req *r);
 void h_promises(struct srv_req *r);
 void h_receipts(struct srv_req *r);
 void h_tasks(struct srv_req *r);
+void h_plan_approve(struct srv_req *r);
+void h_routes(struct srv_req *r);
+void h_installments(struct srv_req *r);
+void h_installments_offer(struct srv_req *r);
+void h_installments_decide(struct srv_req *r);
+void h_account_payments(struct srv_req *r);
+void h_complaints(struct srv_req *r);
+void h_complaint_open(struct srv_req *r);
+void h_complaint_resolve(struct srv_req *r);
+void h_report_kpi(struct srv_req *r);
+void h_report_roll(struct srv_req *r);
+void h_report_visits(struct srv_req *r);
+void h_report_literacy(struct srv_req *r);
+void h_experiments(struct srv_req *r);
+void h_experiment(struct srv_req *r);
 
 #endif

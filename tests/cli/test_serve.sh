@@ -187,6 +187,11 @@ jv() {
 	sqlite3 -batch :memory: "SELECT json_extract(readfile('${2:-$OUT}'), '\$$1')" 2>&1
 }
 
+# jlen PATH : the length of an array of the last answer.
+jlen() {
+	sqlite3 -batch :memory: "SELECT json_array_length(readfile('$OUT'), '\$$1')" 2>&1
+}
+
 # login USER : a session; its cookie in USER.jar, its CSRF token in USER.csrf.
 login() {
 	DS_CMD="login $1"
@@ -497,6 +502,184 @@ HS=$(curl -s -o "$OUT" -D "$HDR" -w '%{http_code}' -H 'X-Forwarded-Proto: https'
 assert_http 200
 assert_not_contains "$HDR" "; Secure"
 
+# ------------------------------------------- routes, plan approval, money
+
+q "INSERT INTO experiments(experiment_id, name, start_date) VALUES ('visit-holdout', 'visit holdout', '2026-11-01');
+   UPDATE decisions SET experiment_id = 'visit-holdout' WHERE plan_date = '$AS_OF'"
+LAT=$(q "SELECT b.lat FROM accounts a JOIN borrowers b USING (borrower_id) WHERE a.account_id = '$ACC'")
+reads=$(count "audit_log WHERE action = 'read_pii' AND entity = 'routes'")
+req mgr GET "/api/routes?date=$AS_OF"
+assert_http 200 "the day's routes"
+assert_eq "T-SERVE" "$(jv '.teams[0].team_id')" "the team"
+assert_eq 2 "$(jlen '.teams[0].members')" "its members"
+assert_eq "$COL" "$(jv '.teams[0].members[0].staff_id')" "the collector first"
+assert_eq "1|2" "$(jv '.teams[0].stops[0].route_seq')|$(jv '.teams[0].stops[1].route_seq')" "the stops in route order"
+assert_eq "$VISIT" "$(jv '.teams[0].stops[0].visit_id')" "the first stop's visit"
+assert_eq 1 "$(jv .positions)" "a manager sees the doors' positions"
+assert_eq "$LAT" "$(jv '.teams[0].stops[0].lat')" "the door's latitude"
+assert_eq $((reads + 1)) "$(count "audit_log WHERE action = 'read_pii' AND entity = 'routes'")" "the positions' read audited"
+req ana GET "/api/routes?date=$AS_OF"
+assert_eq "0|" "$(jv .positions)|$(jv '.teams[0].stops[0].lat')" "an analyst: no positions"
+req col GET "/api/routes?date=$AS_OF"
+assert_eq T-SERVE "$(jv '.teams[0].team_id')" "a collector sees their branch's team"
+req col2 GET "/api/routes?date=$AS_OF"
+assert_eq 0 "$(jlen .teams)" "another branch's collector sees none"
+req wrk2 GET "/api/routes?date=$AS_OF"
+assert_eq "" "$(jv '.teams[0].team_id')" "a worker not on the team sees none"
+
+req mgr GET "/api/plan?date=$AS_OF"
+assert_eq "none|2" "$(jv .approval.status)|$(jv .approval.decisions)" "a plan not yet decided"
+req ana POST /api/plan/approve "{\"date\":\"$AS_OF\"}"
+assert_http 403 "an analyst does not approve plans"
+req mgr POST /api/plan/approve "{\"date\":\"$AS_OF\",\"note\":\"ok\"}"
+assert_http 200 "the plan approved"
+assert_eq "approved|mgr|ok" "$(jv .approval.status)|$(jv .approval.decided_by)|$(jv .approval.note)" "the approval"
+digest=$(jv .approval.digest)
+[ ${#digest} -eq 64 ] || fail "the approval's digest: $digest"
+assert_query "approved|2|$digest" "SELECT status, decisions, digest FROM plan_approvals WHERE plan_date = '$AS_OF'"
+assert_query 1 "SELECT count(*) FROM audit_log WHERE action = 'plan_approve' AND entity_id = '$AS_OF' AND actor = 'mgr'"
+req mgr POST /api/plan/approve "{\"date\":\"$AS_OF\"}"
+assert_http 422 "a plan decided twice"
+req mgr POST /api/plan/approve '{"date":"2026-01-01"}'
+assert_http 404 "a day without a plan"
+q "UPDATE decisions SET cost_fen = cost_fen + 1 WHERE account_id = '$OTHER' AND plan_date = '$AS_OF'"
+req mgr GET "/api/plan?date=$AS_OF"
+assert_eq stale "$(jv .approval.status)" "a plan changed after its approval"
+req adm POST /api/plan/approve "{\"date\":\"$AS_OF\",\"approve\":false}"
+assert_http 200 "the changed plan rejected"
+assert_eq "rejected|adm" "$(jv .approval.status)|$(jv .approval.decided_by)" "the rejection"
+
+npay=$(count "payments WHERE account_id = '$ACC'")
+req mgr GET "/api/accounts/$ACC/payments?limit=500"
+assert_http 200 "an account's payments"
+assert_eq "$npay" "$(jlen .items)" "all its payments"
+assert_eq "$(q "SELECT payment_id FROM payments WHERE account_id = '$ACC' ORDER BY value_date DESC, payment_id DESC LIMIT 1")" \
+	"$(jv '.items[0].payment_id')" "latest first"
+req col2 GET "/api/accounts/$ACC/payments"
+assert_http 404 "another branch's account's payments"
+
+# installment plans: a collector's small plan is active at once; one with
+# a waiver waits for a manager, who is not its maker
+req col POST /api/installments "{\"account_id\":\"$ACC\",\"balance_fen\":90000,\"installments\":3,\"first_due\":\"2026-12-15\",\"override_affordability\":true}"
+assert_http 201 "a collector's plan"
+PLAN1=$(jv .plan_id)
+assert_eq active "$(jv .status)" "within the collector's limits"
+assert_query "active|col|90000" "SELECT status, created_by, total_fen FROM plans WHERE plan_id = $PLAN1"
+ACC3=$(q "SELECT account_id FROM accounts WHERE branch_id = '$BR' AND status = 'active' AND account_id <> '$ACC'
+	ORDER BY account_id LIMIT 1")
+req col POST /api/installments "{\"account_id\":\"$ACC3\",\"balance_fen\":90000,\"waiver_fen\":9000,\"waiver_kind\":\"fees\",\"installments\":3,\"first_due\":\"2026-12-15\",\"override_affordability\":true}"
+assert_http 201 "a plan with a waiver"
+PLAN2=$(jv .plan_id)
+assert_eq pending_approval "$(jv .status)" "a waiver waits for a manager"
+req col POST "/api/installments/$PLAN2/decide" '{"approve":true}'
+assert_http 403 "a collector does not approve plans"
+req mgr GET "/api/installments?status=pending_approval"
+assert_eq "$PLAN2" "$(jv '.items[0].plan_id')" "the pending plan listed"
+req mgr POST "/api/installments/$PLAN2/decide" '{"approve":true,"note":"hardship"}'
+assert_http 200 "the manager approves"
+assert_query "active|mgr" "SELECT status, approved_by FROM plans WHERE plan_id = $PLAN2"
+req mgr POST "/api/installments/$PLAN2/decide" '{"approve":true}'
+assert_http 422 "a plan decided twice"
+req col2 GET "/api/installments?account_id=$ACC"
+assert_eq "" "$(jv '.items[0].plan_id')" "another branch's collector sees none"
+req wrk POST /api/installments "{\"account_id\":\"$ACC\",\"balance_fen\":90000,\"installments\":3,\"first_due\":\"2026-12-15\"}"
+assert_http 403 "a community worker does not offer plans"
+
+# complaints: the hold, then resolved
+req mgr POST /api/complaints "{\"account_id\":\"$OTHER\",\"kind\":\"conduct\",\"detail\":\"rude call\"}"
+assert_http 201 "a complaint"
+CMP=$(jv .complaint_id)
+assert_query "1" "SELECT count(*) FROM holds h JOIN complaints c ON c.hold_id = h.hold_id WHERE c.complaint_id = $CMP AND h.ends_at IS NULL"
+req mgr GET /api/complaints
+assert_eq "$CMP|1" "$(jv '.items[0].complaint_id')|$(jv '.items[0].open')" "the open complaint listed"
+req mgr POST /api/complaints '{"account_id":"NO-SUCH","kind":"conduct"}'
+assert_http 404 "a complaint on no account"
+req mgr POST /api/complaints "{\"account_id\":\"$OTHER\",\"kind\":\"weather\"}"
+assert_http 422 "a complaint of no known kind"
+req col POST "/api/complaints/$CMP/resolve" '{"resolution":"x"}'
+assert_http 403 "a collector does not resolve complaints"
+req mgr POST "/api/complaints/$CMP/resolve" '{"resolution":"apologised"}'
+assert_http 200 "resolved"
+assert_query "0" "SELECT count(*) FROM holds h JOIN complaints c ON c.hold_id = h.hold_id WHERE c.complaint_id = $CMP AND h.ends_at IS NULL"
+req mgr GET /api/complaints?status=all
+assert_eq "0|mgr" "$(jv '.items[0].open')|$(jv '.items[0].resolved_by')" "the resolved complaint"
+req mgr GET /api/complaints?status=closed
+assert_http 400 "an unknown complaint status"
+
+# reports: the CLI's JSON, over HTTP
+# same_json WHAT A B : two reports' rows alike (reals to 8 places)
+same_json() {
+	rows="SELECT group_concat(fullkey || '=' || CASE type WHEN 'real' THEN printf('%%.8f', atom)
+		ELSE atom END, ';') FROM json_tree(readfile('%s')) WHERE type NOT IN ('object', 'array')"
+	# shellcheck disable=SC2059
+	assert_eq "$(sqlite3 :memory: "$(printf "$rows" "$2")")" "$(sqlite3 :memory: "$(printf "$rows" "$3")")" "$1"
+}
+ds_ok --json report kpi --from 2026-10-01 --to "$AS_OF" --by bucket
+cp "$OUT" kpi-cli.json
+req ana GET "/api/reports/kpi?from=2026-10-01&to=$AS_OF&by=bucket"
+assert_http 200 "the KPI report"
+jv .rows >kpi-api.json
+same_json "the KPIs as the CLI gives them" kpi-cli.json kpi-api.json
+assert_eq total "$(jv '.rows[#-1].group')" "the total row last"
+ds_ok --json report roll --from 2026-10-01 --to "$AS_OF"
+cp "$OUT" roll-cli.json
+req mgr GET "/api/reports/roll?from=2026-10-01&to=$AS_OF"
+jv .rows >roll-api.json
+same_json "the roll rates as the CLI gives them" roll-cli.json roll-api.json
+ds_ok --json report literacy --as-of "$AS_OF"
+cp "$OUT" lit-cli.json
+req mgr GET "/api/reports/literacy?as_of=$AS_OF"
+assert_http 200 "the literacy report"
+assert_eq "$(jv .did lit-cli.json)|$(jv .events lit-cli.json)" "$(jv .did)|$(jv .events)" "the literacy report as the CLI's"
+req mgr GET "/api/reports/kpi?from=$AS_OF&to=2026-01-01"
+assert_http 400 "a period ending before it starts"
+req mgr GET "/api/reports/visits?by=team"
+assert_http 400 "a grouping the visit report does not have"
+req aud GET /api/experiments
+assert_eq "visit-holdout|2|0" "$(jv '.items[0].experiment_id')|$(jv '.items[0].treated')|$(jv '.items[0].held_out')" "the experiment's arms"
+req aud GET "/api/experiments/visit-holdout?as_of=$AS_OF"
+assert_http 422 "an experiment without both arms"
+assert_eq insufficient_data "$(jv .error)" "its error"
+req aud GET /api/experiments/none-such
+assert_http 404 "no such experiment"
+assert_eq "未找到" "$(jv .message_zh)" "errors in Chinese too"
+
+# retries with an Idempotency-Key: done once, the answer given again
+np=$(count promises)
+KEY=k-$$-promise
+DS_CMD="a promise with an Idempotency-Key"
+HS=$(curl -s -o "$OUT" -D "$HDR" -w '%{http_code}' -b col.jar -H "X-CSRF-Token: $(cat col.csrf)" \
+	-H 'Content-Type: application/json' -H "Idempotency-Key: $KEY" \
+	--data-binary "{\"account_id\":\"$ACC\",\"amount_fen\":1000,\"due\":\"2026-12-02\"}" "$URL/api/promises")
+assert_http 201
+cp "$OUT" first.json
+HS=$(curl -s -o "$OUT" -D "$HDR" -w '%{http_code}' -b col.jar -H "X-CSRF-Token: $(cat col.csrf)" \
+	-H 'Content-Type: application/json' -H "Idempotency-Key: $KEY" \
+	--data-binary "{\"account_id\":\"$ACC\",\"amount_fen\":1000,\"due\":\"2026-12-02\"}" "$URL/api/promises")
+assert_http 201 "the retry"
+assert_contains "$HDR" "Idempotent-Replayed: true"
+assert_file_eq first.json "$OUT" "the retry's answer is the first's"
+assert_eq $((np + 1)) "$(count promises)" "one promise for two sends"
+HS=$(curl -s -o "$OUT" -w '%{http_code}' -b col.jar -H "X-CSRF-Token: $(cat col.csrf)" \
+	-H 'Content-Type: application/json' -H "Idempotency-Key: $KEY" \
+	--data-binary '{"balance_fen":1000,"installments":1,"first_due":"2026-12-02"}' "$URL/api/installments/calc")
+assert_http 422 "a key used on another route"
+assert_eq key_reused "$(jv .error)" "its error"
+HS=$(curl -s -o "$OUT" -w '%{http_code}' -b mgr.jar -H "X-CSRF-Token: $(cat mgr.csrf)" \
+	-H 'Content-Type: application/json' -H "Idempotency-Key: $KEY" \
+	--data-binary '{"balance_fen":1000,"installments":1,"first_due":"2026-12-02"}' "$URL/api/installments/calc")
+assert_http 200 "the same key is another user's own"
+HS=$(curl -s -o "$OUT" -w '%{http_code}' -b col.jar -H "X-CSRF-Token: $(cat col.csrf)" \
+	-H 'Content-Type: application/json' -H "Idempotency-Key: a key" \
+	--data-binary '{"balance_fen":1000,"installments":1,"first_due":"2026-12-02"}' "$URL/api/installments/calc")
+assert_http 400 "a malformed key"
+KEY2=k-$$-bad
+HS=$(curl -s -o "$OUT" -w '%{http_code}' -b col.jar -H "X-CSRF-Token: $(cat col.csrf)" \
+	-H 'Content-Type: application/json' -H "Idempotency-Key: $KEY2" \
+	--data-binary '{"account_id":"x","amount_fen":-1,"due":"2026-12-02"}' "$URL/api/promises")
+assert_http 400 "a refused write with a key"
+assert_query "400" "SELECT status FROM idempotency_keys WHERE user_id = 'col' AND key = '$KEY2'"
+
 # ----------------------------------------------------- routes and OpenAPI
 
 req anon GET /api/openapi.json
@@ -518,7 +701,7 @@ assert_eq "$(wc -l <"$OUT" | tr -d ' ')" "$(wc -l <ops.txt | tr -d ' ')" \
 awk '{ print $1, $2 }' "$OUT" | sort >table-routes.txt
 awk -F'|' '{ print $2, $1 }' ops.txt | sort >documented-routes.txt
 assert_file_eq table-routes.txt documented-routes.txt "the table's routes are the document's"
-[ "$(wc -l <ops.txt)" -ge 18 ] || fail "the OpenAPI document is short: $(wc -l <ops.txt) operations"
+[ "$(wc -l <ops.txt)" -ge 33 ] || fail "the OpenAPI document is short: $(wc -l <ops.txt) operations"
 # docs/api.md has a section for every route
 if [ -n "$DS_SOURCE_DIR" ]; then
 	while read -r method path rest; do
@@ -533,6 +716,9 @@ concrete() {
 	case $1 in
 	/api/accounts/*) echo "$1" | sed "s/{id}/$ACC/" ;;
 	/api/visits/*) echo "$1" | sed "s/{id}/$VISIT/" ;;
+	/api/installments/*) echo "$1" | sed "s/{id}/$PLAN2/" ;;
+	/api/complaints/*) echo "$1" | sed "s/{id}/$CMP/" ;;
+	/api/experiments/*) echo "$1" | sed "s/{id}/visit-holdout/" ;;
 	*) echo "$1" ;;
 	esac
 }

@@ -15,7 +15,8 @@ ledger=$(q "SELECT count(*) FROM account_ledger")
 # Take the database back to schema 1: without contacts.purpose (2),
 # without the account ledger (3), without the field operations' tables
 # and columns (4; the tables it altered are empty here, and made again as
-# schema 1 had them), without users and sessions (5).
+# schema 1 had them), without users and sessions (5), without plan approvals and kept
+# answers (6).
 q "ALTER TABLE contacts DROP COLUMN purpose;
    DROP TABLE account_ledger; DROP TABLE ledger_touched;
    DROP TRIGGER installments_ledger_insert; DROP TRIGGER installments_ledger_update;
@@ -26,6 +27,7 @@ q "ALTER TABLE contacts DROP COLUMN purpose;
    DROP TABLE visit_events; DROP TABLE notices; DROP TABLE outbox; DROP TABLE receipts;
    DROP TABLE tasks; DROP TABLE literacy_events;
    DROP TABLE login_failures; DROP TABLE api_tokens; DROP TABLE sessions; DROP TABLE users;
+   DROP TABLE plan_approvals; DROP TABLE idempotency_keys;
    ALTER TABLE visits DROP COLUMN checkin_distance_m; ALTER TABLE visits DROP COLUMN identity_shown;
    ALTER TABLE visits DROP COLUMN outcome_at; ALTER TABLE visits DROP COLUMN evidence_sha256;
    ALTER TABLE visits DROP COLUMN evidence_name;
