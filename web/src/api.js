@@ -38,7 +38,7 @@ export function setUnauthenticatedHandler(f) { onUnauthenticated = f; }
 
 // request('GET', '/api/accounts', {query: {limit: 50}}) -> the parsed JSON.
 // Throws ApiError: status 0 for a network failure (nothing reached the server).
-export async function request(method, path, { query, body, noAuthRedirect } = {}) {
+export async function request(method, path, { query, body, noAuthRedirect, idempotencyKey } = {}) {
   let url = '.' + path; // relative: the UI may live under a proxy's sub-path
   if (query) {
     const q = new URLSearchParams();
@@ -49,6 +49,8 @@ export async function request(method, path, { query, body, noAuthRedirect } = {}
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && session.csrf) headers['X-CSRF-Token'] = session.csrf;
+  // a retried write is done once: the server keeps the first answer for the key
+  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
   let resp;
   try {
     resp = await fetch(url, {

@@ -7,6 +7,7 @@ import { loadConfig } from './config.js';
 import * as outbox from './outbox.js';
 import { loginPage } from './pages/login.js';
 import { dashboardPage } from './pages/dashboard.js';
+import { planPage } from './pages/plan.js';
 import { accountsPage, accountPage } from './pages/accounts.js';
 import { visitPage } from './pages/visit.js';
 import { fieldPage, fieldVisitPage } from './pages/field.js';
@@ -19,6 +20,7 @@ const bar = document.getElementById('topbar');
 // [pattern, page, roles allowed (null: any logged-in user)]
 const ROUTES = [
   [/^\/dashboard$/, dashboardPage, OFFICE_ROLES],
+  [/^\/plan$/, planPage, OFFICE_ROLES],
   [/^\/accounts$/, accountsPage, [...OFFICE_ROLES, 'collector']],
   [/^\/accounts\/([^/]+)$/, accountPage, [...OFFICE_ROLES, 'collector']],
   [/^\/visits\/(\d+)$/, visitPage, ['admin', 'manager', 'auditor', 'collector', 'community_worker']],
@@ -36,6 +38,7 @@ function navLinks() {
   const r = session.role;
   const links = [];
   if (OFFICE_ROLES.includes(r)) links.push(['#/dashboard', t('nav.dashboard')]);
+  if (OFFICE_ROLES.includes(r)) links.push(['#/plan', t('nav.plan')]);
   if (OFFICE_ROLES.includes(r) || r === 'collector') links.push(['#/accounts', t('nav.accounts')]);
   if (isField()) links.push(['#/field', t('nav.field')]);
   links.push(['#/calc', t('nav.calc')]);
@@ -81,7 +84,11 @@ async function route() {
   for (const [re, page, roles] of ROUTES) {
     const m = path.match(re);
     if (!m) continue;
-    if (roles && !roles.includes(session.role)) { go(home()); return; }
+    if (roles && !roles.includes(session.role)) { // refused: said so, with the way home
+      mount(app, h('div', { class: 'alert alert-error', role: 'alert', 'data-testid': 'forbidden' }, t('err.forbidden')),
+        h('p', null, h('a', { class: 'btn-link', href: home() }, '← ', t('app.back'))));
+      return;
+    }
     window.scrollTo(0, 0);
     cleanup = page(app, { params: m.slice(1).map(decodeURIComponent), query, go }) || null;
     return;

@@ -3,6 +3,8 @@
 // retried with exponential backoff (on the browser's `online` event and a
 // timer); any other 4xx is a refusal: kept with its reason, never resent.
 // A 401 leaves the entry queued and sends the user to the login.
+// Each entry carries its own Idempotency-Key, so a resend after a lost
+// answer is answered from the server's record, never done twice.
 import { request, session } from './api.js';
 
 const KEY = 'doorstep.outbox';
@@ -42,7 +44,7 @@ function retryable(status) {
 async function send(it) {
   update(it.id, { status: 'sending' });
   try {
-    const result = await request('POST', it.path, { body: it.body });
+    const result = await request('POST', it.path, { body: it.body, idempotencyKey: `ob-${it.id}` });
     return update(it.id, { status: 'sent', result, sentAt: Date.now(), error: null });
   } catch (e) {
     const attempts = (it.attempts || 0) + 1;
