@@ -233,8 +233,8 @@ static bool writable_visit(struct srv_req *r, ds_store *st, long id, ds_visit_ev
 	}
 	ds_visit_state from, to;
 	if (ds_visit_state_parse(state, &from) || ds_visit_next(from, ev, &to)) {
-		srv_error(r, 409, "conflict", "visit %ld is %s: it cannot be %s now", id, state,
-		          ev == DS_VEV_CHECK_IN ? "checked in" : "given an outcome");
+		srv_error(r, 409, "conflict", "visit %ld is %s: it cannot %s now", id, state,
+		          ds_visit_event_name(ev));
 		return false;
 	}
 	return true;
@@ -347,4 +347,188 @@ void h_visit_outcome(struct srv_req *r)
 	srv_json(r, 200,
 	         json_pack("{s:I, s:s}", "visit_id", (json_int_t)id, "state",
 	                   ds_visit_state_name(DS_VISIT_OUTCOME_RECORDED)));
+}
+
+/* ------------------------------------------------ the rest of the lifecycle */
+
+/* Where the caller is, when the body gives lat and lon (both or neither):
+ * false after a 400. */
+static bool body_where(struct srv_req *r, struct ds_where *w)
+{
+	bool lat = json_object_get(r->json, "lat") != NULL;
+	bool lon = json_object_get(r->json, "lon") != NULL;
+	if (!srv_body_num(r, "lat", false, -90, 90, &w->lat) ||
+	    !srv_body_num(r, "lon", false, -180, 180, &w->lon))
+		return false;
+	if (lat != lon) {
+		srv_error(r, 400, "bad_request", "lat and lon go together");
+		return false;
+	}
+	w->known = lat;
+	return true;
+}
+
+/* The visit's window: two instants, the end after the start (the
+ * library caps its length). */
+static bool body_window(struct srv_req *r, ds_time *start, ds_time *end)
+{
+	int64_t a = 0, b = 0;
+	if (!srv_body_int(r, "window_start_at", true, 0, INT64_C(4102444800), &a) ||
+	    !srv_body_int(r, "window_end_at", true, 0, INT64_C(4102444800), &b))
+		return false;
+	if (b <= a) {
+		srv_error(r, 400, "bad_request", "window_end_at must come after window_start_at");
+		return false;
+	}
+	*start = (ds_time)a;
+	*end = (ds_time)b;
+	return true;
+}
+
+static void answer_state(struct srv_req *r, ds_store *st, long id, json_t *extra)
+{
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	ds_stmt *s;
+	ds_err err = ds_store_prepare(st, "SELECT state FROM visits WHERE visit_id = ?", &s, &d);
+	bool row = false;
+	char state[32] = "";
+	if (!err) {
+		ds_stmt_bind_int(s, 1, id);
+		if (!(err = ds_stmt_step(s, &row, &d)) && row)
+			ds_strlcpy(state, ds_stmt_text(s, 0), sizeof state);
+		ds_stmt_done(s);
+	}
+	if (err) {
+		json_decref(extra);
+		srv_fail(r, err, &d);
+		return;
+	}
+	json_t *o = json_pack("{s:I, s:s}", "visit_id", (json_int_t)id, "state", state);
+	if (extra) {
+		json_object_update(o, extra);
+		json_decref(extra);
+	}
+	srv_json(r, 200, o);
+}
+
+void h_visit_notify(struct srv_req *r)
+{
+	static const char *const keys[] = { "lat", "lon", NULL };
+	long id;
+	struct ds_where w = { 0 };
+	if (!srv_param_id(r, 0, &id) || !srv_body_only(r, keys) || !body_where(r, &w))
+		return;
+	ds_store *st = srv_store(r);
+	if (!st || !writable_visit(r, st, id, DS_VEV_NOTIFY))
+		return;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	long notice = 0;
+	ds_err err =
+	        ds_visit_notify(st, r->srv->cfg->field, id, (ds_time)time(NULL), &w, &notice, &d);
+	if (err) {
+		srv_fail(r, err, &d);
+		return;
+	}
+	answer_state(r, st, id, json_pack("{s:I}", "notice_id", (json_int_t)notice));
+}
+
+void h_visit_schedule(struct srv_req *r)
+{
+	static const char *const keys[] = {
+		"team_id", "date", "window_start_at", "window_end_at", "lat", "lon", NULL
+	};
+	long id;
+	const char *team = NULL;
+	ds_date date = 0;
+	ds_time a = 0, b = 0;
+	struct ds_where w = { 0 };
+	if (!srv_param_id(r, 0, &id) || !srv_body_only(r, keys) ||
+	    !srv_body_str(r, "team_id", true, 64, &team) ||
+	    !srv_body_date(r, "date", true, &date) || !body_window(r, &a, &b) || !body_where(r, &w))
+		return;
+	ds_store *st = srv_store(r);
+	if (!st || !writable_visit(r, st, id, DS_VEV_SCHEDULE))
+		return;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	ds_err err = ds_visit_schedule(st, id, team, date, a, b, (ds_time)time(NULL), &w, &d);
+	if (err) {
+		srv_fail(r, err, &d);
+		return;
+	}
+	answer_state(r, st, id, NULL);
+}
+
+void h_visit_reschedule(struct srv_req *r)
+{
+	static const char *const keys[] = {
+		"date", "window_start_at", "window_end_at", "reason", "lat", "lon", NULL
+	};
+	long id;
+	const char *reason = NULL;
+	ds_date date = 0;
+	ds_time a = 0, b = 0;
+	struct ds_where w = { 0 };
+	if (!srv_param_id(r, 0, &id) || !srv_body_only(r, keys) ||
+	    !srv_body_date(r, "date", true, &date) || !body_window(r, &a, &b) ||
+	    !srv_body_str(r, "reason", true, 500, &reason) || !body_where(r, &w))
+		return;
+	ds_store *st = srv_store(r);
+	if (!st || !writable_visit(r, st, id, DS_VEV_RESCHEDULE))
+		return;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	ds_err err = ds_visit_reschedule(st, r->srv->cfg->field, id, date, a, b, reason,
+	                                 (ds_time)time(NULL), &w, &d);
+	if (err) {
+		srv_fail(r, err, &d);
+		return;
+	}
+	answer_state(r, st, id, NULL);
+}
+
+void h_visit_cancel(struct srv_req *r)
+{
+	static const char *const keys[] = { "reason", "lat", "lon", NULL };
+	long id;
+	const char *reason = NULL;
+	struct ds_where w = { 0 };
+	if (!srv_param_id(r, 0, &id) || !srv_body_only(r, keys) ||
+	    !srv_body_str(r, "reason", true, 500, &reason) || !body_where(r, &w))
+		return;
+	ds_store *st = srv_store(r);
+	if (!st || !writable_visit(r, st, id, DS_VEV_CANCEL))
+		return;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	ds_err err = ds_visit_cancel(st, id, reason, (ds_time)time(NULL), &w, &d);
+	if (err) {
+		srv_fail(r, err, &d);
+		return;
+	}
+	answer_state(r, st, id, NULL);
+}
+
+void h_visit_close(struct srv_req *r)
+{
+	static const char *const keys[] = { "lat", "lon", NULL };
+	long id;
+	struct ds_where w = { 0 };
+	if (!srv_param_id(r, 0, &id) || !srv_body_only(r, keys) || !body_where(r, &w))
+		return;
+	ds_store *st = srv_store(r);
+	if (!st || !writable_visit(r, st, id, DS_VEV_CLOSE))
+		return;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	int tasks = 0;
+	ds_err err =
+	        ds_visit_close(st, r->srv->cfg->field, id, (ds_time)time(NULL), &w, &tasks, &d);
+	if (err) {
+		srv_fail(r, err, &d);
+		return;
+	}
+	answer_state(r, st, id, json_pack("{s:i}", "tasks", tasks));
 }

@@ -136,6 +136,27 @@ static const char SCHEMA_OUTCOME_IN[] =
         ",\"lon\":" S_NUM "},\"additionalProperties\":false}";
 static const char SCHEMA_DONE[] =
         "{\"type\":\"object\",\"properties\":{\"visit_id\":" S_INT ",\"state\":" S_STR "}}";
+#define S_WHERE ",\"lat\":" S_NUM ",\"lon\":" S_NUM
+#define S_WINDOW                                                                             \
+	",\"window_start_at\":{\"type\":\"integer\",\"description\":\"UTC epoch seconds\"}," \
+	"\"window_end_at\":" S_INT
+static const char SCHEMA_WHERE_IN[] = "{\"type\":\"object\",\"properties\":{\"lat\":" S_NUM
+                                      ",\"lon\":" S_NUM "},\"additionalProperties\":false}";
+static const char SCHEMA_SCHEDULE_IN[] =
+        "{\"type\":\"object\",\"required\":[\"team_id\",\"date\",\"window_start_at\",\"window_end_"
+        "at\"],\"properties\":{\"team_id\":" S_STR ",\"date\":" S_DATE S_WINDOW S_WHERE
+        "},\"additionalProperties\":false}";
+static const char SCHEMA_RESCHEDULE_IN[] =
+        "{\"type\":\"object\",\"required\":[\"date\",\"window_start_at\",\"window_end_at\","
+        "\"reason\"],\"properties\":{\"date\":" S_DATE S_WINDOW ",\"reason\":" S_STR S_WHERE
+        "},\"additionalProperties\":false}";
+static const char SCHEMA_CANCEL_IN[] =
+        "{\"type\":\"object\",\"required\":[\"reason\"],\"properties\":{\"reason\":" S_STR S_WHERE
+        "},\"additionalProperties\":false}";
+static const char SCHEMA_STEP_OUT[] =
+        "{\"type\":\"object\",\"properties\":{\"visit_id\":" S_INT ",\"state\":" S_STR
+        ",\"notice_id\":{\"type\":\"integer\",\"description\":\"notify: the notice\"},"
+        "\"tasks\":{\"type\":\"integer\",\"description\":\"close: follow-up tasks written\"}}}";
 static const char SCHEMA_PROMISE_IN[] =
         "{\"type\":\"object\",\"required\":[\"account_id\",\"amount_fen\",\"due\"],"
         "\"properties\":{\"account_id\":" S_STR ",\"visit_id\":" S_INT
@@ -427,6 +448,24 @@ const struct srv_route srv_routes[] = {
 	{ "POST", "/api/visits/{id}/outcome", h_visit_outcome, R_COLLECTOR | R_WORKER, RF_BODY,
 	  "visits", "Record what was found at the door", "409 unless the visit is checked in.",
 	  NULL, SCHEMA_OUTCOME_IN, 200, SCHEMA_DONE, "404 409 422", "integer" },
+	{ "POST", "/api/visits/{id}/notify", h_visit_notify, R_ADMIN | R_MANAGER, RF_BODY | RF_SERIAL,
+	  "visits", "Send the advance notice: the letter (PDF) and the SMS queued",
+	  "planned -> notice_sent; 422 when the visit is fewer than [field] notice_days away.",
+	  NULL, SCHEMA_WHERE_IN, 200, SCHEMA_STEP_OUT, "404 409 422", "integer" },
+	{ "POST", "/api/visits/{id}/schedule", h_visit_schedule, R_ADMIN | R_MANAGER, RF_BODY,
+	  "visits", "Schedule a noticed visit: team, date and window", "notice_sent -> scheduled.",
+	  NULL, SCHEMA_SCHEDULE_IN, 200, SCHEMA_STEP_OUT, "404 409 422", "integer" },
+	{ "POST", "/api/visits/{id}/reschedule", h_visit_reschedule, R_ADMIN | R_MANAGER, RF_BODY,
+	  "visits", "Move a visit to another date or window, with the reason",
+	  "A date too close for the notice sends it back to planned.",
+	  NULL, SCHEMA_RESCHEDULE_IN, 200, SCHEMA_STEP_OUT, "404 409 422", "integer" },
+	{ "POST", "/api/visits/{id}/cancel", h_visit_cancel, R_ADMIN | R_MANAGER | R_COLLECTOR, RF_BODY,
+	  "visits", "Cancel a visit before its check-in, with the reason", NULL,
+	  NULL, SCHEMA_CANCEL_IN, 200, SCHEMA_STEP_OUT, "404 409 422", "integer" },
+	{ "POST", "/api/visits/{id}/close", h_visit_close, R_MANAGER | R_COLLECTOR | R_WORKER, RF_BODY,
+	  "visits", "Close a visit after its outcome (its follow-up tasks written)",
+	  "outcome_recorded -> closed.",
+	  NULL, SCHEMA_WHERE_IN, 200, SCHEMA_STEP_OUT, "404 409 422", "integer" },
 	{ "POST", "/api/promises", h_promises, R_MANAGER | R_COLLECTOR, RF_BODY, "money",
 	  "A promise to pay", "A collector: accounts of their branch.",
 	  NULL, SCHEMA_PROMISE_IN, 201, SCHEMA_PROMISE_OUT, "404 422", NULL },

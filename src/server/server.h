@@ -46,7 +46,7 @@
 #define SRV_GRACE_S          10 /* open connections get this long at shutdown */
 #define SRV_MAX_PARAMS       4  /* {params} in a route's path */
 #define SRV_PARAM_MAX        128
-#define SRV_ROUTES_MAX       40
+#define SRV_ROUTES_MAX       64
 #define SRV_SERVER_ACTOR     "server" /* the store's actor before anyone is known */
 #define SRV_IDEM_KEY_MAX     128      /* bytes of an Idempotency-Key */
 
@@ -341,6 +341,11 @@ void h_promises(struct srv_req *r);
 void h_receipts(struct srv_req *r);
 void h_tasks(struct srv_req *r);
 void h_plan_approve(struct srv_req *r);
+void h_visit_notify(struct srv_req *r);
+void h_visit_schedule(struct srv_req *r);
+void h_visit_reschedule(struct srv_req *r);
+void h_visit_cancel(struct srv_req *r);
+void h_visit_close(struct srv_req *r);
 void h_routes(struct srv_req *r);
 void h_installments(struct srv_req *r);
 void h_installments_offer(struct srv_req *r);

@@ -644,6 +644,42 @@ req aud GET /api/experiments/none-such
 assert_http 404 "no such experiment"
 assert_eq "未找到" "$(jv .message_zh)" "errors in Chinese too"
 
+# the rest of the visit's lifecycle: notice, schedule, reschedule, cancel, close
+D10=$(date -u -d '+10 days' +%Y-%m-%d)
+D12=$(date -u -d '+12 days' +%Y-%m-%d)
+q "INSERT INTO visits(account_id, team_id, visit_date, state) VALUES ('$ACC', 'T-SERVE', '$D10', 'planned')"
+VISIT3=$(q "SELECT max(visit_id) FROM visits")
+req col POST "/api/visits/$VISIT3/notify" '{}'
+assert_http 403 "a collector does not send notices"
+req mgr POST "/api/visits/$VISIT3/notify" '{}'
+assert_http 200 "the notice sent"
+assert_eq notice_sent "$(jv .state)" "the visit after its notice"
+assert_query "1|2" "SELECT count(*), (SELECT count(*) FROM outbox WHERE notice_id = $(jv .notice_id))
+	FROM notices WHERE notice_id = $(jv .notice_id) AND visit_id = $VISIT3"
+req mgr POST "/api/visits/$VISIT3/notify" '{}'
+assert_http 409 "a second notice"
+req mgr POST "/api/visits/$VISIT3/schedule" "{\"team_id\":\"T-SERVE\",\"date\":\"$D10\",\"window_start_at\":1797000000}"
+assert_http 400 "half a window"
+W10="\"window_start_at\":$(date -u -d "$D10 01:00" +%s),\"window_end_at\":$(date -u -d "$D10 03:00" +%s)"
+W12="\"window_start_at\":$(date -u -d "$D12 06:00" +%s),\"window_end_at\":$(date -u -d "$D12 08:00" +%s)"
+req mgr POST "/api/visits/$VISIT3/schedule" "{\"team_id\":\"T-SERVE\",\"date\":\"$D10\",$W10}"
+assert_http 200 "scheduled"
+assert_eq scheduled "$(jv .state)" "the scheduled visit"
+req mgr POST "/api/visits/$VISIT3/reschedule" "{\"date\":\"$D12\",$W12,\"reason\":\"borrower asked\"}"
+assert_http 200 "rescheduled"
+assert_query "scheduled|$D12" "SELECT state, visit_date FROM visits WHERE visit_id = $VISIT3"
+req col2 POST "/api/visits/$VISIT3/cancel" '{"reason":"x"}'
+assert_http 404 "another branch's collector cannot see it"
+req col POST "/api/visits/$VISIT3/cancel" '{"reason":"paid in full"}'
+assert_http 200 "cancelled"
+assert_query "cancelled|paid in full|col" "SELECT v.state, v.cancel_reason, e.actor FROM visits v
+	JOIN visit_events e USING (visit_id) WHERE v.visit_id = $VISIT3 ORDER BY e.event_id DESC LIMIT 1"
+req col POST "/api/visits/$VISIT2/close" '{}'
+assert_http 200 "a visit closed after its outcome"
+assert_eq closed "$(jv .state)" "the closed visit"
+req col POST "/api/visits/$VISIT2/close" '{}'
+assert_http 409 "closed twice"
+
 # retries with an Idempotency-Key: done once, the answer given again
 np=$(count promises)
 KEY=k-$$-promise
