@@ -7,6 +7,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 ctest --test-dir "$build" --output-on-failure -j"$jobs" 2>&1 | tee "$log" || status=1
+# the browser tests' screenshots (tests/ui), for a person to look at
+for png in "$build"/ui-artifacts/*.png; do
+	[ -f "$png" ] && echo "ui screenshot: $png"
+done
 src=$(cd "$(dirname "$0")/.." && pwd)
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$src/tests/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
