@@ -14,7 +14,7 @@ case $secs in '' | *[!0-9]*) echo "$usage" >&2; exit 2 ;; esac
 case $build in /*) ;; *) build=$(pwd)/$build ;; esac
 src=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
-targets="fuzz_import fuzz_fields fuzz_config fuzz_rules fuzz_model fuzz_ledger fuzz_vrp"
+targets="fuzz_import fuzz_fields fuzz_config fuzz_rules fuzz_model fuzz_ledger fuzz_vrp fuzz_http"
 
 cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER=clang -DDS_FUZZ=ON >/dev/null || exit 1
 cmake --build "$build" -j"$jobs" --target $targets >/dev/null || {
