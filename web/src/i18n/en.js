@@ -99,6 +99,8 @@ export default {
   'treat.sms': 'SMS',
   'treat.letter': 'Letter',
   'treat.none': 'None',
+  'treat.plan': 'Plan offer',
+  'treat.legal': 'Legal referral',
 
   'acc.title': 'Accounts',
   'acc.id': 'Account',

@@ -99,6 +99,8 @@ export default {
   'treat.sms': '短信',
   'treat.letter': '信函',
   'treat.none': '不处置',
+  'treat.plan': '分期方案',
+  'treat.legal': '法律程序',
 
   'acc.title': '账户列表',
   'acc.id': '账户',
