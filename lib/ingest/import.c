@@ -808,8 +808,17 @@ static ds_err import_pass(ds_store *st, const struct ds_import_kind *k, const ch
 rollback:
 	ds_store_rollback(st);
 	nothing_written(stats);
-	if (!diag->msg[0])
+	if (!diag->msg[0]) {
 		ds_diag_set(diag, err, path, 0, NULL, "%s", ds_strerror(err));
+	} else if (err == DS_EIO || err == DS_ESTORE) {
+		/* the store's failure names the database: say what became of the file */
+		struct ds_buf b;
+		ds_buf_init(&b, sizeof diag->msg - 1);
+		ds_buf_addf(&b, "%s; nothing of %s was imported", diag->msg, path);
+		if (b.p)
+			ds_strlcpy(diag->msg, b.p, sizeof diag->msg);
+		ds_buf_free(&b);
+	}
 	{
 		char sha2[65];
 		ds_reader_sha256(r, sha2);

@@ -5,10 +5,12 @@
 #include "doorstep/store.h"
 #include "store-int.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -73,9 +75,27 @@ static ds_err map_rc(int rc)
 	}
 }
 
+/* The database file, for a failure of the file rather than of the SQL (a
+ * full disk, a read-only or damaged file): the message names it. */
+static const char *failed_file(ds_store *st, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return st && st->db ? sqlite3_db_filename(st->db, "main") : NULL;
+	default:
+		return NULL;
+	}
+}
+
 static ds_err fail(ds_store *st, int rc, struct ds_diag *diag, const char *what)
 {
-	return ds_diag_set(diag, map_rc(rc), NULL, 0, NULL, "%s: %s", what,
+	return ds_diag_set(diag, map_rc(rc), failed_file(st, rc), 0, NULL, "%s: %s", what,
 	                   st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 }
 
@@ -153,6 +173,42 @@ static void sqlite_setup(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/*
+ * Faults for the tests (docs/reliability.md), from DOORSTEP_FAULT:
+ * "full:N" lets the database grow by N pages more, after which every write
+ * that needs a new page fails with SQLITE_FULL, as on a full disk;
+ * "readonly" refuses every write with SQLITE_READONLY, as for a file that
+ * cannot be written. Either only ever takes away; the code that meets the
+ * failure is the one a real full disk or read-only file would reach.
+ */
+static ds_err apply_fault(ds_store *st, const char *location, struct ds_diag *diag)
+{
+	const char *f = getenv("DOORSTEP_FAULT");
+	if (!f || !*f)
+		return DS_OK;
+	char sql[64];
+	if (strcmp(f, "readonly") == 0) {
+		snprintf(sql, sizeof sql, "PRAGMA query_only=1");
+	} else if (strncmp(f, "full:", 5) == 0) {
+		char *end;
+		errno = 0;
+		long n = strtol(f + 5, &end, 10);
+		if (end == f + 5 || *end || errno || n < 0 || n > 1000000000L)
+			return ds_diag_set(diag, DS_ECONFIG, location, 0, NULL,
+			                   "DOORSTEP_FAULT=%s: full:PAGES needs a number of pages",
+			                   f);
+		long pages = query_int(st->db, "PRAGMA page_count", 0);
+		snprintf(sql, sizeof sql, "PRAGMA max_page_count=%ld", pages + n);
+	} else {
+		return ds_diag_set(diag, DS_ECONFIG, location, 0, NULL,
+		                   "DOORSTEP_FAULT=%s: not full:PAGES or readonly", f);
+	}
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? DS_OK
+	                       : ds_diag_set(diag, map_rc(rc), location, 0, NULL, "%s: %s", sql,
+	                                     sqlite3_errmsg(st->db));
+}
+
 ds_err ds_store_open_reader(ds_store *st, ds_store **out, struct ds_diag *diag)
 {
 	const char *file = sqlite3_db_filename(st->db, "main");
@@ -224,6 +280,8 @@ ds_err ds_store_open(const char *location, const struct ds_store_opts *opts, ds_
 	snprintf(cache, sizeof cache, "PRAGMA cache_size=-%d",
 	         (o.cache_mib > 0 ? o.cache_mib : 64) * 1024);
 	sqlite3_exec(st->db, cache, NULL, NULL, NULL);
+	if ((err = apply_fault(st, location, diag)))
+		goto bad;
 	st->schema = read_schema_version(st->db);
 	if (st->schema > ds_store_schema_latest()) {
 		err = ds_diag_set(diag, DS_ESCHEMA, location, 0, NULL,
@@ -394,7 +452,7 @@ ds_err ds_store_exec(ds_store *st, const char *sql, struct ds_diag *diag)
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &emsg);
 	if (rc == SQLITE_OK)
 		return DS_OK;
-	ds_err err = ds_diag_set(diag, map_rc(rc), NULL, 0, NULL, "%s",
+	ds_err err = ds_diag_set(diag, map_rc(rc), failed_file(st, rc), 0, NULL, "%s",
 	                         emsg ? emsg : sqlite3_errstr(rc));
 	sqlite3_free(emsg);
 	return err;

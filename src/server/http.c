@@ -202,6 +202,15 @@ void srv_fail(struct srv_req *r, ds_err err, const struct ds_diag *d)
 		srv_header(r, "Retry-After", "1");
 		srv_error(r, 503, "busy", "the database is busy; try again");
 		return;
+	case DS_EIO:
+		/* a full disk or a file that cannot be written: nothing was kept,
+		 * and the same request may be sent again later (the log names the file) */
+		ds_strlcpy(r->error, msg, sizeof r->error);
+		srv_header(r, "Retry-After", "30");
+		srv_error(r, 503, "unavailable",
+		          "the server cannot write its data now (a full disk or a read-only "
+		          "file); nothing was changed, try again later");
+		return;
 	default:
 		/* the details stay in the log: they may name files of the host */
 		ds_strlcpy(r->error, msg, sizeof r->error);

@@ -219,8 +219,8 @@ const char *srv_error_zh(const char *code);
  * offset): one object per row keyed by column name; done with it. */
 void srv_rows(struct srv_req *r, ds_stmt *s, long limit, long offset);
 /* Queues the answer for a library error: DS_ENOTFOUND 404, DS_EINVAL and
- * DS_EREJECT 422, DS_EBUSY 503, DS_ETOOBIG 413, anything else 500 (the
- * diagnostic only in the log). */
+ * DS_EREJECT 422, DS_EBUSY and DS_EIO (a full disk, a read-only file) 503,
+ * DS_ETOOBIG 413, anything else 500 (the diagnostic only in the log). */
 void srv_fail(struct srv_req *r, ds_err err, const struct ds_diag *d);
 /* Queues a text answer (copied). */
 void srv_text(struct srv_req *r, int status, const char *type, const char *text, size_t len);
