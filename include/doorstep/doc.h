@@ -69,7 +69,7 @@ void ds_doc_set_footer(ds_doc *d, const char *footer);
 void ds_doc_block(ds_doc *d, ds_doc_font f, ds_doc_align a, double indent, size_t bold_lead,
                   const char *text, double after);
 void ds_doc_text(ds_doc *d, ds_doc_font f, ds_doc_align a, const char *text, double after);
-/* A ruled table, cells[r * cols + c], at most 8 columns; row 0 a heading
+/* A ruled table, cells[r * cols + c], at most 10 columns; row 0 a heading
  * when `heading`, column 0 in the label font; columns listed in
  * `right_cols` (a bit per column) aligned right (figures). */
 void ds_doc_table(ds_doc *d, int rows, int cols, const double *widths, const char *const *cells,

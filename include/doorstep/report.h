@@ -89,6 +89,7 @@ typedef enum {
 	DS_VERDICT_UNCLEAR          /* the interval holds the extra cost */
 } ds_visit_verdict;
 const char *ds_visit_verdict_name(ds_visit_verdict v);
+const char *ds_visit_verdict_zh(ds_visit_verdict v); /* 值得, 不值得, 有害, ... */
 
 struct ds_visit_effect {
 	char segment[128];
@@ -138,6 +139,9 @@ struct ds_report_pack {
 	const struct ds_visit_effect *effect; /* NULL: none read */
 	long neffect;
 	ds_report_by effect_by;
+	const struct ds_literacy_effect *literacy; /* NULL: none read (PDF only) */
+	const char *experiment;                    /* the visit experiment's id (PDF) */
+	int horizon;                               /* its horizon, days (PDF) */
 };
 
 /*
@@ -146,6 +150,17 @@ struct ds_report_pack {
  * Text goes in as text, never as a formula, whatever it starts with.
  */
 ds_err ds_report_xlsx(const struct ds_report_pack *p, const char *path, struct ds_diag *diag);
+
+/*
+ * The pack as a PDF report in Chinese (cairo and pango, doc.h), headings
+ * with their English beside: the KPIs by the grouping with a chart of
+ * the recovered amounts, "is door-to-door useful?" per segment with the
+ * intervals and the verdicts, the roll rates, the literacy events; what
+ * is randomised and what observational said plainly. `generated`: the
+ * report's date (its creation date, so the same data give the same file).
+ */
+ds_err ds_report_pdf(const struct ds_report_pack *p, ds_date generated, const char *path,
+                     struct ds_diag *diag);
 
 /*
  * A horizontal bar chart as a standalone SVG document (for the web UI and

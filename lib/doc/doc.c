@@ -351,12 +351,12 @@ void ds_doc_table(ds_doc *d, int rows, int cols, const double *widths, const cha
                   bool heading, unsigned right_cols)
 {
 	const double pad = 5;
-	if (cols > 8) {
+	if (cols > 10) {
 		ds_doc_fail(d, DS_EINVAL);
 		return;
 	}
 	for (int r = 0; r < rows && !d->err; r++) {
-		PangoLayout *l[8];
+		PangoLayout *l[10];
 		double h = 0;
 		for (int c = 0; c < cols; c++) {
 			ds_doc_font f = DS_DOC_TABLE;

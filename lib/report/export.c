@@ -121,13 +121,12 @@ static void visits_sheet(struct book *b, const struct ds_report_pack *p)
 		"每元成本 cost per yuan",
 		"结论 verdict",
 	};
-	static const char *const zh[] = { "数据不足", "值得", "不值得", "有害", "不确定" };
 	headings(b, ws, h, (int)(sizeof h / sizeof h[0]));
 	for (long i = 0; i < p->neffect; i++) {
 		const struct ds_visit_effect *x = &p->effect[i];
 		int r = (int)i + 1;
 		char verdict[64];
-		snprintf(verdict, sizeof verdict, "%s %s", zh[x->verdict],
+		snprintf(verdict, sizeof verdict, "%s %s", ds_visit_verdict_zh(x->verdict),
 		         ds_visit_verdict_name(x->verdict));
 		text(b, ws, r, 0, x->segment, NULL);
 		number(b, ws, r, 1, (double)x->treated, b->num);

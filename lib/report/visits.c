@@ -15,6 +15,15 @@ static const char *const verdict_names[] = {
 	"not enough data", "worth it", "not worth it", "harm", "unclear",
 };
 
+static const char *const verdict_zh[] = {
+	"数据不足", "值得", "不值得", "有害", "不确定",
+};
+
+const char *ds_visit_verdict_zh(ds_visit_verdict v)
+{
+	return (unsigned)v <= DS_VERDICT_UNCLEAR ? verdict_zh[v] : "?";
+}
+
 const char *ds_visit_verdict_name(ds_visit_verdict v)
 {
 	return (unsigned)v <= DS_VERDICT_UNCLEAR ? verdict_names[v] : "?";

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum format { F_TABLE, F_JSON, F_CSV, F_XLSX, F_SVG };
+enum format { F_TABLE, F_JSON, F_CSV, F_XLSX, F_SVG, F_PDF };
 
 /* A text cell of a CSV file a spreadsheet opens: quoted, and a leading
  * = + - @ or control character neutralised so that it is never read as a
@@ -143,19 +143,23 @@ static ds_err svg_out(const char *title, const char *const *labels, const double
 	return err;
 }
 
-/* The manager's workbook: the KPIs, the roll rates, the visit experiment
- * read per quadrant as of --to. */
-static ds_err xlsx_out(ds_store *st, const struct ds_kpi *r, long n, ds_date from, ds_date to,
-                       ds_report_by by, const char *experiment, int horizon, const char *path,
-                       struct ds_diag *d)
+/* The manager's workbook or PDF report: the KPIs, the roll rates, the
+ * visit experiment read per quadrant as of --to (and, in the PDF, the
+ * literacy events). */
+static ds_err pack_out(ds_store *st, const struct ds_kpi *r, long n, ds_date from, ds_date to,
+                       ds_report_by by, const char *experiment, int horizon, long window,
+                       enum format f, const char *path, struct ds_diag *d)
 {
 	struct ds_roll_matrix roll;
 	struct ds_visit_effect *e = NULL;
+	struct ds_literacy_effect lit;
 	long ne = 0;
 	ds_err err = ds_report_roll_rates(st, from, to, &roll, d);
 	if (!err)
 		err = ds_report_visit_effect(st, experiment, horizon, to, DS_BY_QUADRANT, &e, &ne,
 		                             d);
+	if (!err && f == F_PDF)
+		err = ds_report_literacy(st, to, (int)window, &lit, d);
 	if (!err) {
 		struct ds_report_pack p = { .from = from,
 			                    .to = to,
@@ -165,8 +169,11 @@ static ds_err xlsx_out(ds_store *st, const struct ds_kpi *r, long n, ds_date fro
 			                    .roll = &roll,
 			                    .effect = e,
 			                    .neffect = ne,
-			                    .effect_by = DS_BY_QUADRANT };
-		err = ds_report_xlsx(&p, path, d);
+			                    .effect_by = DS_BY_QUADRANT,
+			                    .literacy = f == F_PDF ? &lit : NULL,
+			                    .experiment = experiment,
+			                    .horizon = horizon };
+		err = f == F_PDF ? ds_report_pdf(&p, to, path, d) : ds_report_xlsx(&p, path, d);
 	}
 	ds_free(e);
 	return err;
@@ -247,10 +254,13 @@ static int run(struct cli *c, int argc, char **argv)
 				f = F_CSV;
 			else if (strcmp(optarg, "xlsx") == 0)
 				f = F_XLSX;
+			else if (strcmp(optarg, "pdf") == 0)
+				f = F_PDF;
 			else if (strcmp(optarg, "svg") == 0)
 				f = F_SVG;
 			else
-				return cli_usage(cmd, "--format: table, json, csv, xlsx or svg");
+				return cli_usage(cmd,
+				                 "--format: table, json, csv, xlsx, pdf or svg");
 			break;
 		default:
 			return cli_usage(cmd, "unknown option");
@@ -276,6 +286,8 @@ static int run(struct cli *c, int argc, char **argv)
 		return cli_usage(cmd, "--by: all, bucket, quadrant or community for visits");
 	if (f == F_XLSX && (!kpi || !out_path))
 		return cli_usage(cmd, "--format xlsx: the kpi report, with --out FILE.xlsx");
+	if (f == F_PDF && (!kpi || !out_path))
+		return cli_usage(cmd, "--format pdf: the kpi report, with --out FILE.pdf");
 	if (f == F_SVG && !kpi && !visits)
 		return cli_usage(cmd, "--format svg: the kpi or visits report");
 	ds_store *st;
@@ -330,9 +342,9 @@ static int run(struct cli *c, int argc, char **argv)
 		struct ds_kpi *r = NULL;
 		long n = 0;
 		if (!(err = ds_report_kpis(st, from, to, by, &r, &n, &d))) {
-			if (f == F_XLSX) {
-				err = xlsx_out(st, r, n, from, to, by, experiment, (int)horizon,
-				               out_path, &d);
+			if (f == F_XLSX || f == F_PDF) {
+				err = pack_out(st, r, n, from, to, by, experiment, (int)horizon,
+				               window, f, out_path, &d);
 			} else if (f == F_SVG) {
 				const char **labels = ds_calloc((size_t)n + 1, sizeof *labels);
 				double *v = ds_calloc((size_t)n + 1, sizeof *v);
@@ -369,7 +381,7 @@ const struct cli_command cli_cmd_report = {
 	"report",
 	"what the work did over a period: KPIs by any grouping, roll rates",
 	"report kpi --from D [--to D] [--by G] [--format table|json|csv|svg]\n"
-	"       report kpi --from D [--to D] [--by G] --format xlsx --out FILE\n"
+	"       report kpi --from D [--to D] [--by G] --format xlsx|pdf --out FILE\n"
 	"       report roll --from D [--to D] [--format table|json|csv]\n"
 	"       report visits [--as-of D] [--by all|bucket|quadrant|community]\n"
 	"                     [--experiment ID] [--horizon DAYS] [--format table|json|csv|svg]\n"
@@ -393,7 +405,9 @@ const struct cli_command cli_cmd_report = {
 	"with a 95% interval from resampling communities.\n"
 	"CSV cells never start as a formula. xlsx: the manager's workbook (the\n"
 	"KPIs, the roll rates, the visit experiment by quadrant), text always as\n"
-	"text. svg: a bar chart (kpi: recovery rate per group; visits: the effect\n"
+	"text. pdf: the same in a report in Chinese (cairo and pango), with a\n"
+	"chart of the recovered amounts and the literacy events. svg: a bar chart (kpi: recovery "
+	"rate per group; visits: the effect\n"
 	"per segment) to --out or standard output. Definitions: docs/reports.md.\n",
 	run,
 };

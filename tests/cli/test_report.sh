@@ -1,7 +1,9 @@
 #!/bin/sh
-# doorstep report: the KPIs and roll rates of a period as a table, JSON and
-# CSV (the figures themselves: tests/unit/test_report.c); CSV cells never
-# start as a formula; bad periods and groupings are usage errors.
+# doorstep report: the KPIs and roll rates of a period as a table, JSON,
+# CSV, XLSX and a PDF in Chinese (the figures themselves:
+# tests/unit/test_report.c); CSV and XLSX cells never start as a formula,
+# the PDF's text is extractable; bad periods and groupings are usage
+# errors.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -48,6 +50,25 @@ unzip -p pack.xlsx xl/worksheets/sheet1.xml >sheet1.xml
 grep -q '<f>' sheet1.xml && fail "a formula in the KPI sheet"
 ds report kpi --from 2026-10-01 --format xlsx
 assert_status 2 "xlsx without --out"
+# the report as a PDF in Chinese: its text extractable and right
+ds_ok report kpi --from 2026-10-01 --to 2026-10-31 --by community --format pdf --out report.pdf
+assert_contains_file report.pdf '%PDF-'
+pdftotext -layout report.pdf report.txt || fail "pdftotext could not read the report"
+assert_contains_file report.txt '催收成效报告'
+assert_contains_file report.txt '统计期间：2026-10-01 至 2026-10-31'
+assert_contains_file report.txt '一、关键指标（按社区）'
+assert_contains_file report.txt '二、上门是否有效？'
+assert_contains_file report.txt '尚无到期的实验数据'
+assert_contains_file report.txt '三、迁徙率'
+assert_contains_file report.txt '四、金融知识宣传与新增逾期'
+assert_contains_file report.txt '=HYPERLINK(1)'
+# the total row: 2 accounts, 2,000 yuan overdue, 1,000 recovered, 50.0%
+grep -q '合计 *2 *2,000 *1,000 *50.0%' report.txt || fail "the PDF's total row: $(grep 合计 report.txt)"
+assert_contains_file report.txt '回收金额 Recovered'
+ds_ok report kpi --from 2026-10-01 --to 2026-10-31 --by community --format pdf --out report2.pdf
+cmp -s report.pdf report2.pdf || fail "the same data give the same PDF"
+ds report kpi --from 2026-10-01 --format pdf
+assert_status 2 "pdf without --out"
 # charts as SVG, text escaped
 ds_ok report kpi --from 2026-10-01 --to 2026-10-31 --by community --format svg --out rate.svg
 assert_contains_file rate.svg '<svg xmlns="http://www.w3.org/2000/svg"'
