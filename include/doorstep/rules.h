@@ -12,6 +12,24 @@
 
 #include "doorstep/core.h"
 
+/*
+ * The staff facts the contact rules ask about, worked out one way wherever
+ * they are needed (forming the day's teams, checking in at the door,
+ * reporting what drives results): a collector is certified when holding
+ * DS_RULES_CERTIFICATE valid on the day, experienced when hired at least
+ * DS_RULES_EXPERIENCED_DAYS before it. The SQL expressions read a staff
+ * row aliased `s`; DS_SQL_STAFF_CERTIFIED binds the certificate and the
+ * day twice (YYYY-MM-DD), DS_SQL_STAFF_EXPERIENCED the day
+ * DS_RULES_EXPERIENCED_DAYS before.
+ */
+#define DS_RULES_CERTIFICATE      "collection_basic"
+#define DS_RULES_EXPERIENCED_DAYS 730
+#define DS_SQL_STAFF_CERTIFIED                                                 \
+	"EXISTS (SELECT 1 FROM certifications k WHERE k.staff_id = s.staff_id" \
+	" AND k.cert = ? AND k.issued_date <= ? AND (k.expires_date IS NULL"   \
+	" OR k.expires_date = '' OR k.expires_date >= ?))"
+#define DS_SQL_STAFF_EXPERIENCED "coalesce(s.hired_date <= ?, 0)"
+
 typedef struct ds_rulepack ds_rulepack;
 
 /* Channels, parties, contents and holds, by their names in packs and JSON. */

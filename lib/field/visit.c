@@ -567,8 +567,7 @@ ds_err ds_visit_cancel(ds_store *st, long visit_id, const char *reason, ds_time 
 
 /* ------------------------------------------------------------- at the door */
 
-#define CERTIFICATE "collection_basic" /* as the day's routes count it */
-#define MAX_TEAM    8
+#define MAX_TEAM 8
 
 struct member {
 	char staff[65], community[65];
@@ -584,15 +583,12 @@ static ds_err load_team(ds_store *st, const struct visit *v, ds_time at, struct 
 	ds_date today = field_local_date(v->zone, at);
 	char day[11], since[11];
 	ds_date_format(today, day);
-	ds_date_format(today - 730, since);
+	ds_date_format(today - DS_RULES_EXPERIENCED_DAYS, since);
 	ds_stmt *s;
 	ds_err err = ds_store_prepare(
 	        st,
 	        "SELECT s.staff_id, s.role = 'collector', coalesce(s.community_id, ''),"
-	        " EXISTS (SELECT 1 FROM certifications k WHERE k.staff_id = s.staff_id"
-	        "  AND k.cert = ? AND k.issued_date <= ? AND (k.expires_date IS NULL"
-	        "  OR k.expires_date = '' OR k.expires_date >= ?)),"
-	        " coalesce(s.hired_date <= ?, 0),"
+	        " " DS_SQL_STAFF_CERTIFIED ", " DS_SQL_STAFF_EXPERIENCED ","
 	        " (SELECT count(*) FROM visits x JOIN team_members y ON y.team_id = x.team_id"
 	        "  WHERE y.staff_id = s.staff_id AND x.visit_id <> ? AND x.checked_in_at"
 	        "  IS NOT NULL AND x.visit_date = ?)"
@@ -601,7 +597,7 @@ static ds_err load_team(ds_store *st, const struct visit *v, ds_time at, struct 
 	        &s, diag);
 	if (err)
 		return err;
-	ds_stmt_bind_text(s, 1, CERTIFICATE);
+	ds_stmt_bind_text(s, 1, DS_RULES_CERTIFICATE);
 	ds_stmt_bind_text(s, 2, day);
 	ds_stmt_bind_text(s, 3, day);
 	ds_stmt_bind_text(s, 4, since);

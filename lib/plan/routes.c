@@ -34,8 +34,8 @@ void ds_route_day_opts_default(struct ds_route_day_opts *o, ds_date date)
 	o->break_open_s = 11 * 3600 + 30 * 60;
 	o->break_close_s = 13 * 3600 + 30 * 60;
 	o->break_minutes = 60;
-	o->experienced_days = 730;
-	o->certificate = "collection_basic";
+	o->experienced_days = DS_RULES_EXPERIENCED_DAYS;
+	o->certificate = DS_RULES_CERTIFICATE;
 }
 
 #define MAX_SKILLS 32 /* distinct dialects the day's staff speak */

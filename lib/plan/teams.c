@@ -44,11 +44,7 @@ ds_err day_staff_load(ds_store *st, ds_date date, int experienced_days, const ch
 	        "SELECT s.staff_id, coalesce(s.branch_id, c.branch_id), s.role = 'collector',"
 	        " coalesce(s.community_id, ''), coalesce(s.home_lon, 0), coalesce(s.home_lat, 0),"
 	        " coalesce(s.shift_start, '09:00'), coalesce(s.shift_end, '18:00'),"
-	        " coalesce(s.skills, ''), coalesce(s.hired_date <= ?, 0),"
-	        " EXISTS (SELECT 1 FROM certifications k WHERE k.staff_id = s.staff_id"
-	        "  AND k.cert = ? AND k.issued_date <= ? AND (k.expires_date IS NULL OR "
-	        "k.expires_date = ''"
-	        "  OR k.expires_date >= ?))"
+	        " coalesce(s.skills, ''), " DS_SQL_STAFF_EXPERIENCED ", " DS_SQL_STAFF_CERTIFIED
 	        " FROM staff s LEFT JOIN communities c ON c.community_id = s.community_id"
 	        " WHERE s.active = 1 AND (s.role = 'collector' AND s.branch_id IS NOT NULL"
 	        "  AND s.home_lat IS NOT NULL AND s.home_lon IS NOT NULL"
