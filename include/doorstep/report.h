@@ -105,6 +105,47 @@ ds_err ds_report_visit_effect(ds_store *st, const char *experiment, int horizon,
                               ds_report_by by, struct ds_visit_effect **rows, long *n,
                               struct ds_diag *diag);
 
+/* ------------------------------------------------- what drives results */
+
+/*
+ * What drives results (docs/reports.md, "What drives results"): each visit
+ * with an outcome between from and to - horizon, on an account past due
+ * at the visit, followed `horizon` days: cured (current, or closed, at the
+ * end) in a logistic regression, yuan paid in a linear one, on the
+ * borrower's attitude at the door (cooperative, hostile; neutral or none
+ * the base), the community's cooperation (a partner community; a worker
+ * of it on the team), the collector's training (certified on the day) and
+ * experience (years), with the months past due and the balance as
+ * controls; robust (sandwich, HC1) standard errors, 95% intervals.
+ * Observational: associations, not effects.
+ */
+#define DS_DRIVERS_K     9 /* coefficients, the intercept first */
+#define DS_DRIVERS_MAXK  16
+#define DS_DRIVERS_MIN_N 90 /* visits needed: ten per coefficient */
+struct ds_driver {
+	char name[32], name_zh[48];
+	double coef, se, lo, hi, p;
+};
+struct ds_drivers {
+	long n; /* visits used */
+	int k, horizon;
+	double cure_rate, paid_mean;
+	bool cure_ok, paid_ok; /* false: not estimated, *_why says why */
+	char cure_why[160], paid_why[160];
+	struct ds_driver cure[DS_DRIVERS_K]; /* log-odds */
+	struct ds_driver paid[DS_DRIVERS_K]; /* yuan */
+};
+ds_err ds_report_drivers(ds_store *st, ds_date from, ds_date to, int horizon,
+                         struct ds_drivers *out, struct ds_diag *diag);
+/* The estimators: X row-major n x k (a column of ones for an intercept),
+ * beta and robust standard errors (HC1) out; DS_EINVAL for collinear
+ * regressors, separation or no convergence. */
+ds_err ds_regress_ols(const double *X, const double *y, long n, int k, double *beta, double *se,
+                      struct ds_diag *diag);
+ds_err ds_regress_logit(const double *X, const double *y, long n, int k, double *beta, double *se,
+                        struct ds_diag *diag);
+json_t *ds_drivers_json(const struct ds_drivers *d);
+
 /* ----------------------------------------------------- community work */
 
 /*

@@ -70,3 +70,26 @@ json_t *ds_experiment_result_json(const char *experiment, int horizon,
 	                 md->m1, "held_out", md->m0, "difference", md->diff, "lo", md->lo, "hi",
 	                 md->hi);
 }
+
+static json_t *coefs(const struct ds_driver *c, int k)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < k; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:f, s:f, s:f, s:f, s:f}", "name",
+		                                   c[i].name, "name_zh", c[i].name_zh, "coef",
+		                                   c[i].coef, "se", c[i].se, "lo", c[i].lo, "hi",
+		                                   c[i].hi, "p", c[i].p));
+	return a;
+}
+
+json_t *ds_drivers_json(const struct ds_drivers *d)
+{
+	return json_pack("{s:I, s:i, s:f, s:f, s:{s:b, s:s, s:o}, s:{s:b, s:s, s:o}, s:s}",
+	                 "visits", (json_int_t)d->n, "horizon_days", d->horizon, "cure_rate",
+	                 d->cure_rate, "paid_mean_yuan", d->paid_mean, "cure", "estimated",
+	                 d->cure_ok, "why", d->cure_why, "coefficients",
+	                 d->cure_ok ? coefs(d->cure, d->k) : json_array(), "paid", "estimated",
+	                 d->paid_ok, "why", d->paid_why, "coefficients",
+	                 d->paid_ok ? coefs(d->paid, d->k) : json_array(), "note",
+	                 "observational: associations, not effects");
+}

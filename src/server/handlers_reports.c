@@ -244,3 +244,29 @@ void h_experiment(struct srv_req *r)
 	json_object_set_new(v, "as_of", json_string(day));
 	srv_json(r, 200, v);
 }
+
+void h_report_drivers(struct srv_req *r)
+{
+	ds_date from, to;
+	long horizon;
+	if (!period(r, &from, &to) || !srv_query_long(r, "horizon", 1, 365, 30, &horizon))
+		return;
+	ds_store *st = srv_store(r);
+	if (!st)
+		return;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	struct ds_drivers res;
+	ds_err err = ds_report_drivers(st, from, to, (int)horizon, &res, &d);
+	if (err) {
+		srv_fail(r, err, &d);
+		return;
+	}
+	json_t *v = ds_drivers_json(&res);
+	char f[11], t[11];
+	ds_date_format(from, f);
+	ds_date_format(to, t);
+	json_object_set_new(v, "from", json_string(f));
+	json_object_set_new(v, "to", json_string(t));
+	srv_json(r, 200, v);
+}

@@ -275,6 +275,16 @@ static const char SCHEMA_EFFECT[] =
         ",\"effect_yuan\":" S_NUM ",\"lo\":" S_NUM ",\"hi\":" S_NUM ",\"share_effect\":" S_NUM
         ",\"share_lo\":" S_NUM ",\"share_hi\":" S_NUM ",\"extra_cost_yuan\":" S_NUM
         ",\"cost_per_yuan\":" S_NUM ",\"verdict\":" S_STR "}}}}}";
+#define S_COEFS                                                                                 \
+	"{\"type\":\"object\",\"properties\":{\"estimated\":" S_BOOL ",\"why\":" S_STR          \
+	",\"coefficients\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{" \
+	"\"name\":" S_STR ",\"name_zh\":" S_STR ",\"coef\":" S_NUM ",\"se\":" S_NUM             \
+	",\"lo\":" S_NUM ",\"hi\":" S_NUM ",\"p\":" S_NUM "}}}}}"
+static const char SCHEMA_DRIVERS[] =
+        "{\"type\":\"object\",\"properties\":{\"from\":" S_DATE ",\"to\":" S_DATE
+        ",\"visits\":" S_INT ",\"horizon_days\":" S_INT ",\"cure_rate\":" S_NUM
+        ",\"paid_mean_yuan\":" S_NUM ",\"cure\":" S_COEFS ",\"paid\":" S_COEFS ",\"note\":" S_STR
+        "}}";
 static const char SCHEMA_LITERACY[] =
         "{\"type\":\"object\",\"properties\":{\"as_of\":" S_DATE ",\"window_days\":" S_INT
         ",\"events\":" S_INT ",\"treated_units\":" S_INT ",\"control_units\":" S_INT
@@ -372,6 +382,12 @@ static const struct srv_param Q_EFFECT[] = {
 	{ "by", "string", NULL, false, "all (default), bucket, quadrant or community" },
 	{ "experiment", "string", NULL, false, "the experiment (default visit-holdout)" },
 	{ "horizon", "integer", NULL, false, "days followed from each decision, 1 to 365 (30)" },
+	Q_END,
+};
+static const struct srv_param Q_DRIVERS[] = {
+	{ "from", "string", "date", true, "the first visit day" },
+	{ "to", "string", "date", false, "the day the report is read on (default: today)" },
+	{ "horizon", "integer", NULL, false, "days followed from each visit, 1 to 365 (30)" },
 	Q_END,
 };
 static const struct srv_param Q_LITERACY[] = {
@@ -527,6 +543,11 @@ const struct srv_route srv_routes[] = {
 	{ "GET", "/api/reports/literacy", h_report_literacy, R_ADMIN | R_MANAGER | R_ANALYST | R_AUDITOR,
 	  0, "reports", "Literacy events and new delinquency (difference in differences)", NULL,
 	  Q_LITERACY, NULL, 200, SCHEMA_LITERACY, "", NULL },
+	{ "GET", "/api/reports/drivers", h_report_drivers, R_ADMIN | R_MANAGER | R_ANALYST | R_AUDITOR, 0,
+	  "reports", "What drives results: attitude, community cooperation, collector training",
+	  "As `doorstep report drivers --format json`: logistic (cure) and linear (yuan paid) "
+	  "regressions with robust standard errors; observational.",
+	  Q_DRIVERS, NULL, 200, SCHEMA_DRIVERS, "", NULL },
 	{ "GET", "/api/experiments", h_experiments, R_ADMIN | R_MANAGER | R_ANALYST | R_AUDITOR, 0,
 	  "reports", "Experiments and their arms' accounts", NULL,
 	  NULL, NULL, 200, SCHEMA_EXPERIMENTS, "", NULL },

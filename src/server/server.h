@@ -358,6 +358,7 @@ void h_report_kpi(struct srv_req *r);
 void h_report_roll(struct srv_req *r);
 void h_report_visits(struct srv_req *r);
 void h_report_literacy(struct srv_req *r);
+void h_report_drivers(struct srv_req *r);
 void h_experiments(struct srv_req *r);
 void h_experiment(struct srv_req *r);
 

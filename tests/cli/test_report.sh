@@ -69,6 +69,15 @@ ds_ok report kpi --from 2026-10-01 --to 2026-10-31 --by community --format pdf -
 cmp -s report.pdf report2.pdf || fail "the same data give the same PDF"
 ds report kpi --from 2026-10-01 --format pdf
 assert_status 2 "pdf without --out"
+# what drives results: no visit with an outcome here, said so
+ds_ok report drivers --from 2026-10-01 --to 2026-10-31
+assert_contains stdout "not estimated: 0 visits with an outcome"
+assert_contains stdout "observational"
+ds_ok --json report drivers --from 2026-10-01 --to 2026-10-31 --horizon 10
+assert_contains stdout '"horizon_days": 10'
+assert_contains stdout '"estimated": false'
+ds report drivers --from 2026-10-01 --format csv
+assert_status 2 "drivers as CSV"
 # charts as SVG, text escaped
 ds_ok report kpi --from 2026-10-01 --to 2026-10-31 --by community --format svg --out rate.svg
 assert_contains_file rate.svg '<svg xmlns="http://www.w3.org/2000/svg"'

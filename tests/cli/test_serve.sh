@@ -631,6 +631,11 @@ cp "$OUT" lit-cli.json
 req mgr GET "/api/reports/literacy?as_of=$AS_OF"
 assert_http 200 "the literacy report"
 assert_eq "$(jv .did lit-cli.json)|$(jv .events lit-cli.json)" "$(jv .did)|$(jv .events)" "the literacy report as the CLI's"
+ds_ok --json report drivers --from 2026-10-01 --to "$AS_OF"
+cp "$OUT" drv-cli.json
+req ana GET "/api/reports/drivers?from=2026-10-01&to=$AS_OF"
+assert_http 200 "the drivers report"
+assert_eq "$(jv .visits drv-cli.json)|$(jv .cure.estimated drv-cli.json)" "$(jv .visits)|$(jv .cure.estimated)" "the drivers as the CLI's"
 req mgr GET "/api/reports/kpi?from=$AS_OF&to=2026-01-01"
 assert_http 400 "a period ending before it starts"
 req mgr GET "/api/reports/visits?by=team"
