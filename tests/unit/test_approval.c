@@ -83,7 +83,7 @@ static void approval_pins_the_decisions(void **state)
 	assert_int_equal(strlen(a.digest), 64);
 	assert_string_equal(a.made_by, "planner");
 	char first[65];
-	strcpy(first, a.digest);
+	ds_strlcpy(first, a.digest, sizeof first);
 	/* the maker may not approve its own plan */
 	assert_int_equal(ds_plan_approval_decide(st, day, true, NULL, 1000, &a, &d), DS_EREJECT);
 	assert_non_null(strstr(d.msg, "maker-checker"));
