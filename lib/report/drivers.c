@@ -128,11 +128,19 @@ ds_err ds_regress_logit(const double *X, const double *y, long n, int k, double 
 			beta[i] += d;
 			step = fmax(step, fabs(d));
 		}
-		for (int i = 0; i < k; i++)
-			if (!isfinite(beta[i]) || fabs(beta[i]) > 30)
-				return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL,
-				                   "the cure is perfectly predicted by a regressor "
-				                   "(separation): no finite estimate");
+		/* separation: some fitted chances run off to 0 or 1 (a linear
+		 * predictor past 35: p within 1e-15) as the estimates diverge */
+		double far = 0;
+		for (long r = 0; r < n; r++) {
+			double eta = 0;
+			for (int i = 0; i < k; i++)
+				eta += X[r * k + i] * beta[i];
+			far = isfinite(eta) ? fmax(far, fabs(eta)) : INFINITY;
+		}
+		if (far > 35)
+			return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL,
+			                   "the cure is perfectly predicted by a regressor "
+			                   "(separation): no finite estimate");
 		converged = step < 1e-9;
 	}
 	if (!converged)
