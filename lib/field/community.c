@@ -215,10 +215,11 @@ ds_err ds_community_scores(ds_store *st, ds_date as_of, int days, struct ds_comm
 	    !(err = per_community(
 	              st,
 	              "SELECT b.community_id, count(*),"
-	              " sum(EXISTS (SELECT 1 FROM team_members t JOIN staff w"
+	              " sum(CASE WHEN EXISTS (SELECT 1 FROM team_members t JOIN staff w"
 	              " ON w.staff_id = t.staff_id WHERE t.team_id = v.team_id"
-	              " AND w.role = 'community_worker' AND w.community_id = b.community_id)),"
-	              " sum(v.outcome = 'met_borrower')"
+	              " AND w.role = 'community_worker' AND w.community_id = b.community_id)"
+	              " THEN 1 ELSE 0 END),"
+	              " sum(CASE WHEN v.outcome = 'met_borrower' THEN 1 ELSE 0 END)"
 	              " FROM visits v JOIN accounts a ON a.account_id = v.account_id"
 	              " JOIN borrowers b ON b.borrower_id = a.borrower_id"
 	              " WHERE" COUNTED_VISIT " AND b.community_id IS NOT NULL"
@@ -226,7 +227,8 @@ ds_err ds_community_scores(ds_store *st, ds_date as_of, int days, struct ds_comm
 	              from, to, v, k, take_visits, diag)) &&
 	    /* the promises made on those visits, and those kept */
 	    !(err = per_community(st,
-	                          "SELECT b.community_id, count(*), sum(p.status = 'kept')"
+	                          "SELECT b.community_id, count(*),"
+	                          " sum(CASE WHEN p.status = 'kept' THEN 1 ELSE 0 END)"
 	                          " FROM promises p JOIN visits v ON v.visit_id = p.visit_id"
 	                          " JOIN accounts a ON a.account_id = v.account_id"
 	                          " JOIN borrowers b ON b.borrower_id = a.borrower_id"

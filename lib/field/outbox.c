@@ -58,7 +58,8 @@ ds_err ds_outbox_mark(ds_store *st, long outbox_id, const char *status, const ch
 		return err;
 	err = field_exec(st, diag,
 	                 "UPDATE outbox SET status = ?, status_at = ?, error = ?,"
-	                 " attempts = attempts + (? = 'sent' OR ? = 'failed') WHERE outbox_id = ?",
+	                 " attempts = attempts + CASE WHEN ? = 'sent' OR ? = 'failed' THEN 1 ELSE 0"
+	                 " END WHERE outbox_id = ?",
 	                 "tittti", status, (int64_t)now, error, status, status, (int64_t)outbox_id);
 	if (!err && strcmp(status, "delivered") == 0 && strcmp(purpose, "visit_notice") == 0 &&
 	    account[0]) {
@@ -66,9 +67,10 @@ ds_err ds_outbox_mark(ds_store *st, long outbox_id, const char *status, const ch
 		snprintf(contact, sizeof contact, "outbox-%ld", outbox_id);
 		err = field_exec(
 		        st, diag,
-		        "INSERT OR IGNORE INTO contacts(contact_id, account_id, channel,"
+		        "INSERT INTO contacts(contact_id, account_id, channel,"
 		        " direction, started_at, party, outcome, purpose)"
-		        " VALUES (?,?,?,'outbound',?,'borrower','delivered','visit_notice')",
+		        " VALUES (?,?,?,'outbound',?,'borrower','delivered','visit_notice')"
+		        " ON CONFLICT DO NOTHING",
 		        "ttti", contact, account, channel, (int64_t)now);
 		if (!err)
 			err = field_exec(

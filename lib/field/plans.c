@@ -123,13 +123,14 @@ static ds_err actor_role(ds_store *st, enum role *role, char role_name[static 32
 {
 	const char *actor = ds_store_actor(st);
 	ds_stmt *s;
-	ds_err err = ds_store_prepare(st,
-	                              "SELECT role, active FROM ("
-	                              " SELECT role, 1 - disabled AS active, 0 AS pri FROM users"
-	                              " WHERE user_id = ?1 UNION ALL"
-	                              " SELECT role, active, 1 FROM staff WHERE staff_id = ?1)"
-	                              " ORDER BY pri LIMIT 1",
-	                              &s, diag);
+	ds_err err =
+	        ds_store_prepare(st,
+	                         "SELECT role, active FROM ("
+	                         " SELECT role, 1 - disabled AS active, 0 AS pri FROM users"
+	                         " WHERE user_id = ?1 UNION ALL"
+	                         " SELECT role, active, 1 FROM staff WHERE staff_id = ?1) AS who"
+	                         " ORDER BY pri LIMIT 1",
+	                         &s, diag);
 	if (err)
 		return err;
 	ds_stmt_bind_text(s, 1, actor);

@@ -49,7 +49,7 @@ ds_err field_task_add(ds_store *st, const char *account_id, const char *kind, ds
 	ds_stmt *s;
 	ds_err err = ds_store_prepare(st,
 	                              "SELECT count(*) FROM tasks WHERE account_id = ? AND kind = ?"
-	                              " AND source IS ? AND status = 'open'",
+	                              " AND source IS NOT DISTINCT FROM ? AND status = 'open'",
 	                              &s, diag);
 	if (err)
 		return err;

@@ -882,9 +882,15 @@ ds_err ds_visit_record_outcome(ds_store *st, long visit_id, const struct ds_visi
 	if (!err)
 		err = field_exec(
 		        st, diag,
-		        "INSERT OR REPLACE INTO contacts(contact_id, account_id, channel,"
+		        "INSERT INTO contacts(contact_id, account_id, channel,"
 		        " direction, started_at, duration_s, staff_id, party, outcome, note,"
-		        " purpose) VALUES (?,?,'visit','outbound',?,?,?,?,?,?,?)",
+		        " purpose) VALUES (?,?,'visit','outbound',?,?,?,?,?,?,?)"
+		        " ON CONFLICT(contact_id) DO UPDATE SET account_id = excluded.account_id,"
+		        " channel = excluded.channel, direction = excluded.direction,"
+		        " started_at = excluded.started_at, duration_s = excluded.duration_s,"
+		        " staff_id = excluded.staff_id, party = excluded.party,"
+		        " outcome = excluded.outcome, note = excluded.note,"
+		        " purpose = excluded.purpose, batch_id = NULL",
 		        "ttiittttt", contact, v.account, (int64_t)v.checked_in_at,
 		        (int64_t)(o->at - v.checked_in_at), staff[0] ? staff : NULL,
 		        party[o->found], ds_found_name(o->found), o->note,

@@ -112,9 +112,10 @@ ds_err ds_registry_promote(ds_store *st, long model_id, struct ds_diag *diag)
 	}
 	if (!err && !found)
 		err = ds_diag_set(diag, DS_ENOTFOUND, NULL, 0, "model", "no model %ld", model_id);
-	if (!err &&
-	    !(err = ds_store_prepare(st, "UPDATE models SET champion=(model_id=?) WHERE kind=?", &s,
-	                             diag))) {
+	if (!err && !(err = ds_store_prepare(st,
+	                                     "UPDATE models SET champion=CASE WHEN model_id=? THEN "
+	                                     "1 ELSE 0 END WHERE kind=?",
+	                                     &s, diag))) {
 		ds_stmt_bind_int(s, 1, model_id);
 		ds_stmt_bind_text(s, 2, kind);
 		err = ds_stmt_step(s, &row, diag);

@@ -24,7 +24,8 @@ ds_err ds_experiment_entrants(ds_store *st, const char *experiment, int horizon,
 	ds_stmt *s;
 	bool row;
 	ds_err err = ds_store_prepare(st,
-	                              "SELECT account_id, min(plan_date), max(arm = 'holdout')"
+	                              "SELECT account_id, min(plan_date), max(CASE WHEN arm = "
+	                              "'holdout' THEN 1 ELSE 0 END)"
 	                              " FROM decisions WHERE experiment_id = ?"
 	                              " GROUP BY account_id ORDER BY account_id",
 	                              &s, diag);

@@ -133,11 +133,10 @@ static ds_err fill_population(ds_store *st, const struct report_walk *a,
 	                           "CREATE TEMP TABLE IF NOT EXISTS kpi_pop(account_id TEXT"
 	                           " PRIMARY KEY, bucket_name TEXT NOT NULL, overdue_start"
 	                           " INTEGER NOT NULL, cured INTEGER NOT NULL);"
-	                           "DELETE FROM temp.kpi_pop",
+	                           "DELETE FROM kpi_pop",
 	                           diag);
 	ds_stmt *s;
-	if (err ||
-	    (err = ds_store_prepare(st, "INSERT INTO temp.kpi_pop VALUES (?,?,?,?)", &s, diag)))
+	if (err || (err = ds_store_prepare(st, "INSERT INTO kpi_pop VALUES (?,?,?,?)", &s, diag)))
 		return err;
 	ds_stmt_done(s);
 	long j = 0;
@@ -147,8 +146,7 @@ static ds_err fill_population(ds_store *st, const struct report_walk *a,
 			continue;
 		long m = report_match(b, &j, x->id);
 		bool cured = m >= 0 && b->a[m].dpd == 0;
-		if ((err = ds_store_prepare(st, "INSERT INTO temp.kpi_pop VALUES (?,?,?,?)", &s,
-		                            diag)))
+		if ((err = ds_store_prepare(st, "INSERT INTO kpi_pop VALUES (?,?,?,?)", &s, diag)))
 			break;
 		bool row;
 		ds_stmt_bind_text(s, 1, x->id);
@@ -205,7 +203,7 @@ ds_err ds_report_kpis(ds_store *st, ds_date from, ds_date to, ds_report_by by, s
 	         " (SELECT count(*) FROM incidents i JOIN visits v ON v.visit_id = i.visit_id"
 	         "  WHERE v.account_id = p.account_id AND i.occurred_at >= ?3"
 	         "  AND i.occurred_at < ?4) AS inc"
-	         " FROM temp.kpi_pop p) GROUP BY g ORDER BY g",
+	         " FROM kpi_pop p) GROUP BY g ORDER BY g",
 	         group_sql(by));
 	ds_stmt *s;
 	if ((err = ds_store_prepare(st, sql, &s, diag)))

@@ -60,7 +60,7 @@ static ds_err segments_and_costs(ds_store *st, const struct ds_entrant *e, long 
 	ds_err err = ds_store_exec(st,
 	                           "CREATE TEMP TABLE IF NOT EXISTS effect_in(account_id TEXT"
 	                           " PRIMARY KEY, entered TEXT NOT NULL, stop TEXT NOT NULL);"
-	                           "DELETE FROM temp.effect_in",
+	                           "DELETE FROM effect_in",
 	                           diag);
 	ds_stmt *s;
 	bool row;
@@ -68,8 +68,7 @@ static ds_err segments_and_costs(ds_store *st, const struct ds_entrant *e, long 
 		char a[11], b[11];
 		ds_date_format(e[k].entered, a);
 		ds_date_format(e[k].entered + horizon, b);
-		if ((err = ds_store_prepare(st, "INSERT INTO temp.effect_in VALUES (?,?,?)", &s,
-		                            diag)))
+		if ((err = ds_store_prepare(st, "INSERT INTO effect_in VALUES (?,?,?)", &s, diag)))
 			break;
 		ds_stmt_bind_text(s, 1, e[k].id);
 		ds_stmt_bind_text(s, 2, a);
@@ -83,7 +82,7 @@ static ds_err segments_and_costs(ds_store *st, const struct ds_entrant *e, long 
 	snprintf(sql, sizeof sql,
 	         "SELECT i.account_id, %s, (SELECT coalesce(sum(d.cost_fen), 0) FROM decisions d"
 	         " WHERE d.account_id = i.account_id AND d.plan_date >= i.entered"
-	         " AND d.plan_date < i.stop) FROM temp.effect_in i ORDER BY i.account_id",
+	         " AND d.plan_date < i.stop) FROM effect_in i ORDER BY i.account_id",
 	         segment_sql(by));
 	if ((err = ds_store_prepare(st, sql, &s, diag)))
 		return err;
@@ -183,7 +182,9 @@ static ds_err read_segment(const struct ds_entrant *e, const struct entrant_row 
 	out->treated = n1;
 	out->held_out = n0;
 	out->verdict = DS_VERDICT_NOT_ENOUGH_DATA;
-	if (n1 < DS_EFFECT_MIN_ARM || n0 < DS_EFFECT_MIN_ARM)
+	/* the figures whenever both arms have someone; a verdict only with
+	 * DS_EFFECT_MIN_ARM in each */
+	if (n1 == 0 || n0 == 0)
 		return DS_OK;
 	struct ds_experiment_result x;
 	ds_err err = ds_experiment_compare(e, n, 0.95, &x, diag);
@@ -199,6 +200,8 @@ static ds_err read_segment(const struct ds_entrant *e, const struct entrant_row 
 	out->share_hi = x.paid_share.hi;
 	out->extra_cost = cost1 / (double)n1 - cost0 / (double)n0;
 	out->cost_per_yuan = out->effect > 0 ? out->extra_cost / out->effect : 0;
+	if (n1 < DS_EFFECT_MIN_ARM || n0 < DS_EFFECT_MIN_ARM)
+		return DS_OK;
 	out->verdict = out->hi < 0                 ? DS_VERDICT_HARM
 	               : out->lo > out->extra_cost ? DS_VERDICT_WORTH_IT
 	               : out->hi < out->extra_cost ? DS_VERDICT_NOT_WORTH_IT

@@ -188,8 +188,14 @@ ds_err ds_store_audit_verify(ds_store *st, struct ds_audit_check *out, struct ds
 	/* One read transaction for the head and the entries: an append made
 	 * meanwhile by another connection would otherwise look like entries
 	 * deleted at the end. A savepoint works inside a caller's transaction
-	 * too. */
-	ds_err err = ds_store_exec(st, "SAVEPOINT audit_verify", diag);
+	 * too. PostgreSQL begins no transaction at a savepoint, and a
+	 * snapshot for the whole walk needs REPEATABLE READ: outside a
+	 * transaction it opens a read-only one of that level. */
+	bool snapshot = DS_ON_PG(st) && !ds_pg_in_txn(st);
+	ds_err err = ds_store_exec(st,
+	                           snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+	                                    : "SAVEPOINT audit_verify",
+	                           diag);
 	if (err)
 		return err;
 	int64_t head_seq = 0;
@@ -199,7 +205,7 @@ ds_err ds_store_audit_verify(ds_store *st, struct ds_audit_check *out, struct ds
 	char last_hash[65]; /* the walk checked it: stored and recomputed agree */
 	if (!(err = ds_audit_head_get(st, &head_seq, head_hash, &head, &readable, diag)))
 		err = walk(st, out, &last, last_hash, diag);
-	ds_store_exec(st, "RELEASE audit_verify", NULL);
+	ds_store_exec(st, snapshot ? "COMMIT" : "RELEASE audit_verify", NULL);
 	if (err || !out->intact)
 		return err;
 	if (!head) {

@@ -19,6 +19,7 @@
 #define PUT_TABLES     32
 
 struct ds_stmt {
+	unsigned char backend; /* DS_BACKEND_SQLITE (0); first (store-int.h) */
 	ds_store *st;
 	sqlite3_stmt *s;
 	char *sql;
@@ -37,6 +38,7 @@ struct put_sql {
 };
 
 struct ds_store {
+	unsigned char backend; /* DS_BACKEND_SQLITE (0); first (store-int.h) */
 	sqlite3 *db;
 	char *actor;
 	int schema;
@@ -158,10 +160,14 @@ int ds_store_schema_latest(void)
 }
 int ds_store_schema_version(ds_store *st)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_schema_version(st);
 	return st->schema;
 }
 const char *ds_store_actor(const ds_store *st)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_actor(st);
 	return st->actor;
 }
 
@@ -211,6 +217,8 @@ static ds_err apply_fault(ds_store *st, const char *location, struct ds_diag *di
 
 ds_err ds_store_open_reader(ds_store *st, ds_store **out, struct ds_diag *diag)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_open_reader(st, out, diag);
 	const char *file = sqlite3_db_filename(st->db, "main");
 	if (!file || !*file)
 		return ds_diag_set(diag, DS_EINVAL, NULL, 0, NULL,
@@ -222,6 +230,8 @@ ds_err ds_store_open_reader(ds_store *st, ds_store **out, struct ds_diag *diag)
 ds_err ds_store_open(const char *location, const struct ds_store_opts *opts, ds_store **out,
                      struct ds_diag *diag)
 {
+	if (location && ds_pg_location(location))
+		return ds_pg_open(location, opts, out, diag);
 	pthread_once(&sqlite_once, sqlite_setup);
 	struct ds_store_opts o = { 0 };
 	if (opts)
@@ -321,6 +331,10 @@ void ds_store_close(ds_store *st)
 {
 	if (!st)
 		return;
+	if (DS_ON_PG(st)) {
+		ds_pg_close(st);
+		return;
+	}
 	for (int i = 0; i < STMT_SLOTS; i++)
 		stmt_free(st->slots[i]);
 	for (int i = 0; i < st->nput; i++) {
@@ -349,6 +363,8 @@ static void migration_sha256(const struct ds_migration *m, char out[65])
 
 ds_err ds_store_migrate(ds_store *st, int *applied, struct ds_diag *diag)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_migrate(st, applied, diag);
 	int done = 0;
 	ds_err err = DS_OK;
 	if (st->schema == 0) {
@@ -419,11 +435,15 @@ ds_err ds_store_migrate(ds_store *st, int *applied, struct ds_diag *diag)
 
 ds_err ds_store_begin(ds_store *st, struct ds_diag *diag)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_begin(st, diag);
 	return ds_store_exec(st, "BEGIN IMMEDIATE", diag);
 }
 
 ds_err ds_store_commit(ds_store *st, struct ds_diag *diag)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_commit(st, diag);
 	/* the account ledger follows what the transaction wrote (ledger.c) */
 	int schema = st->migrating ? st->migrating : st->schema;
 	ds_err err = schema >= DS_LEDGER_SCHEMA ? ds_ledger_refresh(st, diag) : DS_OK;
@@ -432,6 +452,8 @@ ds_err ds_store_commit(ds_store *st, struct ds_diag *diag)
 
 ds_err ds_store_ledger_sync(ds_store *st, struct ds_diag *diag)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_ledger_sync(st, diag);
 	if (!sqlite3_get_autocommit(st->db))
 		return ds_ledger_refresh(st, diag);
 	ds_err err = ds_store_begin(st, diag);
@@ -442,12 +464,18 @@ ds_err ds_store_ledger_sync(ds_store *st, struct ds_diag *diag)
 
 void ds_store_rollback(ds_store *st)
 {
+	if (DS_ON_PG(st)) {
+		ds_pg_rollback(st);
+		return;
+	}
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 ds_err ds_store_exec(ds_store *st, const char *sql, struct ds_diag *diag)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_exec(st, sql, diag);
 	char *emsg = NULL;
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &emsg);
 	if (rc == SQLITE_OK)
@@ -470,6 +498,8 @@ static unsigned hash_sql(const char *s)
 
 ds_err ds_store_prepare(ds_store *st, const char *sql, ds_stmt **out, struct ds_diag *diag)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_prepare(st, sql, out, diag);
 	unsigned h = hash_sql(sql) % STMT_SLOTS;
 	for (unsigned i = 0; i < 8; i++) {
 		struct ds_stmt *c = st->slots[(h + i) % STMT_SLOTS];
@@ -508,6 +538,10 @@ void ds_stmt_done(ds_stmt *s)
 {
 	if (!s)
 		return;
+	if (DS_ON_PG(s)) {
+		ds_pg_done(s);
+		return;
+	}
 	sqlite3_reset(s->s);
 	sqlite3_clear_bindings(s->s);
 	s->in_use = false;
@@ -517,16 +551,22 @@ void ds_stmt_done(ds_stmt *s)
 
 ds_err ds_stmt_bind_int(ds_stmt *s, int idx, int64_t v)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_bind_int(s, idx, v);
 	return map_rc(sqlite3_bind_int64(s->s, idx, v));
 }
 
 ds_err ds_stmt_bind_real(ds_stmt *s, int idx, double v)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_bind_real(s, idx, v);
 	return map_rc(sqlite3_bind_double(s->s, idx, v));
 }
 
 ds_err ds_stmt_bind_text(ds_stmt *s, int idx, const char *v)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_bind_text(s, idx, v);
 	if (!v)
 		return map_rc(sqlite3_bind_null(s->s, idx));
 	return map_rc(sqlite3_bind_text(s->s, idx, v, -1, SQLITE_TRANSIENT));
@@ -534,16 +574,22 @@ ds_err ds_stmt_bind_text(ds_stmt *s, int idx, const char *v)
 
 ds_err ds_stmt_bind_blob(ds_stmt *s, int idx, const void *v, size_t n)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_bind_blob(s, idx, v, n);
 	return map_rc(sqlite3_bind_blob64(s->s, idx, v, n, SQLITE_TRANSIENT));
 }
 
 ds_err ds_stmt_bind_null(ds_stmt *s, int idx)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_bind_null(s, idx);
 	return map_rc(sqlite3_bind_null(s->s, idx));
 }
 
 ds_err ds_stmt_step(ds_stmt *s, bool *row, struct ds_diag *diag)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_step(s, row, diag);
 	int rc = sqlite3_step(s->s);
 	*row = rc == SQLITE_ROW;
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
@@ -553,15 +599,21 @@ ds_err ds_stmt_step(ds_stmt *s, bool *row, struct ds_diag *diag)
 
 int ds_stmt_columns(ds_stmt *s)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_columns(s);
 	return sqlite3_column_count(s->s);
 }
 const char *ds_stmt_column_name(ds_stmt *s, int col)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_column_name(s, col);
 	const char *n = sqlite3_column_name(s->s, col);
 	return n ? n : "";
 }
 ds_vtype ds_stmt_type(ds_stmt *s, int col)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_type(s, col);
 	switch (sqlite3_column_type(s->s, col)) {
 	case SQLITE_INTEGER:
 		return DS_V_INT;
@@ -577,33 +629,47 @@ ds_vtype ds_stmt_type(ds_stmt *s, int col)
 }
 bool ds_stmt_is_null(ds_stmt *s, int col)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_is_null(s, col);
 	return sqlite3_column_type(s->s, col) == SQLITE_NULL;
 }
 int64_t ds_stmt_int(ds_stmt *s, int col)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_int(s, col);
 	return sqlite3_column_int64(s->s, col);
 }
 double ds_stmt_real(ds_stmt *s, int col)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_real(s, col);
 	return sqlite3_column_double(s->s, col);
 }
 const char *ds_stmt_text(ds_stmt *s, int col)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_text(s, col);
 	const unsigned char *t = sqlite3_column_text(s->s, col);
 	return t ? (const char *)t : "";
 }
 const void *ds_stmt_blob(ds_stmt *s, int col, size_t *len)
 {
+	if (DS_ON_PG(s))
+		return ds_pg_blob(s, col, len);
 	const void *p = sqlite3_column_blob(s->s, col);
 	*len = p ? (size_t)sqlite3_column_bytes(s->s, col) : 0;
 	return p ? p : "";
 }
 int64_t ds_store_changes(ds_store *st)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_changes(st);
 	return sqlite3_changes64(st->db);
 }
 int64_t ds_store_last_id(ds_store *st)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_last_id(st);
 	return sqlite3_last_insert_rowid(st->db);
 }
 
@@ -797,6 +863,8 @@ static ds_err seen_mark(ds_store *st, const struct ds_table *t, const struct ds_
 ds_err ds_store_put(ds_store *st, const struct ds_table *t, const struct ds_value *vals,
                     int64_t batch, ds_put_result *res, struct ds_diag *diag)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_put(st, t, vals, batch, res, diag);
 	struct put_sql *p = NULL;
 	for (int i = 0; i < st->nput && !p; i++)
 		if (same_table(&st->put[i].t, t))
@@ -891,6 +959,8 @@ ds_err ds_store_exists(ds_store *st, const char *table, const char *keycol, cons
 
 ds_err ds_store_bulk_prepare(ds_store *st, const char *table, bool *bulk, struct ds_diag *diag)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_bulk_prepare(st, table, bulk, diag);
 	*bulk = false;
 	char sql[256];
 	snprintf(sql, sizeof sql, "SELECT 1 FROM %s LIMIT 1", table);
@@ -913,11 +983,17 @@ ds_err ds_store_bulk_prepare(ds_store *st, const char *table, bool *bulk, struct
 
 void ds_store_bulk_finish(ds_store *st)
 {
+	if (DS_ON_PG(st)) {
+		ds_pg_bulk_finish(st);
+		return;
+	}
 	ds_store_exec(st, "PRAGMA foreign_keys=ON", NULL);
 }
 
 ds_err ds_store_bulk_begin(ds_store *st, const char *table, char **token, struct ds_diag *diag)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_bulk_begin(st, table, token, diag);
 	*token = NULL;
 	/* The CREATE INDEX and CREATE TRIGGER statements to replay, one per
 	 * line: a trigger run for each of millions of rows costs more than
@@ -959,6 +1035,8 @@ ds_err ds_store_bulk_begin(ds_store *st, const char *table, char **token, struct
 ds_err ds_store_bulk_end(ds_store *st, const char *table, const char *token, bool *orphans,
                          struct ds_diag *diag)
 {
+	if (DS_ON_PG(st))
+		return ds_pg_bulk_end(st, table, token, orphans, diag);
 	*orphans = false;
 	ds_err err = token ? ds_store_exec(st, token, diag) : DS_OK;
 	/* what the triggers set aside would have listed */
@@ -1102,7 +1180,7 @@ static ds_err audit_append(ds_store *st, const char *action, const char *entity,
 	}
 	int64_t at = (int64_t)time(NULL);
 	char hex[65];
-	ds_audit_hash(prev, at, st->actor, action, entity, entity_id, detail, hex);
+	ds_audit_hash(prev, at, ds_store_actor(st), action, entity, entity_id, detail, hex);
 	if ((err = ds_store_prepare(st,
 	                            "INSERT INTO audit_log(seq,at,actor,action,entity,"
 	                            "entity_id,detail,prev_hash,hash) "
@@ -1111,7 +1189,7 @@ static ds_err audit_append(ds_store *st, const char *action, const char *entity,
 		return err;
 	ds_stmt_bind_int(s, 1, seq);
 	ds_stmt_bind_int(s, 2, at);
-	ds_stmt_bind_text(s, 3, st->actor);
+	ds_stmt_bind_text(s, 3, ds_store_actor(st));
 	ds_stmt_bind_text(s, 4, action);
 	ds_stmt_bind_text(s, 5, entity);
 	ds_stmt_bind_text(s, 6, entity_id);
@@ -1130,7 +1208,7 @@ ds_err ds_store_audit(ds_store *st, const char *action, const char *entity, cons
 {
 	/* The entry and the head go in together, in the caller's transaction
 	 * or in one of their own. */
-	bool own = sqlite3_get_autocommit(st->db) != 0;
+	bool own = DS_ON_PG(st) ? !ds_pg_in_txn(st) : sqlite3_get_autocommit(st->db) != 0;
 	ds_err err = own ? ds_store_begin(st, diag) : DS_OK;
 	if (err)
 		return err;

@@ -558,7 +558,7 @@ static int run_alerts(struct cli *c, const char *jurisdiction, const char *as_of
 	        " JOIN borrowers b ON b.borrower_id = x.borrower_id"
 	        " LEFT JOIN communities m ON m.community_id = b.community_id"
 	        " WHERE x.at >= ? AND x.at < ? AND b.community_id IS NOT NULL"
-	        " GROUP BY b.community_id HAVING count(*) >= ? ORDER BY count(*) DESC, 1",
+	        " GROUP BY b.community_id, m.name HAVING count(*) >= ? ORDER BY count(*) DESC, 1",
 	        &s, &dg);
 	json_t *arr = c->json ? json_array() : NULL;
 	long n = 0;

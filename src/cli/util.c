@@ -66,13 +66,28 @@ bool cli_wants_help(int argc, char **argv)
 	return false;
 }
 
+/* Whether the database is a server's (a PostgreSQL URL), not a file. */
+static bool db_is_url(const char *db)
+{
+	return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
+}
+
 void cli_key_path(struct cli *c, char *out, size_t outsz)
 {
 	const char *k = ds_config_str(&c->cfg, DS_CFG_KEY_FILE);
-	if (k[0])
+	const char *db = ds_config_str(&c->cfg, DS_CFG_DB_PATH);
+	if (k[0]) {
 		ds_strlcpy(out, k, outsz);
-	else
-		snprintf(out, outsz, "%s.key", ds_config_str(&c->cfg, DS_CFG_DB_PATH));
+	} else if (db_is_url(db)) {
+		/* a server's database: NAME.key in the working directory, NAME
+		 * the database's name in the URL */
+		const char *name = strrchr(strstr(db, "://") + 3, '/');
+		name = name ? name + 1 : "";
+		int n = (int)strcspn(name, "?");
+		snprintf(out, outsz, "%.*s.key", n ? n : 8, n ? name : "doorstep");
+	} else {
+		snprintf(out, outsz, "%s.key", db);
+	}
 }
 
 int cli_open_store(struct cli *c, bool for_init, ds_store **out)
@@ -86,7 +101,7 @@ int cli_open_store(struct cli *c, bool for_init, ds_store **out)
 	struct ds_diag d;
 	ds_diag_clear(&d);
 	const char *path = ds_config_str(&c->cfg, DS_CFG_DB_PATH);
-	if (!for_init && access(path, F_OK) != 0) {
+	if (!for_init && !db_is_url(path) && access(path, F_OK) != 0) {
 		ds_diag_set(&d, DS_ESCHEMA, path, 0, NULL,
 		            "no database here; run 'doorstep init' first");
 		return cli_fail(c, DS_ESCHEMA, &d);

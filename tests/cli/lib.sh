@@ -73,12 +73,67 @@ export DOORSTEP_ACTOR=cli-test
 # Byte-wise text tools: some outputs hold bytes that are not UTF-8.
 export LC_ALL=C
 
+# DS_TEST_BACKEND=pg runs the test against PostgreSQL (docs/storage.md): a
+# database of its own in the cluster DS_TEST_PG_URL names (or the one
+# scripts/pg-cluster.sh started in DS_TEST_PG_DIR), dropped at the end. DB
+# is then its URL, DOORSTEP_DB points the binary at it, and q, count,
+# dump_data and the sqlite3 shell's calls on it go through psql.
+DS_TEST_BACKEND=${DS_TEST_BACKEND:-sqlite}
+PG_DBNAME=
+if [ "$DS_TEST_BACKEND" = pg ]; then
+	if [ -z "${DS_TEST_PG_URL:-}" ] && [ -n "${DS_TEST_PG_DIR:-}" ]; then
+		DS_TEST_PG_URL=$(sh "$(dirname "$0")/../../scripts/pg-cluster.sh" url "$DS_TEST_PG_DIR")
+	fi
+	: "${DS_TEST_PG_URL:?DS_TEST_BACKEND=pg needs DS_TEST_PG_URL or DS_TEST_PG_DIR}"
+	PG_DBNAME=t_$(printf '%s' "$TEST_NAME" | tr -c 'a-z0-9_' '_')_$$
+	psql -XAtq -d "$DS_TEST_PG_URL" -c "CREATE DATABASE $PG_DBNAME" || exit 1
+	DB=${DS_TEST_PG_URL%/*}/$PG_DBNAME
+	export DOORSTEP_DB="$DB"
+fi
+
+# is_pg [DB] : whether the database is a PostgreSQL URL.
+is_pg() {
+	case ${1:-$DB} in
+	postgres://* | postgresql://*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+if [ "$DS_TEST_BACKEND" = pg ]; then
+	# The sqlite3 shell's calls on a PostgreSQL URL, answered by psql in
+	# the same shape (fields separated by '|', no header).
+	sqlite3() {
+		_db= _sql=
+		for _a in "$@"; do
+			case $_a in
+			-*) ;;
+			*) if [ -z "$_db" ]; then _db=$_a; else _sql=$_a; fi ;;
+			esac
+		done
+		if is_pg "$_db"; then
+			if [ -n "$_sql" ]; then
+				psql -XAtq -F'|' -v ON_ERROR_STOP=1 -d "$_db" -c "$_sql"
+			else
+				psql -XAtq -F'|' -v ON_ERROR_STOP=1 -d "$_db"
+			fi
+		else
+			command sqlite3 "$@"
+		fi
+	}
+fi
+
 ds_finish() {
 	rc=$?
 	trap - EXIT INT TERM
 	# Leave no background process behind (the SIGKILL test starts some).
 	[ -n "${BG_PID:-}" ] && kill -9 "$BG_PID" 2>/dev/null
 	cd / && rm -rf "$T"
+	if [ -n "$PG_DBNAME" ]; then
+		psql -XAtq -d "$DS_TEST_PG_URL" \
+			-c "DROP DATABASE IF EXISTS $PG_DBNAME WITH (FORCE)" >/dev/null 2>&1
+	fi
+	# What a test asked to be done at the end (a server it started).
+	[ -n "${DS_ON_EXIT:-}" ] && eval "$DS_ON_EXIT"
 	if [ "$FAILS" -gt 0 ]; then
 		echo "$TEST_NAME: $FAILS of $CHECKS checks FAILED"
 		exit 1
@@ -211,7 +266,11 @@ assert_lines_matching() {
 # q SQL [DB] : one query through the sqlite3 shell; rows on stdout, fields
 # separated by '|'.
 q() {
-	sqlite3 -batch -bail "${2:-$DB}" "$1"
+	if is_pg "${2:-$DB}"; then
+		psql -XAtq -F'|' -v ON_ERROR_STOP=1 -d "${2:-$DB}" -c "$1"
+	else
+		sqlite3 -batch -bail "${2:-$DB}" "$1"
+	fi
 }
 
 # count TABLE [DB]
@@ -229,6 +288,17 @@ assert_query() {
 # SQL text, for comparing a database before and after.
 dump_data() {
 	: >"$1"
+	if is_pg "${2:-$DB}"; then
+		for t in $(q "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()
+		              AND tablename NOT IN ('import_batches','audit_log','store_meta')
+		              ORDER BY 1" "${2:-$DB}"); do
+			echo "-- $t" >>"$1"
+			q "SELECT x::text FROM $t x ORDER BY 1" "${2:-$DB}" >>"$1"
+		done
+		q "SELECT name, value FROM store_meta WHERE name <> 'audit_head' ORDER BY name" \
+			"${2:-$DB}" >>"$1"
+		return
+	fi
 	for t in $(q "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN
 	              ('import_batches','audit_log','store_meta') AND name NOT LIKE 'sqlite_%'
 	              ORDER BY name" "${2:-$DB}"); do
