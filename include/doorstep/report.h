@@ -125,6 +125,7 @@ ds_err ds_report_visit_effect(ds_store *st, const char *experiment, int horizon,
 struct ds_driver {
 	char name[32], name_zh[48];
 	double coef, se, lo, hi, p;
+	bool dropped; /* did not vary among the visits: left out of the model */
 };
 struct ds_drivers {
 	long n; /* visits used */

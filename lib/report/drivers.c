@@ -284,17 +284,26 @@ out:
 	return err;
 }
 
-static void fill(struct ds_driver *out, const double *b, const double *se, int k)
+/* The estimates of the kept columns into their places; the dropped ones
+ * (a regressor that did not vary) marked so. */
+static void fill(struct ds_driver *out, const double *b, const double *se, const bool *keep)
 {
 	double z = gsl_cdf_ugaussian_Pinv(0.975);
-	for (int i = 0; i < k; i++) {
+	for (int i = 0, j = 0; i < DS_DRIVERS_K; i++) {
+		memset(&out[i], 0, sizeof out[i]);
 		ds_strlcpy(out[i].name, NAMES[i], sizeof out[i].name);
 		ds_strlcpy(out[i].name_zh, NAMES_ZH[i], sizeof out[i].name_zh);
-		out[i].coef = b[i];
-		out[i].se = se[i];
-		out[i].lo = b[i] - z * se[i];
-		out[i].hi = b[i] + z * se[i];
-		out[i].p = se[i] > 0 ? 2 * gsl_cdf_ugaussian_Q(fabs(b[i] / se[i])) : 1;
+		if (!keep[i]) {
+			out[i].dropped = true;
+			out[i].p = 1;
+			continue;
+		}
+		out[i].coef = b[j];
+		out[i].se = se[j];
+		out[i].lo = b[j] - z * se[j];
+		out[i].hi = b[j] + z * se[j];
+		out[i].p = se[j] > 0 ? 2 * gsl_cdf_ugaussian_Q(fabs(b[j] / se[j])) : 1;
+		j++;
 	}
 }
 
@@ -395,8 +404,20 @@ ds_err ds_report_drivers(ds_store *st, ds_date from, ds_date to, int horizon,
 	}
 	if (!err && m > 0) {
 		double cured = 0, paid = 0;
+		/* a regressor that does not vary here (every collector certified,
+		 * say) is left out and reported so, not fatal to the rest */
+		bool keep[DS_DRIVERS_K];
+		int kk = 0;
+		for (int j = 0; j < DS_DRIVERS_K; j++) {
+			keep[j] = j == 0;
+			for (long i = 1; i < m && !keep[j]; i++)
+				keep[j] = o[i].x[j] != o[0].x[j];
+			kk += keep[j];
+		}
 		for (long i = 0; i < m; i++) {
-			memcpy(X + i * DS_DRIVERS_K, o[i].x, sizeof o[i].x);
+			for (int j = 0, c = 0; j < DS_DRIVERS_K; j++)
+				if (keep[j])
+					X[i * kk + c++] = o[i].x[j];
 			yc[i] = o[i].dpd_end <= 0; /* current, or closed */
 			yp[i] = o[i].paid;
 			cured += yc[i];
@@ -409,15 +430,15 @@ ds_err ds_report_drivers(ds_store *st, ds_date from, ds_date to, int horizon,
 		ds_diag_clear(&quiet);
 		/* too few visits for nine coefficients is "not enough data", not an error */
 		if (m >= DS_DRIVERS_MIN_N) {
-			if (ds_regress_logit(X, yc, m, DS_DRIVERS_K, b, se, &quiet) == DS_OK) {
-				fill(out->cure, b, se, DS_DRIVERS_K);
+			if (ds_regress_logit(X, yc, m, kk, b, se, &quiet) == DS_OK) {
+				fill(out->cure, b, se, keep);
 				out->cure_ok = true;
 			} else {
 				ds_strlcpy(out->cure_why, quiet.msg, sizeof out->cure_why);
 			}
 			ds_diag_clear(&quiet);
-			if (ds_regress_ols(X, yp, m, DS_DRIVERS_K, b, se, &quiet) == DS_OK) {
-				fill(out->paid, b, se, DS_DRIVERS_K);
+			if (ds_regress_ols(X, yp, m, kk, b, se, &quiet) == DS_OK) {
+				fill(out->paid, b, se, keep);
 				out->paid_ok = true;
 			} else {
 				ds_strlcpy(out->paid_why, quiet.msg, sizeof out->paid_why);

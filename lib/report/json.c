@@ -75,10 +75,13 @@ static json_t *coefs(const struct ds_driver *c, int k)
 {
 	json_t *a = json_array();
 	for (int i = 0; i < k; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:f, s:f, s:f, s:f, s:f}", "name",
-		                                   c[i].name, "name_zh", c[i].name_zh, "coef",
-		                                   c[i].coef, "se", c[i].se, "lo", c[i].lo, "hi",
-		                                   c[i].hi, "p", c[i].p));
+		json_array_append_new(
+		        a, c[i].dropped ? json_pack("{s:s, s:s, s:b}", "name", c[i].name, "name_zh",
+		                                    c[i].name_zh, "dropped", 1)
+		                        : json_pack("{s:s, s:s, s:f, s:f, s:f, s:f, s:f}", "name",
+		                                    c[i].name, "name_zh", c[i].name_zh, "coef",
+		                                    c[i].coef, "se", c[i].se, "lo", c[i].lo, "hi",
+		                                    c[i].hi, "p", c[i].p));
 	return a;
 }
 

@@ -207,6 +207,97 @@ static ds_err admit_day(struct admit *ad, const struct ds_capacity *cap, const s
 	return DS_OK;
 }
 
+/* Steps a prepared write with text binds (NULL: null); done with it. */
+static ds_err put_row(ds_store *st, const char *sql, const char *const *v, int n,
+                      struct ds_diag *diag)
+{
+	ds_stmt *q;
+	ds_err err = ds_store_prepare(st, sql, &q, diag);
+	if (err)
+		return err;
+	for (int i = 0; i < n; i++)
+		ds_stmt_bind_text(q, i + 1, v[i]);
+	bool row;
+	err = ds_stmt_step(q, &row, diag);
+	ds_stmt_done(q);
+	return err;
+}
+
+/*
+ * The day's visits as the field teams record them at the door
+ * (docs/simulator.md, "Visits"): a team of the community's collector and,
+ * where the community has one, its worker; what was found, and the
+ * borrower's attitude when met — the bank's own record of the visit,
+ * which the reports read (what drives results).
+ */
+static ds_err record_visits(const struct sim_state *s, ds_date day, ds_store *st,
+                            struct ds_diag *diag)
+{
+	const ds_world *w = s->w;
+	char ymd[11];
+	ds_date_format(day, ymd);
+	ds_err err = DS_OK;
+	bool begun = false;
+	for (size_t e = 0; !err && e < s->log.ncon; e++) {
+		const struct sim_contact *c = &s->log.con[e];
+		if (c->treatment != DS_T_VISIT || c->day != day)
+			continue;
+		if (!begun) {
+			if ((err = ds_store_begin(st, diag)))
+				break;
+			begun = true;
+		}
+		const struct sim_account *a = &s->a[c->account];
+		const struct sim_borrower *b = &s->b[a->borrower];
+		int k = c->staff >= 0 && w->staff[c->staff].role == 0
+		                ? c->staff
+		                : sim_collector_for(w, b->community);
+		int wk = -1;
+		for (int j = 0; j < w->nstaff && wk < 0; j++)
+			if (w->staff[j].role == 1 && w->staff[j].community == (int32_t)b->community)
+				wk = j;
+		char team[48], branch[16], coll[16], worker[16], acc[24];
+		snprintf(team, sizeof team, "V%s-S%05d", ymd, k + 1);
+		snprintf(branch, sizeof branch, "BR%02d", w->staff[k].district + 1);
+		snprintf(coll, sizeof coll, "S%05d", k + 1);
+		snprintf(worker, sizeof worker, "S%05d", wk + 1);
+		snprintf(acc, sizeof acc, "A%07u", c->account + 1);
+		const char *o = sim_outcomes[c->outcome];
+		bool met = strcmp(o, "met_borrower") == 0 || strcmp(o, "promise") == 0 ||
+		           strcmp(o, "dispute") == 0 || strcmp(o, "connected") == 0;
+		const char *found = met                         ? "met_borrower"
+		                    : strcmp(o, "refused") == 0 ? "refused"
+		                                                : "not_home";
+		static const char *const att[] = { "cooperative", "neutral", "hostile" };
+		const char *attitude = met && b->attitude < 3 ? att[b->attitude] : "none";
+		const char *tv[] = { team, branch, ymd };
+		err = put_row(st,
+		              "INSERT INTO teams(team_id, branch_id, work_date) VALUES (?, ?, ?)"
+		              " ON CONFLICT (team_id) DO NOTHING",
+		              tv, 3, diag);
+		for (int m = 0; !err && m < (wk >= 0 ? 2 : 1); m++) {
+			const char *mv[] = { team, m ? worker : coll };
+			err = put_row(st,
+			              "INSERT INTO team_members(team_id, staff_id) VALUES (?, ?)"
+			              " ON CONFLICT (team_id, staff_id) DO NOTHING",
+			              mv, 2, diag);
+		}
+		const char *vv[] = { acc, team, ymd, found, attitude };
+		if (!err)
+			err = put_row(st,
+			              "INSERT INTO visits(account_id, team_id, visit_date, state,"
+			              " outcome, attitude) VALUES (?, ?, ?, 'closed', ?, ?)",
+			              vv, 5, diag);
+	}
+	if (begun) {
+		if (!err)
+			err = ds_store_commit(st, diag);
+		if (err)
+			ds_store_rollback(st);
+	}
+	return err;
+}
+
 static ds_err feed_day(struct sim_state *s, ds_date day, const struct ds_sim_opts *opts,
                        struct ds_diag *diag)
 {
@@ -225,6 +316,8 @@ static ds_err feed_day(struct sim_state *s, ds_date day, const struct ds_sim_opt
 		struct ds_import_stats st;
 		err = ds_import_file(opts->store, kinds[k], path, &io, &st, diag);
 	}
+	if (!err)
+		err = record_visits(s, day, opts->store, diag);
 	s->log.npay = 0;
 	s->log.ncon = 0;
 	return err;

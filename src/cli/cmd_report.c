@@ -134,8 +134,11 @@ static void driver_table(const char *title, const struct ds_driver *c, int k, bo
 	}
 	printf("  %-22s %10s %10s %23s %8s\n", "", "coef", "se", "95% interval", "p");
 	for (int i = 0; i < k; i++)
-		printf("  %-22s %10.4f %10.4f %10.4f..%-11.4f %8.4f\n", c[i].name, c[i].coef,
-		       c[i].se, c[i].lo, c[i].hi, c[i].p);
+		if (c[i].dropped)
+			printf("  %-22s (does not vary among these visits: left out)\n", c[i].name);
+		else
+			printf("  %-22s %10.4f %10.4f %10.4f..%-11.4f %8.4f\n", c[i].name,
+			       c[i].coef, c[i].se, c[i].lo, c[i].hi, c[i].p);
 }
 
 static void drivers_print(const struct ds_drivers *r)

@@ -279,7 +279,7 @@ static const char SCHEMA_EFFECT[] =
 	"{\"type\":\"object\",\"properties\":{\"estimated\":" S_BOOL ",\"why\":" S_STR          \
 	",\"coefficients\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{" \
 	"\"name\":" S_STR ",\"name_zh\":" S_STR ",\"coef\":" S_NUM ",\"se\":" S_NUM             \
-	",\"lo\":" S_NUM ",\"hi\":" S_NUM ",\"p\":" S_NUM "}}}}}"
+	",\"lo\":" S_NUM ",\"hi\":" S_NUM ",\"p\":" S_NUM ",\"dropped\":" S_BOOL "}}}}}"
 static const char SCHEMA_DRIVERS[] =
         "{\"type\":\"object\",\"properties\":{\"from\":" S_DATE ",\"to\":" S_DATE
         ",\"visits\":" S_INT ",\"horizon_days\":" S_INT ",\"cure_rate\":" S_NUM

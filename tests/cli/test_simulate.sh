@@ -135,6 +135,16 @@ for s in none visit-all; do
 	assert_query "5|5" "SELECT count(*), sum(status = 'committed') FROM import_batches
 		WHERE kind = 'payments' AND file_name LIKE '%$s-feed/payments.csv'" "sims/$s.db"
 done
+# The field teams' record of each visit made: one visits row per visit
+# contact, closed, with what was found and the attitude when the borrower
+# was met, the team a collector (and the community's worker).
+assert_query 0 "SELECT count(*) FROM visits" sims/none.db
+assert_eq "$(q "SELECT count(*) FROM contacts WHERE contact_id LIKE 'D%' AND channel = 'visit'" sims/visit-all.db)" \
+	"$(q "SELECT count(*) FROM visits WHERE state = 'closed' AND outcome IS NOT NULL" sims/visit-all.db)" \
+	"a visits row for every visit contact"
+assert_query 0 "SELECT count(*) FROM visits WHERE (outcome = 'met_borrower') <> (attitude <> 'none')" sims/visit-all.db
+assert_query 0 "SELECT count(*) FROM visits v WHERE NOT EXISTS (SELECT 1 FROM team_members m
+	JOIN staff s USING (staff_id) WHERE m.team_id = v.team_id AND s.role = 'collector')" sims/visit-all.db
 # The visits made are in visit-all's store, dated within the five days.
 assert_query 0 "SELECT count(*) FROM contacts WHERE contact_id LIKE 'D%'" sims/none.db
 assert_query 1 "SELECT count(*) > 0 FROM contacts WHERE contact_id LIKE 'D%' AND channel = 'visit'
