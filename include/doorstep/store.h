@@ -200,6 +200,25 @@ void ds_store_bulk_finish(ds_store *st);
 ds_err ds_store_exists(ds_store *st, const char *table, const char *keycol, const char *key,
                        bool *found, struct ds_diag *diag);
 
+/* ---------------------------------------------------- backup and restore */
+
+/*
+ * Copies the whole database, as it stood at one instant, into a new file
+ * at `path` (SQLite's online backup: readers and writers go on meanwhile).
+ * An existing file is refused. The copy is written to a temporary file
+ * beside it and renamed, so a failed backup leaves nothing at `path`.
+ * DS_EINVAL on a backend that has no file copy (PostgreSQL: pg_dump).
+ */
+ds_err ds_store_backup(ds_store *st, const char *path, struct ds_diag *diag);
+/*
+ * Replaces the whole content of the database with the backup at `path`,
+ * once that has been checked as doorstep's, of the schema this build
+ * knows, its migrations this build's, its audit chain intact. Close the
+ * store afterwards (it knew the schema of what it replaced); other
+ * connections see the restored content from their next transaction.
+ */
+ds_err ds_store_restore(ds_store *st, const char *path, struct ds_diag *diag);
+
 /* ------------------------------------------------------------ meta data */
 
 /* Small named settings kept in the database itself. */

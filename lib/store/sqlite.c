@@ -164,6 +164,10 @@ int ds_store_schema_version(ds_store *st)
 		return ds_pg_schema_version(st);
 	return st->schema;
 }
+sqlite3 *ds_sqlite_db(ds_store *st)
+{
+	return st->db;
+}
 const char *ds_store_actor(const ds_store *st)
 {
 	if (DS_ON_PG(st))

@@ -41,6 +41,9 @@ bool ds_pg_location(const char *location);
  * (types and WITHOUT ROWID; docs/storage.md). */
 ds_err ds_pg_migration_sql(const struct ds_migration *m, char **out);
 
+/* sqlite.c: the connection of a SQLite store (backup.c). */
+sqlite3 *ds_sqlite_db(ds_store *st);
+
 /* pg.c: the store.h functions for a PostgreSQL store or statement. */
 ds_err ds_pg_open(const char *location, const struct ds_store_opts *o, ds_store **out,
                   struct ds_diag *diag);
