@@ -1213,6 +1213,30 @@ int64_t ds_pg_last_id(ds_store *st)
 
 /* ------------------------------------------------------------ migrations */
 
+/*
+ * SQLite's functions that library SQL uses and PostgreSQL lacks under the
+ * same name, where no form common to both exists: made (again) by every
+ * doorstep init, outside the numbered migrations, in the schema of the
+ * tables. group_concat(x [, sep]) is string_agg (',' by default);
+ * instr(s, t) is strpos; julianday(date text) is the Julian day as SQLite
+ * counts it (from noon), so differences of days agree.
+ */
+static const char compat_sql[] =
+        "CREATE OR REPLACE FUNCTION ds_concat_step(acc text, x text, sep text)"
+        " RETURNS text LANGUAGE sql IMMUTABLE AS"
+        " $$ SELECT CASE WHEN x IS NULL THEN acc WHEN acc IS NULL THEN x"
+        " ELSE acc || coalesce(sep, '') || x END $$;"
+        "CREATE OR REPLACE FUNCTION ds_concat_step(acc text, x text)"
+        " RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT ds_concat_step(acc, x, ',') $$;"
+        "CREATE OR REPLACE AGGREGATE group_concat(text, text)"
+        " (SFUNC = ds_concat_step, STYPE = text);"
+        "CREATE OR REPLACE AGGREGATE group_concat(text) (SFUNC = ds_concat_step, STYPE = text);"
+        "CREATE OR REPLACE FUNCTION instr(s text, t text) RETURNS integer"
+        " LANGUAGE sql IMMUTABLE AS $$ SELECT strpos(s, t) $$;"
+        "CREATE OR REPLACE FUNCTION julianday(d text) RETURNS double precision"
+        " LANGUAGE sql IMMUTABLE AS"
+        " $$ SELECT extract(julian FROM d::timestamp)::double precision - 0.5 $$;";
+
 ds_err ds_pg_migrate(ds_store *store, int *applied, struct ds_diag *diag)
 {
 	struct pg_store *st = S(store);
@@ -1223,6 +1247,8 @@ ds_err ds_pg_migrate(ds_store *store, int *applied, struct ds_diag *diag)
 	                                  " version BIGINT PRIMARY KEY, name TEXT NOT NULL,"
 	                                  " sha256 TEXT NOT NULL, applied_at BIGINT NOT NULL)",
 	                                  diag)))
+		return err;
+	if ((err = run(st, compat_sql, diag)))
 		return err;
 	for (int i = 0; i < ds_migrations_count; i++) {
 		const struct ds_migration *m = &ds_migrations[i];
