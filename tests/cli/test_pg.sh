@@ -2,7 +2,8 @@
 # PostgreSQL behind the same store (docs/storage.md): a throwaway cluster
 # (scripts/pg-cluster.sh), `doorstep init` on it, the README's tour
 # imported, and the figures the same as on SQLite; the refusals of a
-# database that is not initialised or not doorstep's; two writers at once.
+# database that is not initialised or not doorstep's; two writers at once,
+# and a writer that gives up after the busy timeout.
 # Skipped (status 77) when the PostgreSQL server is not installed.
 . "$(dirname "$0")/lib.sh"
 
@@ -105,3 +106,18 @@ assert_eq "0 0" "$s1 $s2" "exit statuses of two imports at once ($(cat w1.out w2
 assert_query 16 "SELECT count(*) FROM payments" "$PG"
 ds_ok --db "$PG" audit verify
 assert_contains stdout "audit log intact"
+
+# --- a writer that cannot get the write lock within the busy timeout gives
+# up with DS_EBUSY (exit 3) and writes nothing
+psql -XAtq -d "$PG" -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1146311760)" \
+	-c "SELECT pg_sleep(4)" -c "COMMIT" >/dev/null 2>&1 &
+holder=$!
+sleep 1
+holds=$(count holds "$PG")
+DOORSTEP_BUSY_TIMEOUT_MS=300 ds --db "$PG" hold add B0001 dispute --reason "waits"
+assert_status 3 "a write while another writer holds the lock past the busy timeout"
+assert_contains stderr "database is busy"
+assert_eq "$holds" "$(count holds "$PG")" "holds after the writer gave up"
+wait "$holder"
+ds_ok --db "$PG" hold add B0001 dispute --reason "after the other writer"
+assert_eq "$((holds + 1))" "$(count holds "$PG")" "holds once the lock is free"
