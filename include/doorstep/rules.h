@@ -28,7 +28,7 @@
 	"EXISTS (SELECT 1 FROM certifications k WHERE k.staff_id = s.staff_id" \
 	" AND k.cert = ? AND k.issued_date <= ? AND (k.expires_date IS NULL"   \
 	" OR k.expires_date = '' OR k.expires_date >= ?))"
-#define DS_SQL_STAFF_EXPERIENCED "coalesce(s.hired_date <= ?, 0)"
+#define DS_SQL_STAFF_EXPERIENCED "CASE WHEN s.hired_date <= ? THEN 1 ELSE 0 END"
 
 typedef struct ds_rulepack ds_rulepack;
 

@@ -326,7 +326,7 @@ ds_err ds_report_drivers(ds_store *st, ds_date from, ds_date to, int horizon,
 	ds_err err = ds_store_prepare(
 	        st,
 	        "SELECT v.account_id, v.visit_date, coalesce(v.attitude, 'none'),"
-	        " coalesce(c.partner_status IN ('active', 'pilot'), 0),"
+	        " CASE WHEN c.partner_status IN ('active', 'pilot') THEN 1 ELSE 0 END,"
 	        " EXISTS (SELECT 1 FROM team_members m JOIN staff s ON s.staff_id = m.staff_id"
 	        "  WHERE m.team_id = v.team_id AND s.role = 'community_worker'"
 	        "  AND s.community_id = b.community_id),"
