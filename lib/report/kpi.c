@@ -96,7 +96,7 @@ static const char *group_sql(ds_report_by by)
 		       " WHERE v.account_id = p.account_id AND v.visit_date > ?1"
 		       " AND v.visit_date <= ?2 AND v.team_id IS NOT NULL"
 		       " ORDER BY v.visit_date DESC, v.visit_id DESC LIMIT 1)"
-		       " ORDER BY m.staff_id)), '(no visit)')";
+		       " ORDER BY m.staff_id) AS members), '(no visit)')";
 	case DS_BY_COLLECTOR:
 		return "coalesce((SELECT substr(v.team_id, instr(v.team_id, '/') + 1) FROM visits v"
 		       " WHERE v.account_id = p.account_id AND v.visit_date > ?1"
@@ -203,7 +203,7 @@ ds_err ds_report_kpis(ds_store *st, ds_date from, ds_date to, ds_report_by by, s
 	         " (SELECT count(*) FROM incidents i JOIN visits v ON v.visit_id = i.visit_id"
 	         "  WHERE v.account_id = p.account_id AND i.occurred_at >= ?3"
 	         "  AND i.occurred_at < ?4) AS inc"
-	         " FROM kpi_pop p) GROUP BY g ORDER BY g",
+	         " FROM kpi_pop p) AS per GROUP BY g ORDER BY g",
 	         group_sql(by));
 	ds_stmt *s;
 	if ((err = ds_store_prepare(st, sql, &s, diag)))
