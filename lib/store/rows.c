@@ -9,13 +9,15 @@
 
 ds_err ds_stmt_rows_json(ds_stmt *s, json_t **out, struct ds_diag *diag)
 {
-	int n = ds_stmt_columns(s);
 	json_t *rows = json_array();
 	if (!rows)
 		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 	bool row;
 	ds_err err;
 	while (!(err = ds_stmt_step(s, &row, diag)) && row) {
+		/* per row: a statement typed by its first run (PostgreSQL) knows
+		 * its columns once it has run */
+		int n = ds_stmt_columns(s);
 		json_t *o = json_object();
 		for (int k = 0; o && k < n; k++) {
 			ds_vtype t = ds_stmt_type(s, k);

@@ -231,9 +231,11 @@ int cli_print_rows(struct cli *c, ds_stmt *s)
 {
 	struct ds_diag d;
 	ds_diag_clear(&d);
-	int n = ds_stmt_columns(s);
 	json_t *rows = NULL;
 	ds_err err = ds_stmt_rows_json(s, &rows, &d);
+	/* after the rows: a statement typed by its first run (PostgreSQL,
+	 * "? IS NULL") knows its columns only once it has run */
+	int n = ds_stmt_columns(s);
 	char names[32][64], heads[32][72];
 	for (int k = 0; k < n && k < 32; k++) {
 		ds_strlcpy(names[k], ds_stmt_column_name(s, k), sizeof names[k]);
