@@ -83,6 +83,17 @@ struct pg_store {
 	int nput;
 	struct pg_ident ident[ID_TABLES];
 	int nident;
+	struct pg_bulk *bulk; /* a first load under way (ds_store_bulk_begin) */
+};
+
+/* A first load into an empty table: its rows gathered as COPY's text and
+ * sent in one COPY before commit; the keys met, to tell duplicates. */
+struct pg_bulk {
+	char *table;
+	char *copy_sql; /* COPY table(batch_id, cols...) FROM STDIN */
+	struct ds_buf rows;
+	char **keys; /* open addressing, NULL: free */
+	size_t cap, n;
 };
 
 struct pg_stmt {
@@ -543,9 +554,12 @@ static void stmt_free(struct pg_stmt *s)
 	ds_free(s);
 }
 
+static void bulk_free(struct pg_bulk *b);
+
 void ds_pg_close(ds_store *store)
 {
 	struct pg_store *st = S(store);
+	bulk_free(st->bulk);
 	for (int i = 0; i < STMT_SLOTS; i++)
 		stmt_free(st->slots[i]);
 	for (int i = 0; i < st->nput; i++) {
@@ -1475,10 +1489,15 @@ static ds_err seen_mark(struct pg_store *st, const struct ds_table *t, const str
 	return err;
 }
 
+static ds_err bulk_put(struct pg_bulk *b, const struct ds_table *t, const struct ds_value *vals,
+                       int64_t batch, ds_put_result *res, struct ds_diag *diag);
+
 ds_err ds_pg_put(ds_store *store, const struct ds_table *t, const struct ds_value *vals,
                  int64_t batch, ds_put_result *res, struct ds_diag *diag)
 {
 	struct pg_store *st = S(store);
+	if (st->bulk && strcmp(st->bulk->table, t->name) == 0)
+		return bulk_put(st->bulk, t, vals, batch, res, diag);
 	struct ds_buf key;
 	ds_buf_init(&key, 1 << 16);
 	if (put_key(t, &key)) {
@@ -1568,40 +1587,248 @@ ds_err ds_pg_put(ds_store *store, const struct ds_table *t, const struct ds_valu
 /* ------------------------------------------------------------------ bulk */
 
 /*
- * The first load of a table goes row by row here for now: PostgreSQL
- * checks references as it goes, so nothing is set aside and nothing is
- * left to check at the end.
+ * The first load of an empty table (the nightly feed's first night) goes
+ * by COPY: each row put is kept as COPY's text, a key met before in the
+ * load is told a duplicate at once (the table was empty, so nothing else
+ * can conflict), and ds_store_bulk_end sends them all in one COPY, in the
+ * load's transaction. References are checked by the server as the rows go
+ * in; a row that refers to nothing fails the COPY, which the caller hears
+ * as orphans: it rolls back and loads again row by row, where each refused
+ * row is named. The ledger's triggers run for the copied rows as for any.
  */
+
+#define BULK_MAX ((size_t)1 << 31) /* COPY text kept for one load */
+
+static unsigned long hash_key(const char *k)
+{
+	unsigned long h = 1469598103934665603UL;
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211UL;
+	return h;
+}
+
+static void bulk_free(struct pg_bulk *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->cap; i++)
+		ds_free(b->keys[i]);
+	ds_free(b->keys);
+	ds_buf_free(&b->rows);
+	ds_free(b->copy_sql);
+	ds_free(b->table);
+	ds_free(b);
+}
+
+/* Adds key (taking it) unless there; *seen whether it was. */
+static ds_err key_add(struct pg_bulk *b, char *key, bool *seen)
+{
+	if (2 * (b->n + 1) > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		char **keys = ds_calloc(cap, sizeof *keys);
+		if (!keys)
+			return DS_ENOMEM;
+		for (size_t i = 0; i < b->cap; i++)
+			if (b->keys[i]) {
+				size_t j = hash_key(b->keys[i]) & (cap - 1);
+				while (keys[j])
+					j = (j + 1) & (cap - 1);
+				keys[j] = b->keys[i];
+			}
+		ds_free(b->keys);
+		b->keys = keys;
+		b->cap = cap;
+	}
+	size_t j = hash_key(key) & (b->cap - 1);
+	for (; b->keys[j]; j = (j + 1) & (b->cap - 1))
+		if (strcmp(b->keys[j], key) == 0) {
+			*seen = true;
+			ds_free(key);
+			return DS_OK;
+		}
+	b->keys[j] = key;
+	b->n++;
+	*seen = false;
+	return DS_OK;
+}
+
+/* One value in COPY's text format. */
+static ds_err copy_value(struct ds_buf *r, const struct ds_value *v)
+{
+	static const char hex[] = "0123456789abcdef";
+	switch (v->type) {
+	case DS_V_INT:
+		return ds_buf_addf(r, "%lld", (long long)v->i);
+	case DS_V_REAL:
+		return ds_buf_addf(r, "%.17g", v->r);
+	case DS_V_TEXT: {
+		ds_err e = DS_OK;
+		const char *p = v->s, *run = p;
+		for (; *p && !e; p++) {
+			const char *esc = *p == '\\'   ? "\\\\"
+			                  : *p == '\t' ? "\\t"
+			                  : *p == '\n' ? "\\n"
+			                  : *p == '\r' ? "\\r"
+			                               : NULL;
+			if (!esc)
+				continue;
+			e = ds_buf_add(r, run, (size_t)(p - run));
+			if (!e)
+				e = ds_buf_adds(r, esc);
+			run = p + 1;
+		}
+		return e ? e : ds_buf_add(r, run, (size_t)(p - run));
+	}
+	case DS_V_BLOB: {
+		ds_err e = ds_buf_adds(r, "\\\\x");
+		const unsigned char *b = (const unsigned char *)v->s;
+		for (size_t i = 0; i < v->n && !e; i++) {
+			char two[2] = { hex[b[i] >> 4], hex[b[i] & 15] };
+			e = ds_buf_add(r, two, 2);
+		}
+		return e;
+	}
+	case DS_V_NULL:
+	default:
+		return ds_buf_adds(r, "\\N");
+	}
+}
+
+static ds_err bulk_put(struct pg_bulk *b, const struct ds_table *t, const struct ds_value *vals,
+                       int64_t batch, ds_put_result *res, struct ds_diag *diag)
+{
+	if (!b->copy_sql) {
+		struct ds_buf c;
+		ds_buf_init(&c, 1 << 16);
+		ds_err e = ds_buf_addf(&c, "COPY %s(batch_id", t->name);
+		for (int i = 0; i < t->ncols && !e; i++)
+			e = ds_buf_addf(&c, ",%s", t->cols[i]);
+		if (!e)
+			e = ds_buf_adds(&c, ") FROM STDIN");
+		if (e) {
+			ds_buf_free(&c);
+			return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+		}
+		b->copy_sql = c.p;
+	}
+	struct ds_buf k;
+	ds_buf_init(&k, 1 << 20);
+	ds_err e = DS_OK;
+	for (int i = 0; i < t->nkey && !e; i++) {
+		e = i ? ds_buf_adds(&k, "\x1f") : DS_OK;
+		if (!e && vals[i].type == DS_V_TEXT)
+			e = ds_buf_adds(&k, vals[i].s);
+		else if (!e)
+			e = ds_buf_addf(&k, "%lld", (long long)vals[i].i);
+	}
+	if (!e && !k.p)
+		e = ds_buf_adds(&k, "");
+	bool seen = false;
+	if (e || (e = key_add(b, k.p, &seen))) {
+		ds_buf_free(&k);
+		return ds_diag_set(diag, e, NULL, 0, NULL,
+		                   e == DS_ENOMEM ? "out of memory" : "key too long");
+	}
+	if (seen) {
+		*res = DS_PUT_DUPLICATE;
+		return DS_OK;
+	}
+	size_t mark = b->rows.len;
+	e = ds_buf_addf(&b->rows, "%lld", (long long)batch);
+	for (int i = 0; i < t->ncols && !e; i++) {
+		e = ds_buf_add(&b->rows, "\t", 1);
+		if (!e)
+			e = copy_value(&b->rows, &vals[i]);
+	}
+	if (!e)
+		e = ds_buf_add(&b->rows, "\n", 1);
+	if (e) {
+		b->rows.len = mark;
+		if (b->rows.p)
+			b->rows.p[mark] = '\0';
+		return ds_diag_set(diag, e, t->name, 0, NULL,
+		                   e == DS_ETOOBIG ? "too large for one first load"
+		                                   : "out of memory");
+	}
+	*res = DS_PUT_INSERTED;
+	return DS_OK;
+}
+
 ds_err ds_pg_bulk_prepare(ds_store *st, const char *table, bool *bulk, struct ds_diag *diag)
 {
-	(void)st;
-	(void)table;
-	(void)diag;
 	*bulk = false;
-	return DS_OK;
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT 1 FROM %s LIMIT 1", table);
+	int64_t any = 0;
+	ds_err err = query_int(S(st), sql, 0, &any, diag);
+	if (!err)
+		*bulk = any == 0;
+	return err;
 }
 
-ds_err ds_pg_bulk_begin(ds_store *st, const char *table, char **token, struct ds_diag *diag)
+ds_err ds_pg_bulk_begin(ds_store *store, const char *table, char **token, struct ds_diag *diag)
 {
-	(void)st;
-	(void)table;
-	(void)diag;
+	struct pg_store *st = S(store);
 	*token = NULL;
+	bulk_free(st->bulk);
+	st->bulk = ds_calloc(1, sizeof *st->bulk);
+	if (!st->bulk || !(st->bulk->table = ds_strdup(table))) {
+		bulk_free(st->bulk);
+		st->bulk = NULL;
+		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	}
+	ds_buf_init(&st->bulk->rows, BULK_MAX);
 	return DS_OK;
 }
 
-ds_err ds_pg_bulk_end(ds_store *st, const char *table, const char *token, bool *orphans,
+ds_err ds_pg_bulk_end(ds_store *store, const char *table, const char *token, bool *orphans,
                       struct ds_diag *diag)
 {
-	(void)st;
 	(void)table;
 	(void)token;
-	(void)diag;
+	struct pg_store *st = S(store);
+	struct pg_bulk *b = st->bulk;
 	*orphans = false;
-	return DS_OK;
+	st->bulk = NULL; /* from here on, puts write as usual */
+	if (!b || !b->rows.len) {
+		bulk_free(b);
+		return DS_OK;
+	}
+	ds_err err = DS_OK;
+	PGresult *res = PQexec(st->conn, b->copy_sql);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		err = fail_res(st, res, diag, "cannot load");
+		PQclear(res);
+		bulk_free(b);
+		return err;
+	}
+	PQclear(res);
+	const size_t chunk = (size_t)1 << 20;
+	for (size_t off = 0; off < b->rows.len && !err; off += chunk) {
+		size_t n = b->rows.len - off < chunk ? b->rows.len - off : chunk;
+		if (PQputCopyData(st->conn, b->rows.p + off, (int)n) != 1)
+			err = fail_res(st, NULL, diag, "cannot load");
+	}
+	if (PQputCopyEnd(st->conn, err ? "stopped" : NULL) != 1 && !err)
+		err = fail_res(st, NULL, diag, "cannot load");
+	while ((res = PQgetResult(st->conn))) {
+		if (!err && PQresultStatus(res) != PGRES_COMMAND_OK) {
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			if (state && strcmp(state, "23503") == 0)
+				*orphans = true; /* a reference to nothing: the caller rolls back */
+			else
+				err = fail_res(st, res, diag, "cannot load");
+		} else if (!err) {
+			st->changes = strtoll(PQcmdTuples(res), NULL, 10);
+		}
+		PQclear(res);
+	}
+	bulk_free(b);
+	return err;
 }
 
 void ds_pg_bulk_finish(ds_store *st)
 {
-	(void)st;
+	bulk_free(S(st)->bulk);
+	S(st)->bulk = NULL;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # PostgreSQL behind the same store (docs/storage.md): a throwaway cluster
 # (scripts/pg-cluster.sh), `doorstep init` on it, the README's tour
-# imported, and the figures the same as on SQLite; the refusals of a
+# imported (a first load by COPY), and the figures the same as on SQLite; a
+# first load refused whole as on SQLite; the refusals of a
 # database that is not initialised or not doorstep's; two writers at once,
 # and a writer that gives up after the busy timeout.
 # Skipped (status 77) when the PostgreSQL server is not installed.
@@ -89,6 +90,34 @@ assert_contains stderr "not a doorstep database"
 ds --db "${URL%/*}/nosuch" summary
 assert_status 3 "a database that does not exist"
 assert_contains stderr "cannot open database"
+
+# --- a first load (COPY) that refers to nothing or repeats a key: refused
+# whole, each bad row named as on SQLite
+psql -XAtq -d "$URL" -c "CREATE DATABASE first" || fail "cannot create the database first"
+PG1=${URL%/*}/first
+SQ1=$T/first.db
+{
+	cat "$SRC/examples/payments.csv"
+	echo 'T999,NOSUCH,2024-03-04,,10.00,app,'
+	sed -n 2p "$SRC/examples/payments.csv"
+} >bad_first.csv
+for db in "$SQ1" "$PG1"; do
+	ds_ok --db "$db" init
+	for k in branches communities borrowers accounts; do
+		ds_ok --db "$db" import "$k" "$SRC/examples/$k.csv"
+	done
+	ds --db "$db" import payments bad_first.csv
+	assert_status 1 "a first load with a bad reference and a repeated key"
+	cp "$ERR" "first.$(is_pg "$db" && echo pg || echo sqlite)"
+	assert_eq 0 "$(count payments "$db")" "payments after the refused first load"
+done
+assert_file_eq first.sqlite first.pg "the refused first load's report on both"
+assert_contains first.pg 'bad_first.csv:10:account_id: unknown account_id "NOSUCH" (not in accounts)'
+assert_contains first.pg "bad_first.csv:11:payment_id: duplicate key"
+ds_ok --db "$PG1" import payments "$SRC/examples/payments.csv"
+assert_contains stderr "8 inserted"
+assert_query "$(q "SELECT count(DISTINCT account_id) FROM payments" "$PG1")" \
+	"SELECT count(*) FROM account_ledger" "$PG1"
 
 # --- two writers at once: each import waits for the other's transaction
 # (the write lock), none is lost

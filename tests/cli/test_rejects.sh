@@ -29,7 +29,7 @@ assert_line stderr 'mixed.csv:8: malformed quoting (RFC 4180)'
 assert_line stderr 'mixed.csv: imported 7 rows: 3 inserted, 0 updated, 0 unchanged, 4 rejected (utf-8); bad rows in out.csv'
 assert_query $((before + 3)) "SELECT count(*) FROM payments"
 assert_query "P201|P205|P207" "SELECT group_concat(payment_id, '|') FROM
-	(SELECT payment_id FROM payments WHERE payment_id LIKE 'P2%' ORDER BY payment_id)"
+	(SELECT payment_id FROM payments WHERE payment_id LIKE 'P2%' ORDER BY payment_id) AS p"
 assert_query "good, three|750" "SELECT reference, amount_fen FROM payments WHERE payment_id='P207'"
 assert_query "committed|7|3|4" "SELECT status, rows_read, rows_inserted, rows_rejected
 	FROM import_batches WHERE batch_id = (SELECT max(batch_id) FROM import_batches)"
