@@ -436,11 +436,10 @@ static ds_err write_routes(struct day *y, struct ds_route_day_result *r)
 		const struct day_team *t = &y->staff.t[x->team];
 		char team_id[96];
 		snprintf(team_id, sizeof team_id, "%s/%s", day, y->staff.p[t->member[0]].staff);
-		if (!(err = ds_store_prepare(
-		              y->st,
-		              "INSERT OR IGNORE INTO teams(team_id, branch_id, work_date,"
-		              " active) VALUES (?,?,?,1)",
-		              &s, y->diag))) {
+		if (!(err = ds_store_prepare(y->st,
+		                             "INSERT INTO teams(team_id, branch_id, work_date,"
+		                             " active) VALUES (?,?,?,1) ON CONFLICT DO NOTHING",
+		                             &s, y->diag))) {
 			ds_stmt_bind_text(s, 1, team_id);
 			ds_stmt_bind_text(s, 2, t->branch);
 			ds_stmt_bind_text(s, 3, day);
@@ -450,8 +449,8 @@ static ds_err write_routes(struct day *y, struct ds_route_day_result *r)
 		for (int m = 0; m < t->n && !err; m++) {
 			const char *who = y->staff.p[t->member[m]].staff;
 			if ((err = ds_store_prepare(y->st,
-			                            "INSERT OR IGNORE INTO team_members("
-			                            "team_id, staff_id) VALUES (?,?)",
+			                            "INSERT INTO team_members(team_id, staff_id)"
+			                            " VALUES (?,?) ON CONFLICT DO NOTHING",
 			                            &s, y->diag)))
 				continue;
 			ds_stmt_bind_text(s, 1, team_id);
