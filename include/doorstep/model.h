@@ -409,6 +409,10 @@ struct ds_uplift_set {
 	uint8_t *treatment; /* per row, a ds_treatment */
 	uint8_t *complaint; /* per row, 1 when a contact that day met a complaint */
 	int horizon;
+	/* training learns only what a plan uses: the propensities, the
+	 * T-learner and the chance of a complaint (no X-learner, no
+	 * transformed outcome) */
+	bool plan_only;
 };
 ds_err ds_uplift_collect(struct ds_store *st, ds_date observed_until, int snapshots, int step_days,
                          int horizon, struct ds_uplift_set *out, struct ds_diag *diag);
@@ -436,6 +440,9 @@ struct ds_uplift {
 	double harm_rate[DS_T_COUNT]; /* complaints per contact of the treatment */
 	double harm_mean;             /* the classifier's mean over the contacts */
 	long complaints[DS_T_COUNT];
+	/* the outcome's variance among each treatment's rows: how well the
+	 * rows measure its average */
+	double y_var[DS_T_COUNT];
 };
 #define DS_HARM_PRIOR_ROWS 500
 enum ds_uplift_learner { DS_UPLIFT_X_LEARNER, DS_UPLIFT_T_LEARNER, DS_UPLIFT_TRANSFORMED };

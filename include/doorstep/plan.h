@@ -28,6 +28,11 @@ struct ds_plan_capacity {
 	/* with visits_total: the pool shared among the branches by their
 	 * active collectors (a branch's teams serve its communities) */
 	bool visits_by_branch;
+	/* without visits_total: visits counted by the day's teams of two as
+	 * the day's routes form them (lib/plan/teams.c), visit_minutes being
+	 * one team's day: a collector with a worker of a partner community
+	 * serves that community, two collectors anywhere in their branch */
+	bool by_teams;
 };
 
 struct ds_plan_opts {
@@ -56,7 +61,8 @@ struct ds_plan_opts {
 	 * is given, each day, to a random explore_share of the accounts it
 	 * could go to (more than explore_min_dpd days past due, allowed by the
 	 * rules), drawn per account and day from the experiment
-	 * "explore-<treatment>", as long as its capacity lasts; 0: none */
+	 * "explore-<treatment>", as long as its capacity lasts and until
+	 * explore_rows have been given; 0 (the default): none */
 	double explore_share;
 	long explore_rows;
 	int explore_min_dpd;
@@ -86,6 +92,7 @@ struct ds_plan_result {
 	long held_out;
 	long explored[DS_T_COUNT];  /* treatments given as exploration draws */
 	long with_lawyers;          /* accounts already referred to legal action */
+	int teams, pairs;           /* by_teams: the teams counted, two collectors of them */
 	double value_fen, cost_fen; /* of the plan: uplift less cost, and cost */
 	double bound_fen, gap;      /* the optimiser's bound and gap */
 	double seconds;
@@ -108,8 +115,8 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
  * counts it (visits and
  * calls by number, a plan offer in a call's place), and hands each
  * account's treatment back. The estimates are learnt on the first day
- * from the store's history, then again every relearn_days days from the
- * store as the days have fed it. Accounts are matched by the simulated
+ * from the store's history, then again from the store as the days have
+ * fed it. Accounts are matched by the simulated
  * bank's ids (A and seven digits: the world's index plus one).
  */
 struct ds_plan_strategy_ctx {
@@ -119,14 +126,22 @@ struct ds_plan_strategy_ctx {
 	int snapshots; /* daily snapshots the estimates learn from */
 	double holdout_share;
 	struct ds_costs costs; /* the bank's prices (defaults: the [costs] defaults) */
-	/* the estimates are learnt again every relearn_days days from the
-	 * store as it stands, the outcomes of the planner's own decisions
-	 * included (0: learnt once) */
+	double explore_share;  /* as ds_plan_opts' (0: no exploration) */
+	/* the estimates are learnt again from the store as it stands, the
+	 * outcomes of the planner's own decisions included: once the first
+	 * outcomes of an exploration are all observed, and every relearn_days
+	 * days (0: only then) */
 	int relearn_days;
 	struct ds_uplift *uplift; /* learnt on the first day, then again */
+	/* the first day's estimates: learnt here and freed with the context,
+	 * unless the caller takes them (setting first to NULL); or given by
+	 * the caller, learnt on the same history (first_given: not freed) */
+	struct ds_uplift *first;
+	bool first_given;
 	ds_date learnt_on;
 	long planned_days, visits, held_out, relearnt;
 	long explored[DS_T_COUNT];
+	bool matured[DS_T_COUNT]; /* relearnt once its exploration's outcomes were in */
 };
 void ds_plan_strategy_init(struct ds_plan_strategy_ctx *c, ds_store *st, const ds_rulepack *rules,
                            ds_date first_day);

@@ -61,6 +61,11 @@ struct ds_gen_opts {
 ds_err ds_world_generate(const struct ds_gen_opts *opts, ds_world **out, struct ds_diag *diag);
 void ds_world_free(ds_world *w);
 long ds_world_accounts(const ds_world *w);
+/* The prices the simulated bank pays (the [cost] parameters), as its
+ * [costs] settings would give them to the planner: the staff rates from
+ * the time each treatment takes (costs' minutes kept as they are); the
+ * complaint's weight is left as c holds it. */
+void ds_world_bank_costs(const ds_world *w, struct ds_costs *c);
 
 /* The files ds_world_write_csv writes, in import order, with their kinds. */
 struct ds_gen_file {

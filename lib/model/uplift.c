@@ -386,8 +386,20 @@ ds_err ds_uplift_train(const struct ds_uplift_set *s, const long *rows, long n,
 		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
-	for (long k = 0; k < n; k++)
-		u->rows[s->treatment[rows ? rows[k] : k]]++;
+	double ysum[DS_T_COUNT] = { 0 }, ysq[DS_T_COUNT] = { 0 };
+	for (long k = 0; k < n; k++) {
+		long r = rows ? rows[k] : k;
+		double y = s->d->y[r];
+		u->rows[s->treatment[r]]++;
+		ysum[s->treatment[r]] += y;
+		ysq[s->treatment[r]] += y * y;
+	}
+	for (int t = 0; t < DS_T_COUNT; t++)
+		if (u->rows[t] > 1) {
+			double m = ysum[t] / (double)u->rows[t];
+			u->y_var[t] = fmax(0, (ysq[t] - (double)u->rows[t] * m * m) /
+			                              (double)(u->rows[t] - 1));
+		}
 	/* propensities: the same features, y = got treatment t */
 	ds_dataset view = *s->d;
 	float *y = ds_malloc((size_t)s->d->nrows * sizeof *y + 1);
@@ -427,7 +439,7 @@ ds_err ds_uplift_train(const struct ds_uplift_set *s, const long *rows, long n,
 	double *mu = ds_malloc((size_t)s->d->nrows * sizeof *mu + 1);
 	if (!mu && !err)
 		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
-	for (int t = 1; t < DS_T_COUNT && !err; t++) {
+	for (int t = 1; t < DS_T_COUNT && !err && !s->plan_only; t++) {
 		if (!u->outcome[t] || !u->outcome[DS_T_NONE])
 			continue;
 		for (int side = 0; side < 2 && !err; side++) {
@@ -452,7 +464,7 @@ ds_err ds_uplift_train(const struct ds_uplift_set *s, const long *rows, long n,
 	}
 	ds_free(mu);
 	/* transformed outcome against none, on the rows of t or none */
-	for (int t = 1; t < DS_T_COUNT && !err; t++) {
+	for (int t = 1; t < DS_T_COUNT && !err && !s->plan_only; t++) {
 		if (!u->propensity[t] || !u->propensity[DS_T_NONE])
 			continue;
 		long m = 0;

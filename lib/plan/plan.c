@@ -4,6 +4,7 @@
  * the optimiser, and the decisions written back.
  */
 #include "doorstep/plan.h"
+#include "teams-int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -34,13 +35,21 @@ void ds_plan_opts_default(struct ds_plan_opts *o, ds_date date)
 	o->experiment_id = "visit-holdout";
 	o->contact_hour = 10;
 	o->shrink_rows = 2000;
+	o->caution_z = 0;
+	o->explore_share = 0;
+	o->explore_rows = 150;
+	o->explore_min_dpd = 15;
 }
 
 /*
  * Estimates from few rows are mostly noise between accounts, and a plan
  * picks the accounts whose noise is high: each estimate, as a share of the
  * overdue amount, keeps n / (n + shrink_rows) of its distance from its
- * treatment's average.
+ * treatment's average. The average is noisy too, and a plan spends the
+ * budget of the treatment whose average happens to come out high: it is
+ * taken caution_z standard errors lower (not below 0), the standard error
+ * from the outcome's spread among the treatment's rows and among the rows
+ * of none.
  */
 static void shrink(const struct ds_plan_opts *o, const ds_dataset *d, double *est)
 {
@@ -59,11 +68,17 @@ static void shrink(const struct ds_plan_opts *o, const ds_dataset *d, double *es
 		}
 		if (!cnt)
 			continue;
-		double mean = sum / (double)cnt;
+		double mean = sum / (double)cnt, target = mean;
+		const struct ds_uplift *u = o->uplift;
+		if (o->caution_z > 0 && u->rows[t] > 1 && u->rows[DS_T_NONE] > 1 && mean > 0) {
+			double se = sqrt(u->y_var[t] / (double)u->rows[t] +
+			                 u->y_var[DS_T_NONE] / (double)u->rows[DS_T_NONE]);
+			target = fmax(0, mean - o->caution_z * se);
+		}
 		for (long k = 0; k < d->nrows; k++) {
 			double ov = ds_dataset_at(d, k, fo), *e = &est[k * DS_T_COUNT + t];
 			if (!isnan(*e) && ov > 0)
-				*e = ov * (mean + keep * (*e / ov - mean));
+				*e = ov * (target + keep * (*e / ov - mean));
 		}
 	}
 }
@@ -123,6 +138,78 @@ static ds_err branch_pools(ds_store *st, const char *const *comm, long ncomm, lo
 	return err;
 }
 
+/* The accounts referred to legal action before the day ends (a legal
+ * notice among their contacts), sorted: the bank has handed them to its
+ * lawyers and contacts them no more. */
+static ds_err with_lawyers(ds_store *st, ds_date date, char ***ids, long *n, struct ds_diag *diag)
+{
+	*ids = NULL;
+	*n = 0;
+	ds_stmt *s;
+	bool row;
+	long cap = 0;
+	ds_err err =
+	        ds_store_prepare(st,
+	                         "SELECT DISTINCT account_id FROM contacts WHERE"
+	                         " channel = 'letter' AND note LIKE 'legal%' AND started_at < ?"
+	                         " ORDER BY account_id",
+	                         &s, diag);
+	if (err)
+		return err;
+	ds_stmt_bind_int(s, 1, ((int64_t)date + 1) * 86400);
+	while (!(err = ds_stmt_step(s, &row, diag)) && row) {
+		if ((err = ds_grow((void **)ids, &cap, *n, sizeof **ids, 256, diag)))
+			break;
+		if (!((*ids)[*n] = ds_strdup(ds_stmt_text(s, 0)))) {
+			err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+			break;
+		}
+		(*n)++;
+	}
+	ds_stmt_done(s);
+	return err;
+}
+
+static void free_ids(char **ids, long n)
+{
+	for (long k = 0; k < n; k++)
+		ds_free(ids[k]);
+	ds_free(ids);
+}
+
+/* Per treatment, the exploration decisions before the date. */
+static ds_err explored_so_far(ds_store *st, ds_date date, long *count, struct ds_diag *diag)
+{
+	char day[11];
+	ds_date_format(date, day);
+	ds_stmt *s;
+	bool row;
+	ds_err err = ds_store_prepare(st,
+	                              "SELECT treatment, count(*) FROM decisions WHERE"
+	                              " arm = 'explore' AND plan_date < ? GROUP BY treatment",
+	                              &s, diag);
+	if (err)
+		return err;
+	ds_stmt_bind_text(s, 1, day);
+	while (!(err = ds_stmt_step(s, &row, diag)) && row)
+		for (int t = 1; t < DS_T_COUNT; t++)
+			if (strcmp(ds_stmt_text(s, 0), ds_treatment_name((ds_treatment)t)) == 0)
+				count[t] = (long)ds_stmt_int(s, 1);
+	ds_stmt_done(s);
+	return err;
+}
+
+/* Whether the account is drawn, on the day, into the exploration of t. */
+static bool explore_draw(const struct ds_plan_opts *o, ds_treatment t, const char *account)
+{
+	char exp[64], key[96], day[11];
+	ds_date_format(o->date, day);
+	snprintf(exp, sizeof exp, "explore-%s", ds_treatment_name(t));
+	snprintf(key, sizeof key, "%s/%s", account, day);
+	const double shares[2] = { o->explore_share, 1 - o->explore_share };
+	return ds_experiment_arm(exp, key, shares, 2) == 0;
+}
+
 static const struct {
 	ds_channel channel;
 	ds_content content;
@@ -133,6 +220,13 @@ static const struct {
 	[DS_T_VISIT] = { DS_CH_VISIT, DS_CONTENT_DEBT_DETAILS },
 	[DS_T_PLAN] = { DS_CH_CALL, DS_CONTENT_DEBT_DETAILS },
 	[DS_T_LEGAL] = { DS_CH_LETTER, DS_CONTENT_DEBT_DETAILS },
+};
+
+/* An exploration draw that passed the rules: its resource and use. */
+struct forced {
+	long res; /* -1: none */
+	float use;
+	uint8_t treatment;
 };
 
 struct build {
@@ -198,7 +292,9 @@ static void reasons_json(const struct ds_decision *dc, const double *est, const 
 			            ds_treatment_name((ds_treatment)t), dc->first_rule[t]);
 			first = false;
 		}
-	ds_buf_addf(out, "},\"visit_holdout\":%s}", dc->held_out ? "true" : "false");
+	ds_buf_addf(out, "},\"visit_holdout\":%s,\"explored\":%s,\"with_lawyers\":%s}",
+	            dc->held_out ? "true" : "false", dc->explored ? "true" : "false",
+	            dc->with_lawyers ? "true" : "false");
 }
 
 static ds_err write_decisions(ds_store *st, const struct ds_plan_opts *o,
@@ -219,6 +315,26 @@ static ds_err write_decisions(ds_store *st, const struct ds_plan_opts *o,
 		ds_stmt_bind_text(s, 1, o->experiment_id);
 		ds_stmt_bind_text(s, 2, "visit holdout: what community visits add");
 		ds_stmt_bind_int(s, 3, (int64_t)llround(o->holdout_share * 1e6));
+		ds_stmt_bind_text(s, 4, day);
+		err = ds_stmt_step(s, &row, diag);
+		ds_stmt_done(s);
+	}
+	for (int t = 1; !err && t < DS_T_COUNT; t++) {
+		if (!r->explored[t] ||
+		    (err = ds_store_prepare(
+		             st,
+		             "INSERT OR IGNORE INTO experiments(experiment_id, name, "
+		             "holdout_ppm, start_date) VALUES (?,?,?,?)",
+		             &s, diag)))
+			continue;
+		char id[64], name[128];
+		snprintf(id, sizeof id, "explore-%s", ds_treatment_name((ds_treatment)t));
+		snprintf(name, sizeof name,
+		         "exploration: %s at random where the history holds too few",
+		         ds_treatment_name((ds_treatment)t));
+		ds_stmt_bind_text(s, 1, id);
+		ds_stmt_bind_text(s, 2, name);
+		ds_stmt_bind_int(s, 3, (int64_t)llround((1 - o->explore_share) * 1e6));
 		ds_stmt_bind_text(s, 4, day);
 		err = ds_stmt_step(s, &row, diag);
 		ds_stmt_done(s);
@@ -275,8 +391,14 @@ static ds_err write_decisions(ds_store *st, const struct ds_plan_opts *o,
 		ds_stmt_bind_text(s, 3, ds_treatment_name((ds_treatment)dc->treatment));
 		ds_stmt_bind_int(s, 4, (int64_t)llround(dc->expected_fen));
 		ds_stmt_bind_int(s, 5, (int64_t)llround(dc->cost_fen));
-		ds_stmt_bind_text(s, 6, o->experiment_id);
-		ds_stmt_bind_text(s, 7, dc->held_out ? "holdout" : "treated");
+		char explore_id[64];
+		snprintf(explore_id, sizeof explore_id, "explore-%s",
+		         ds_treatment_name((ds_treatment)dc->treatment));
+		ds_stmt_bind_text(s, 6, dc->explored ? explore_id : o->experiment_id);
+		ds_stmt_bind_text(s, 7,
+		                  dc->explored   ? "explore"
+		                  : dc->held_out ? "holdout"
+		                                 : "treated");
 		ds_stmt_bind_text(s, 8, why.p ? why.p : "{}");
 		ds_stmt_bind_int(s, 9, now);
 		err = ds_stmt_step(s, &row, diag);
@@ -299,6 +421,87 @@ static ds_err write_decisions(ds_store *st, const struct ds_plan_opts *o,
 	return err;
 }
 
+/*
+ * Visit capacities by the day's teams (by_teams): community c's resource
+ * R_FIXED + c holds its worker teams' visits, branch k's R_FIXED + ncomm + k
+ * its collector pairs'. Without a plan yet (choice NULL), every worker of a
+ * partner community out with a collector of their branch while there are
+ * collectors, the other collectors in pairs; then the teams as the day's
+ * routes would form them for the visits chosen (per community, with their
+ * value).
+ */
+static ds_err team_capacity(struct day_staff *ds, const struct build *b, const long *branch_of,
+                            char (*branches)[65], long nbranch, const long *comm_of,
+                            const long *choice, long n, int form_per_team, double per_team,
+                            double *capacity, int *teams, int *pairs, struct ds_diag *diag)
+{
+	for (long c = 0; c < b->ncomm; c++)
+		capacity[R_FIXED + c] = 0;
+	for (long k = 0; k < nbranch; k++)
+		capacity[R_FIXED + b->ncomm + k] = 0;
+	*teams = *pairs = 0;
+	for (long k = 0; k < ds->np; k++)
+		ds->p[k].taken = false;
+	ds->nt = 0;
+	for (long k = 0; k < ds->nc; k++) {
+		ds->c[k].visits = ds->c[k].value = 0;
+		ds->c[k].teams = 0;
+	}
+	if (!choice) {
+		for (long k = 0; k < nbranch; k++) {
+			long collectors = 0, workers = 0;
+			for (long i = 0; i < ds->np; i++)
+				if (ds->p[i].collector && strcmp(ds->p[i].branch, branches[k]) == 0)
+					collectors++;
+			for (long c = 0; c < b->ncomm; c++) {
+				struct day_community *dc =
+				        branch_of[c] == k ? day_community_find(ds, b->comm[c])
+				                          : NULL;
+				long w = 0;
+				for (long i = 0; dc && i < ds->np; i++)
+					w += !ds->p[i].collector &&
+					     strcmp(ds->p[i].community, dc->id) == 0;
+				w = w < collectors - workers ? w : collectors - workers;
+				capacity[R_FIXED + c] = per_team * (double)w;
+				workers += w;
+			}
+			capacity[R_FIXED + b->ncomm + k] =
+			        per_team * (double)((collectors - workers) / 2);
+		}
+		return DS_OK;
+	}
+	for (long i = 0; i < n; i++) {
+		if (choice[i] < 0 || b->opt[choice[i]].treatment != DS_T_VISIT || comm_of[i] < 0)
+			continue;
+		struct day_community *dc = day_community_find(ds, b->comm[comm_of[i]]);
+		if (dc) {
+			dc->visits++;
+			dc->value += (int64_t)llround(b->opt[choice[i]].value);
+		}
+	}
+	for (long k = 0; k < nbranch; k++) {
+		long first = ds->nt;
+		ds_err err = day_teams_form(ds, branches[k], form_per_team, diag);
+		if (err)
+			return err;
+		for (long t = first; t < ds->nt; t++) {
+			const struct day_team *tm = &ds->t[t];
+			if (tm->n < 2)
+				continue; /* alone: no visit under a pack wanting two */
+			(*teams)++;
+			if (ds->p[tm->member[1]].collector) {
+				(*pairs)++;
+				capacity[R_FIXED + b->ncomm + k] += per_team;
+			}
+		}
+	}
+	for (long c = 0; c < b->ncomm; c++) {
+		struct day_community *dc = day_community_find(ds, b->comm[c]);
+		capacity[R_FIXED + c] = dc ? per_team * dc->teams : 0;
+	}
+	return DS_OK;
+}
+
 ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
                    struct ds_plan_result *out, struct ds_diag *diag)
 {
@@ -311,23 +514,36 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 	ds_rules_context *cx = NULL;
 	double *est = NULL, *harm = NULL, *capacity = NULL;
 	long *choice = NULL;
+	struct forced *forced = NULL;
 	struct build b = { .o = o };
 	long *branch_of = NULL, nbranch = 0;
 	char(*branches)[65] = NULL;
 	double *collectors = NULL;
+	char **lawyers = NULL;
+	long nlawyers = 0;
+	long *comm_of = NULL;
+	struct day_staff staff = { 0 };
+	const bool teams = o->cap.by_teams && !(o->cap.visits_total > 0);
 	ds_err err = ds_features_build(st, o->date, 0, &d, diag);
 	if (err)
 		return err;
+	int fdpd = ds_dataset_feature(d, "dpd");
 	long n = d->nrows;
 	out->accounts = n;
 	est = ds_malloc((size_t)n * DS_T_COUNT * sizeof *est + 1);
 	harm = ds_malloc((size_t)n * DS_T_COUNT * sizeof *harm + 1);
 	out->decisions = ds_calloc((size_t)n + 1, sizeof *out->decisions);
 	choice = ds_malloc((size_t)n * sizeof *choice + 1);
+	forced = ds_malloc((size_t)n * sizeof *forced + 1);
+	comm_of = ds_malloc((size_t)n * sizeof *comm_of + 1);
 	b.comm = ds_malloc((size_t)n * sizeof *b.comm + 1);
-	if (!est || !harm || !out->decisions || !choice || !b.comm) {
+	if (!est || !harm || !out->decisions || !choice || !forced || !comm_of || !b.comm) {
 		err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
 		goto done;
+	}
+	for (long k = 0; k < n; k++) {
+		forced[k].res = -1;
+		comm_of[k] = -1;
 	}
 	if ((err = ds_uplift_predict(o->uplift, d, NULL, n, DS_UPLIFT_T_LEARNER, est, diag)))
 		goto done;
@@ -335,7 +551,8 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 	if ((err = ds_uplift_harm(o->uplift, d, NULL, n, harm, diag)))
 		goto done;
 	ds_time since = (ds_time)(o->date - 40) * 86400;
-	if ((err = ds_rules_context_load(st, since, &cx, diag)))
+	if ((err = ds_rules_context_load(st, since, &cx, diag)) ||
+	    (err = with_lawyers(st, o->date, &lawyers, &nlawyers, diag)))
 		goto done;
 	/* the communities of the day's accounts, for their visit capacity */
 	struct ds_proposal p;
@@ -353,7 +570,7 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 		if (u == 0 || strcmp(b.comm[u - 1], b.comm[k]) != 0)
 			b.comm[u++] = b.comm[k];
 	b.ncomm = u;
-	if (o->cap.visits_total > 0 && o->cap.visits_by_branch) {
+	if ((o->cap.visits_total > 0 && o->cap.visits_by_branch) || teams) {
 		branch_of = ds_malloc((size_t)b.ncomm * sizeof *branch_of + 1);
 		if (!branch_of) {
 			err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
@@ -363,6 +580,10 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 		                        &nbranch, diag)))
 			goto done;
 	}
+	/* what exploration has given so far, outcomes observed or not */
+	long explored_before[DS_T_COUNT] = { 0 };
+	if ((err = explored_so_far(st, o->date, explored_before, diag)))
+		goto done;
 	const double shares[2] = { o->holdout_share, 1 - o->holdout_share };
 	for (long k = 0; k < n && !err; k++) {
 		struct ds_decision *dc = &out->decisions[k];
@@ -376,12 +597,27 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 			continue; /* no zone: no contact can be placed in time */
 		dc->held_out = ds_experiment_arm(o->experiment_id, d->id[k], shares, 2) == 0;
 		out->held_out += dc->held_out;
+		const char *key = d->id[k];
+		if (bsearch(&key, lawyers, (size_t)nlawyers, sizeof *lawyers, by_str)) {
+			dc->with_lawyers = true; /* no contact of the bank's any more */
+			out->with_lawyers++;
+			continue;
+		}
+		/* a treatment the history barely holds, at random, to learn it */
+		int explore = DS_T_NONE;
+		double dpd = fdpd >= 0 ? ds_dataset_at(d, k, fdpd) : 0;
+		for (int t = 1; t < DS_T_COUNT && explore == DS_T_NONE; t++)
+			if (o->explore_share > 0 && o->uplift->rows[t] < o->explore_rows &&
+			    explored_before[t] < o->explore_rows && dpd > o->explore_min_dpd &&
+			    !(t == DS_T_VISIT && (dc->held_out || teams)) &&
+			    explore_draw(o, (ds_treatment)t, d->id[k]))
+				explore = t;
 		for (int t = 1; t < DS_T_COUNT && !err; t++) {
 			double uplift = est[k * DS_T_COUNT + t];
 			/* an expected complaint weighs as a cost */
 			double cost = (double)ds_treatment_cost(&o->costs, (ds_treatment)t, -1) +
 			              harm[k * DS_T_COUNT + t] * (double)o->costs.complaint;
-			if (isnan(uplift) || uplift * 100 - cost <= 0)
+			if (t != explore && (isnan(uplift) || uplift * 100 - cost <= 0))
 				continue; /* worth nothing: never chosen, not even checked */
 			if (t == DS_T_VISIT && dc->held_out)
 				continue;
@@ -416,8 +652,20 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 			long res;
 			switch ((ds_treatment)t) {
 			case DS_T_VISIT:
-				res = community_index(&b, p.community_id);
-				if (branch_of)
+				res = comm_of[k] = community_index(&b, p.community_id);
+				if (teams) {
+					/* a worker team of its community, or a pair of
+					 * its branch's collectors */
+					if (res < 0 || branch_of[res] < 0) {
+						res = -1;
+						break;
+					}
+					if (add_option(&b, (uint32_t)k, (uint32_t)(R_FIXED + res),
+					               1, DS_T_VISIT, uplift * 100 - cost))
+						err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL,
+						                  "out of memory");
+					res = R_FIXED + b.ncomm + branch_of[res];
+				} else if (branch_of)
 					res = res >= 0 && branch_of[res] >= 0
 					              ? R_FIXED + b.ncomm + branch_of[res]
 					              : -1;
@@ -439,8 +687,14 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 				res = R_CALL;
 				break;
 			}
-			double use = o->use[t] > 0 ? o->use[t]
-			                           : ds_treatment_use(&o->costs, (ds_treatment)t);
+			double use = t == DS_T_VISIT && teams ? 1
+			             : o->use[t] > 0          ? o->use[t]
+			                             : ds_treatment_use(&o->costs, (ds_treatment)t);
+			if (t == explore && res >= 0) {
+				/* given before the optimiser, while the capacity lasts */
+				forced[k] = (struct forced){ res, (float)use, (uint8_t)t };
+				continue;
+			}
 			if (res >= 0 && add_option(&b, (uint32_t)k, (uint32_t)res, use,
 			                           (ds_treatment)t, uplift * 100 - cost))
 				err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
@@ -467,15 +721,74 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 	for (long k = 0; k < nbranch; k++)
 		capacity[R_FIXED + b.ncomm + k] =
 		        all > 0 ? floor(o->cap.visits_total * collectors[k] / all) : 0;
+	/* the exploration draws first, in account order, while their
+	 * resource has room: the optimiser plans the rest around them */
+	long kept = 0;
+	for (long j = 0, k = 0; k < n; k++) {
+		bool fixed = false;
+		if (forced[k].res >= 0 && capacity[forced[k].res] >= forced[k].use) {
+			capacity[forced[k].res] -= forced[k].use;
+			fixed = true;
+		} else
+			forced[k].res = -1;
+		for (; j < b.nopt && b.opt[j].account == (uint32_t)k; j++)
+			if (!fixed)
+				b.opt[kept++] = b.opt[j];
+	}
+	b.nopt = kept;
 	struct ds_opt_problem prob = { n, b.opt, b.nopt, capacity, nres };
 	struct ds_opt_result res;
-	if ((err = ds_optimise(&prob, choice, NULL, &res, diag)))
-		goto done;
+	if (!teams) {
+		if ((err = ds_optimise(&prob, choice, NULL, &res, diag)))
+			goto done;
+	} else {
+		/* the visits within the teams the routes will form: planned
+		 * with every worker out, then with the teams the plan's visits
+		 * call for, again until the teams stay the same (four plans at
+		 * most) */
+		struct ds_route_day_opts ro;
+		ds_route_day_opts_default(&ro, o->date);
+		double per_team = o->costs.visit_minutes > 0
+		                          ? floor(o->cap.visit_minutes / o->costs.visit_minutes)
+		                          : 0;
+		double *last = ds_malloc((size_t)nres * sizeof *last + 1);
+		if (!last) {
+			err = ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+			goto done;
+		}
+		err = day_staff_load(st, o->date, ro.experienced_days, ro.certificate, &staff,
+		                     diag);
+		for (int round = 0; round < 4 && !err; round++) {
+			memcpy(last, capacity, (size_t)nres * sizeof *last);
+			err = team_capacity(&staff, &b, branch_of, branches, nbranch, comm_of,
+			                    round ? choice : NULL, n, ro.max_visits_per_team,
+			                    per_team, capacity, &out->teams, &out->pairs, diag);
+			if (err ||
+			    (round > 1 && memcmp(last, capacity, (size_t)nres * sizeof *last) == 0))
+				break;
+			err = ds_optimise(&prob, choice, NULL, &res, diag);
+		}
+		ds_free(last);
+		if (err)
+			goto done;
+	}
 	out->value_fen = res.value;
 	out->bound_fen = res.bound;
 	out->gap = res.gap;
 	for (long k = 0; k < n; k++) {
 		struct ds_decision *dc = &out->decisions[k];
+		if (forced[k].res >= 0) {
+			dc->treatment = forced[k].treatment;
+			dc->explored = true;
+			dc->cost_fen = (double)ds_treatment_cost(&o->costs,
+			                                         (ds_treatment)dc->treatment, -1);
+			double e = est[k * DS_T_COUNT + dc->treatment];
+			dc->expected_fen = isnan(e) ? 0 : e * 100;
+			out->cost_fen += dc->cost_fen;
+			out->chosen[dc->treatment]++;
+			out->explored[dc->treatment]++;
+			continue;
+		}
 		if (choice[k] < 0) {
 			out->chosen[DS_T_NONE]++;
 			continue;
@@ -499,11 +812,15 @@ done:
 	ds_free(harm);
 	ds_free(capacity);
 	ds_free(choice);
+	ds_free(forced);
 	ds_free(b.opt);
 	ds_free(b.comm);
 	ds_free(branch_of);
 	ds_free(branches);
 	ds_free(collectors);
+	free_ids(lawyers, nlawyers);
+	ds_free(comm_of);
+	day_staff_free(&staff);
 	if (err) {
 		ds_free(out->decisions);
 		out->decisions = NULL;

@@ -78,6 +78,9 @@ void sim_p_resolve(const struct ds_sim_params *in, struct sim_p *p)
 			p->cost[x] = llround(ds_sim_param(in, key) * 100);
 		}
 	}
+	p->cost_visit_collector = llround(ds_sim_param(in, "cost.visit_collector") * 100);
+	p->cost_visit_partner = llround(ds_sim_param(in, "cost.visit_partner") * 100);
+	p->cost_visit_travel = llround(ds_sim_param(in, "cost.visit_travel") * 100);
 	p->cost[DS_T_VISIT] = llround((ds_sim_param(in, "cost.visit_collector") +
 	                               ds_sim_param(in, "cost.visit_partner") +
 	                               ds_sim_param(in, "cost.visit_travel")) *

@@ -36,6 +36,7 @@ struct sim_p {
 	double community_damage;
 	double promise_rate, false_promise;
 	ds_fen cost[DS_T_COUNT];
+	ds_fen cost_visit_collector, cost_visit_partner, cost_visit_travel; /* a visit's parts */
 	double visits_per_collector, visits_per_community, calls_per_1000, sms_per_1000,
 	        letters_per_1000, legal_per_1000;
 	int min_spacing, truth_horizon;

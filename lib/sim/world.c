@@ -101,6 +101,27 @@ void sim_historic_practice(struct sim_state *s, ds_date day, uint8_t *tr)
 	}
 }
 
+void ds_world_bank_costs(const ds_world *w, struct ds_costs *c)
+{
+	const ds_fen *k = w->p.cost;
+	c->sms = k[DS_T_SMS];
+	c->letter = k[DS_T_LETTER];
+	c->legal = k[DS_T_LEGAL];
+	/* per hour from the minutes a treatment takes */
+	if (c->call_minutes > 0)
+		c->agent_per_hour = (ds_fen)llround((double)k[DS_T_CALL] * 60 / c->call_minutes);
+	if (c->agent_per_hour > 0)
+		c->plan_minutes =
+		        (int)lround((double)k[DS_T_PLAN] * 60 / (double)c->agent_per_hour);
+	if (c->visit_minutes > 0) {
+		c->collector_per_hour = (ds_fen)llround((double)w->p.cost_visit_collector * 60.0 /
+		                                        c->visit_minutes);
+		c->worker_per_hour =
+		        (ds_fen)llround((double)w->p.cost_visit_partner * 60.0 / c->visit_minutes);
+	}
+	c->travel = w->p.cost_visit_travel;
+}
+
 long ds_world_accounts(const ds_world *w)
 {
 	return w->na;

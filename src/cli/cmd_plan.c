@@ -27,12 +27,13 @@ static int run(struct cli *c, int argc, char **argv)
 		{ "date", required_argument, NULL, 'd' },
 		{ "holdout", required_argument, NULL, 'h' },
 		{ "snapshots", required_argument, NULL, 's' },
+		{ "explore", required_argument, NULL, 'e' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, '?' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *date_arg = NULL;
-	double holdout = 0.05;
+	double holdout = 0.05, explore = 0;
 	long snapshots = 150; /* as the simulator's planner */
 	bool dry = false;
 	int ch;
@@ -52,6 +53,13 @@ static int run(struct cli *c, int argc, char **argv)
 			if (end == optarg || *end || !(holdout >= 0 && holdout < 1))
 				return cli_usage(cmd,
 				                 "--holdout is a share from 0 to below 1, not '%s'",
+				                 optarg);
+			break;
+		case 'e':
+			explore = strtod(optarg, &end);
+			if (end == optarg || *end || !(explore >= 0 && explore <= 0.2))
+				return cli_usage(cmd,
+				                 "--explore is a share from 0 to 0.2, not '%s'",
 				                 optarg);
 			break;
 		case 's':
@@ -91,6 +99,7 @@ static int run(struct cli *c, int argc, char **argv)
 	if (!err) {
 		struct ds_train_opts o;
 		ds_train_opts_default(DS_MODEL_TREES, &o);
+		set.plan_only = true;
 		err = ds_uplift_train(&set, NULL, 0, &o, &u, &d);
 		ds_uplift_set_free(&set);
 	}
@@ -101,11 +110,13 @@ static int run(struct cli *c, int argc, char **argv)
 		po.uplift = u;
 		po.rules = pack;
 		po.holdout_share = holdout;
+		po.explore_share = explore;
 		double k = (double)accounts / 1000.0;
 		po.cap.call_minutes *= k;
 		po.cap.sms = floor(po.cap.sms * k);
 		po.cap.letters = floor(po.cap.letters * k);
 		po.cap.legal = floor(po.cap.legal * k);
+		po.cap.by_teams = true; /* visits by the teams the routes will form */
 		err = ds_plan_day(st, &po, !dry, &r, &d);
 	}
 	if (!err && !c->step) {
@@ -120,16 +131,20 @@ static int run(struct cli *c, int argc, char **argv)
 			for (int t = 1; t < DS_T_COUNT; t++)
 				json_object_set_new(refused, ds_treatment_name((ds_treatment)t),
 				                    json_integer(r.refused[t]));
-			cli_print_json(
-			        json_pack("{s:s, s:I, s:o, s:o, s:I, s:f, s:f, s:f, s:f, s:b}",
-			                  "date", day, "accounts", (json_int_t)r.accounts, "chosen",
-			                  chosen, "refused_by_rules", refused, "visit_holdout",
-			                  (json_int_t)r.held_out, "value_fen", r.value_fen,
-			                  "cost_fen", r.cost_fen, "bound_fen", r.bound_fen, "gap",
-			                  r.gap, "written", !dry));
+			cli_print_json(json_pack(
+			        "{s:s, s:I, s:o, s:o, s:I, s:I, s:i, s:i, s:f, s:f, s:f, s:f, "
+			        "s:b}",
+			        "date", day, "accounts", (json_int_t)r.accounts, "chosen", chosen,
+			        "refused_by_rules", refused, "visit_holdout",
+			        (json_int_t)r.held_out, "with_lawyers", (json_int_t)r.with_lawyers,
+			        "teams", r.teams, "pairs", r.pairs, "value_fen", r.value_fen,
+			        "cost_fen", r.cost_fen, "bound_fen", r.bound_fen, "gap", r.gap,
+			        "written", !dry));
 		} else {
-			printf("plan for %s: %ld delinquent accounts, %ld in the visit holdout\n",
-			       day, r.accounts, r.held_out);
+			printf("plan for %s: %ld delinquent accounts, %ld in the visit holdout, "
+			       "%ld "
+			       "with the lawyers; visits by %d teams (%d of two collectors)\n",
+			       day, r.accounts, r.held_out, r.with_lawyers, r.teams, r.pairs);
 			for (int t = 1; t < DS_T_COUNT; t++)
 				printf("  %-7s %6ld chosen, %6ld refused by the contact rules\n",
 				       ds_treatment_name((ds_treatment)t), r.chosen[t],
@@ -152,7 +167,7 @@ static int run(struct cli *c, int argc, char **argv)
 const struct cli_command cli_cmd_plan = {
 	"plan",
 	"the day's decisions: one treatment or none per delinquent account",
-	"plan [--date D] [--holdout SHARE] [--snapshots N] [--dry-run]",
+	"plan [--date D] [--holdout SHARE] [--snapshots N] [--explore SHARE] [--dry-run]",
 	"For every account delinquent on D (today by default): the uplift of each\n"
 	"treatment over none, learnt from the store's history on N daily\n"
 	"snapshots (150) before D (T-learner; each estimate pulled towards its\n"
@@ -161,8 +176,14 @@ const struct cli_command cli_cmd_plan = {
 	"the contact rules' verdict on each at D 10:00 local time; a visit\n"
 	"holdout (--holdout, 0.05 of the accounts, stable per account); then the\n"
 	"optimiser within the day's capacity (per 1,000 open accounts: 125 call\n"
-	"minutes, 200 SMS, 20 letters, 1 legal referral; 540 team minutes per\n"
-	"community). The decisions replace that date's in the store (treatment,\n"
+	"minutes, 200 SMS, 20 letters, 1 legal referral; six visits a team of two,\n"
+	"the teams as the day's routes form them: a collector with a worker of a\n"
+	"partner community there, two collectors anywhere in their branch).\n"
+	"Accounts referred to legal action get nothing more. --explore SHARE\n"
+	"(0 by default) gives a treatment the history holds fewer than 150 rows\n"
+	"of to that share of the accounts more than 15 days past due, at random,\n"
+	"to learn it (experiment explore-<treatment>). The decisions replace that date's in the "
+	"store (treatment,\n"
 	"expected value, cost, arm, reasons with the estimates and the refusing\n"
 	"rules), audited; --dry-run writes nothing. See docs/strategy.md.\n",
 	run,

@@ -72,6 +72,7 @@ enum {
 	O_NO_STORE,
 	O_NO_RULES,
 	O_PLAN_SNAPSHOTS,
+	O_PLAN_EXPLORE,
 	O_HOLDOUT_TRUTH
 };
 
@@ -88,6 +89,7 @@ static const struct option world_opts[] = {
 	{ "no-store", no_argument, NULL, O_NO_STORE },
 	{ "no-rules", no_argument, NULL, O_NO_RULES },
 	{ "plan-snapshots", required_argument, NULL, O_PLAN_SNAPSHOTS },
+	{ "plan-explore", required_argument, NULL, O_PLAN_EXPLORE },
 	{ "holdout-truth", no_argument, NULL, O_HOLDOUT_TRUTH },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0, 0, 0, 0 },
@@ -96,6 +98,7 @@ static const struct option world_opts[] = {
 struct all_args {
 	struct world_args w;
 	long days, plan_snapshots;
+	double plan_explore;
 	const char *strategies, *store_dir;
 	bool no_store, no_rules, holdout_truth, help;
 };
@@ -164,6 +167,16 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct al
 			if (parse_long(optarg, 2, 400, &a->plan_snapshots))
 				return cli_usage(cmd, "--plan-snapshots: a number from 2 to 400");
 			break;
+		case O_PLAN_EXPLORE: {
+			char *end;
+			if (!simulate)
+				return cli_usage(cmd, "bad option");
+			a->plan_explore = strtod(optarg, &end);
+			if (end == optarg || *end ||
+			    !(a->plan_explore >= 0 && a->plan_explore <= 0.2))
+				return cli_usage(cmd, "--plan-explore: a share from 0 to 0.2");
+			break;
+		}
 		case O_HOLDOUT_TRUTH:
 			if (!simulate)
 				return cli_usage(cmd, "bad option");
@@ -304,6 +317,11 @@ static json_t *result_json_full(const struct ds_sim_result *r)
 	return o;
 }
 
+/* The planner's first-day estimates, learnt by its first run: its other
+ * runs on the same city (the holdout's truth) start from the same history
+ * and would learn the same. */
+static struct ds_uplift *first_estimates;
+
 /* One strategy's run, on its own store DIR/<name>.db unless --no-store;
  * the planner's visit holdout takes holdout_share of the accounts. */
 static int run_strategy(struct cli *c, const struct all_args *a, const ds_world *w,
@@ -349,9 +367,20 @@ static int run_strategy(struct cli *c, const struct all_args *a, const ds_world 
 	struct ds_plan_strategy_ctx pc;
 	ds_plan_strategy_init(&pc, st, rules, as_of);
 	pc.snapshots = (int)a->plan_snapshots;
+	pc.explore_share = a->plan_explore;
 	pc.holdout_share = holdout_share;
+	ds_world_bank_costs(w, &pc.costs); /* the bank knows its own prices */
+	pc.costs.complaint = ds_config_int(&c->cfg, DS_CFG_COST_COMPLAINT_FEN);
+	pc.first = first_estimates;
+	pc.first_given = first_estimates != NULL;
 	ds_err err =
 	        ds_simulate(w, strategy, strategy == ds_plan_strategy() ? &pc : NULL, &so, out, &d);
+	if (!first_estimates && pc.first) {
+		first_estimates = pc.first; /* kept for the next runs */
+		if (pc.uplift == pc.first)
+			pc.uplift = NULL;
+		pc.first = NULL;
+	}
 	ds_plan_strategy_free(&pc);
 	ds_store_close(st);
 	return err ? cli_fail(c, err, &d) : EXIT_OK;
@@ -635,6 +664,8 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 	struct bar bar = { 0 };
 	if (!rc)
 		rc = measure_bar(c, &a, w, rules, as_of, store_dir, chosen, results, nchosen, &bar);
+	ds_uplift_free(first_estimates);
+	first_estimates = NULL;
 	ds_world_free(w);
 	ds_rules_free(rules);
 	if (rc)
@@ -693,7 +724,7 @@ const struct cli_command cli_cmd_simulate = {
 	"run strategies over simulated days and compare what they recover",
 	"simulate [--days N] [--strategy A,B,...] [--borrowers N] [--seed N] [--as-of D]\n"
 	"       [--params FILE] [--truth FILE] [--store-dir DIR | --no-store] [--no-rules]\n"
-	"       [--plan-snapshots N] [--holdout-truth]",
+	"       [--plan-snapshots N] [--plan-explore SHARE] [--holdout-truth]",
 	"Each strategy runs on the same city with the same random draws (common\n"
 	"random numbers), so differences are the strategies', not luck. Each day\n"
 	"the strategy sees only what the bank observes and plans within the day's\n"
@@ -704,7 +735,9 @@ const struct cli_command cli_cmd_simulate = {
 	"refused. Prints recovered amount, cost, net recovery, cure rate, promises\n"
 	"kept/made, complaints and incidents per strategy. The strategy optimised\n"
 	"learns its estimates on its first day from N daily snapshots (150) of\n"
-	"its store's history (--plan-snapshots); oracle plans on the true effects.\n"
+	"its store's history (--plan-snapshots); with --plan-explore SHARE it\n"
+	"explores, as doorstep plan --explore, and learns again once 75 explored\n"
+	"rows have their 30 days observed. oracle plans on the true effects.\n"
 	"With none and optimised among the strategies, the bar: each strategy's\n"
 	"gain over none, optimised's as a share of oracle's and against the best\n"
 	"baseline's, complaints and incidents beside it, and the visit holdout's\n"

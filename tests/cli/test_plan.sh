@@ -25,26 +25,38 @@ assert_query 0 "SELECT count(*) FROM decisions"
 decided=$(jv "SELECT json_extract(readfile('dry.json'), '\$.accounts')")
 [ "$decided" -gt 50 ] || fail "expected over 50 delinquent accounts, got $decided"
 
-ds_ok plan --date "$AS_OF" --snapshots 12
+assert_query 0 "SELECT count(*) FROM experiments WHERE experiment_id LIKE 'explore-%'"
+ds_ok plan --date "$AS_OF" --snapshots 12 --explore 0.02
 assert_contains stdout "plan for $AS_OF: $decided delinquent accounts"
 assert_query "$decided" "SELECT count(*) FROM decisions WHERE plan_date = '$AS_OF'"
 # one decision per account; each with its arm and reasons
-assert_query 0 "SELECT count(*) FROM decisions WHERE arm NOT IN ('holdout','treated')
+assert_query 0 "SELECT count(*) FROM decisions WHERE arm NOT IN ('holdout','treated','explore')
 	OR json_valid(reasons) = 0 OR json_extract(reasons, '\$.uplift_yuan') IS NULL"
+# twelve snapshots hold few rows of most treatments (and no legal referral):
+# some accounts more than 15 days past due get one at random, each in the
+# experiment explore-<treatment>
+assert_query 0 "SELECT count(*) FROM decisions WHERE arm = 'explore'
+	AND (experiment_id <> 'explore-' || treatment OR json_extract(reasons, '\$.explored') <> 1)"
+assert_query 1 "SELECT count(*) > 0 FROM decisions WHERE arm = 'explore'"
+assert_query 0 "SELECT count(*) FROM decisions d WHERE arm = 'explore' AND NOT EXISTS
+	(SELECT 1 FROM experiments e WHERE e.experiment_id = d.experiment_id)"
 # the holdout gets no visit, and is about 5% of the accounts
 assert_query 0 "SELECT count(*) FROM decisions WHERE arm = 'holdout' AND treatment = 'visit'"
 held=$(q "SELECT count(*) FROM decisions WHERE arm = 'holdout'")
 [ "$held" -ge 1 ] && [ "$held" -le $((decided / 5)) ] || fail "holdout of $held in $decided"
-# capacity: at most 540 team minutes (6 visits) per community
-assert_query 0 "SELECT count(*) FROM (SELECT b.community_id, count(*) n FROM decisions d
-	JOIN accounts a ON a.account_id = d.account_id JOIN borrowers b ON b.borrower_id = a.borrower_id
-	WHERE d.treatment = 'visit' GROUP BY 1 HAVING n > 6)"
-# chosen treatments are worth more than they cost
-assert_query 0 "SELECT count(*) FROM decisions WHERE treatment <> 'none' AND expected_fen <= cost_fen"
+# capacity: six visits a team of two, the teams as the routes form them
+teams=$(jv "SELECT json_extract(readfile('dry.json'), '\$.teams')")
+[ "$teams" -ge 1 ] || fail "no team counted"
+assert_eq 1 "$(jv "SELECT json_extract(readfile('dry.json'), '\$.chosen.visit') <= 6 * $teams")" \
+	"visits within the teams' days"
+# chosen treatments are worth more than they cost (explored ones aside)
+assert_query 0 "SELECT count(*) FROM decisions WHERE treatment <> 'none' AND arm <> 'explore'
+	AND expected_fen <= cost_fen"
 assert_query 1 "SELECT count(*) FROM audit_log WHERE action = 'plan' AND entity_id = '$AS_OF'"
 assert_query 1 "SELECT count(*) FROM experiments WHERE experiment_id = 'visit-holdout'"
 # an account the plan contacts, and its arm
-acct=$(q "SELECT account_id FROM decisions WHERE treatment <> 'none' ORDER BY account_id LIMIT 1")
+acct=$(q "SELECT account_id FROM decisions WHERE treatment <> 'none' AND arm <> 'explore'
+	ORDER BY account_id LIMIT 1")
 [ -n "$acct" ] || fail "the plan contacts nobody"
 arm=$(q "SELECT arm FROM decisions WHERE account_id = '$acct'")
 
@@ -92,6 +104,9 @@ assert_status 2 "holdout above 1"
 assert_contains stderr "--holdout is a share from 0 to below 1, not '2'"
 ds plan --snapshots 1
 assert_status 2 "one snapshot"
+ds plan --explore 0.5
+assert_status 2 "exploration above 0.2"
+assert_contains stderr "--explore is a share from 0 to 0.2, not '0.5'"
 ds plan extra
 assert_status 2 "an argument"
 ds_ok plan --help

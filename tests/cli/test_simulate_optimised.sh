@@ -39,6 +39,17 @@ for id in $(sqlite3 sims/optimised.db "SELECT DISTINCT account_id FROM contacts
 done
 assert_eq 0 "$held" "visits to held-out accounts"
 
+# no exploration unless asked for; a referred account is contacted no more
+assert_query 0 "SELECT count(*) FROM decisions WHERE arm = 'explore'" sims/optimised.db
+assert_query 0 "SELECT count(*) FROM contacts c JOIN contacts l ON l.account_id = c.account_id
+	AND l.channel = 'letter' AND l.note LIKE 'legal%' AND c.started_at >= l.started_at + 86400
+	WHERE c.contact_id LIKE 'D%'" sims/optimised.db
+assert_query 0 "SELECT count(*) FROM decisions d WHERE treatment <> 'none' AND EXISTS (SELECT 1
+	FROM contacts l WHERE l.account_id = d.account_id AND l.note LIKE 'legal%'
+	AND date(l.started_at, 'unixepoch', '+8 hours') < d.plan_date)" sims/optimised.db
+assert_query 0 "SELECT count(*) FROM decisions d WHERE json_extract(reasons, '\$.with_lawyers')
+	AND treatment <> 'none'" sims/optimised.db
+
 # the planner's decisions are stored, with their arms: the holdout read back
 assert_query 4 "SELECT count(DISTINCT plan_date) FROM decisions" sims/optimised.db
 ds_ok --db sims/optimised.db --json experiment report visit-holdout --as-of 2026-12-03 --horizon 2

@@ -86,6 +86,34 @@ static void learners_recover_known_effects(void **state)
 	assert_non_null(u->outcome[DS_T_VISIT]);
 	assert_non_null(u->outcome[DS_T_SMS]);
 	assert_null(u->outcome[DS_T_LETTER]); /* never given */
+	/* each arm's outcome variance, as the plan's caution reads it */
+	for (int k = 0; k < DS_T_COUNT; k++) {
+		double sum = 0, sq = 0;
+		long cnt = 0;
+		for (long r = 0; r < n; r++)
+			if (s.treatment[r] == k) {
+				sum += d->y[r];
+				sq += d->y[r] * d->y[r];
+				cnt++;
+			}
+		assert_int_equal(u->rows[k], cnt);
+		double var = cnt > 1 ? (sq - sum * sum / (double)cnt) / (double)(cnt - 1) : 0;
+		assert_true(fabs(u->y_var[k] - var) < 1e-9);
+		/* y is 0 or 1: the variance is p (1 - p) and p is 0.2-0.6 */
+		assert_true(cnt == 0 || (var > 0.15 && var < 0.26));
+	}
+	/* a plan's training: the same T-learner, no X-learner or transformed
+	 * outcome */
+	struct ds_uplift *pu;
+	s.plan_only = true;
+	assert_int_equal(ds_uplift_train(&s, NULL, 0, &o, &pu, &diag), DS_OK);
+	s.plan_only = false;
+	assert_non_null(pu->outcome[DS_T_VISIT]);
+	assert_null(pu->effect_treated[DS_T_VISIT]);
+	assert_null(pu->transformed[DS_T_VISIT]);
+	assert_non_null(u->effect_treated[DS_T_VISIT]);
+	assert_non_null(u->transformed[DS_T_VISIT]);
+	assert_int_equal(pu->rows[DS_T_VISIT], u->rows[DS_T_VISIT]);
 	/* fresh rows to predict on */
 	ds_dataset *t;
 	long m = 2000;
@@ -121,6 +149,17 @@ static void learners_recover_known_effects(void **state)
 		assert_true(fabs(sx / m - 40) < 5);
 		assert_true(fabs(sms / m - 10) < 5);
 	}
+	/* the plan's T-learner predicts as the full training's */
+	double *pest = malloc((size_t)m * DS_T_COUNT * sizeof *pest);
+	assert_non_null(pest);
+	assert_int_equal(ds_uplift_predict(u, t, NULL, 0, DS_UPLIFT_T_LEARNER, est, &diag), DS_OK);
+	assert_int_equal(ds_uplift_predict(pu, t, NULL, 0, DS_UPLIFT_T_LEARNER, pest, &diag),
+	                 DS_OK);
+	for (long r = 0; r < m; r++)
+		assert_true(fabs(est[r * DS_T_COUNT + DS_T_VISIT] -
+		                 pest[r * DS_T_COUNT + DS_T_VISIT]) < 1e-9);
+	free(pest);
+	ds_uplift_free(pu);
 	free(est);
 	ds_dataset_free(t);
 	ds_uplift_free(u);
