@@ -16,7 +16,12 @@ bin=${2:-build/doorstep}
 ds() { "$bin" --db "$db" "$@"; }
 q() { sqlite3 "$db" "$1"; }
 
-v=$(q "SELECT min(visit_id) FROM visits WHERE state = 'planned'")
+# the first planned visit whose borrower can afford six installments of the
+# balance (the plan offered below), else the first
+v=$(q "SELECT v.visit_id FROM visits v JOIN accounts a USING (account_id)
+	JOIN borrowers b USING (borrower_id) WHERE v.state = 'planned'
+	ORDER BY coalesce(a.balance_fen / 6.0 < 0.29 * b.monthly_income_fen, 0) DESC, v.visit_id
+	LIMIT 1")
 [ -n "$v" ] || { echo "no planned visit: run 'make demo' first" >&2; exit 1; }
 account=$(q "SELECT account_id FROM visits WHERE visit_id = $v")
 team=$(q "SELECT team_id FROM visits WHERE visit_id = $v")
