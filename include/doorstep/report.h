@@ -104,6 +104,11 @@ struct ds_visit_effect {
 ds_err ds_report_visit_effect(ds_store *st, const char *experiment, int horizon, ds_date as_of,
                               ds_report_by by, struct ds_visit_effect **rows, long *n,
                               struct ds_diag *diag);
+/* Each entrant's segment as the report groups it (at entry), in the
+ * entrants' order (e as ds_experiment_entrants gives them): for setting
+ * another reading beside the report's, such as the simulator's truth. */
+ds_err ds_report_entrant_segments(ds_store *st, const struct ds_entrant *e, long n, int horizon,
+                                  ds_report_by by, char (*segment)[128], struct ds_diag *diag);
 
 /* ------------------------------------------------- what drives results */
 

@@ -209,6 +209,24 @@ static ds_err read_segment(const struct ds_entrant *e, const struct entrant_row 
 	return DS_OK;
 }
 
+ds_err ds_report_entrant_segments(ds_store *st, const struct ds_entrant *e, long n, int horizon,
+                                  ds_report_by by, char (*segment)[128], struct ds_diag *diag)
+{
+	if (by != DS_BY_ALL && by != DS_BY_BUCKET && by != DS_BY_QUADRANT && by != DS_BY_COMMUNITY)
+		return ds_diag_set(diag, DS_EINVAL, NULL, 0, "by",
+		                   "segments are all, bucket, quadrant or community");
+	struct entrant_row *r = ds_calloc((size_t)n + 1, sizeof *r);
+	if (!r)
+		return ds_diag_set(diag, DS_ENOMEM, NULL, 0, NULL, "out of memory");
+	ds_err err = segments_and_costs(st, e, n, horizon, by, r, diag);
+	if (!err && by == DS_BY_BUCKET)
+		err = buckets(st, e, n, r, diag);
+	for (long k = 0; !err && k < n; k++)
+		ds_strlcpy(segment[k], r[k].segment, 128);
+	ds_free(r);
+	return err;
+}
+
 ds_err ds_report_visit_effect(ds_store *st, const char *experiment, int horizon, ds_date as_of,
                               ds_report_by by, struct ds_visit_effect **rows, long *n,
                               struct ds_diag *diag)

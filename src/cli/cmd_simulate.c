@@ -1,5 +1,7 @@
 /* doorstep generate / simulate: the synthetic city and strategies run in it. */
 #include "cli.h"
+
+#include "doorstep/report.h"
 #include "doorstep/plan.h"
 #include "doorstep/ingest.h"
 #include "doorstep/sim.h"
@@ -405,6 +407,16 @@ struct bar {
 	long entrants;
 	bool truth; /* the true effect is there */
 	double true_yuan, true_share;
+	/* with the truth: the report's reading by bucket at entry beside the
+	 * true effect in each (docs/reports.md, "Against the truth") */
+	struct seg_truth {
+		char name[128];
+		long treated, held_out;
+		double est, lo, hi, extra, truth;
+		ds_visit_verdict verdict;
+		bool judged, agrees;
+	} seg[DS_BUCKETS + 2];
+	int nseg;
 };
 
 static bool is_baseline(const struct ds_strategy *s)
@@ -436,6 +448,65 @@ static int paid_in(struct cli *c, const char *store_dir, const char *name, struc
 	for (long k = 0; k < n; k++)
 		paid[k] = e[k].paid;
 	return EXIT_OK;
+}
+
+/*
+ * The visit report by bucket (as `doorstep report visits --by bucket`
+ * reads the planner's store) set beside the true effect in each bucket:
+ * the mean of paid[0] - paid[1] over its entrants. A verdict agrees when
+ * the truth is on its side: worth it, above the extra cost; not worth it,
+ * below; harm, below zero; unclear, within the interval. "Not enough
+ * data" is not judged.
+ */
+static int segment_truth(struct cli *c, const char *path, const struct ds_entrant *e, long ne,
+                         const double *const *paid, int horizon, ds_date end, struct bar *bar)
+{
+	ds_store *st;
+	struct ds_diag d;
+	ds_diag_clear(&d);
+	char(*seg)[128] = ds_malloc(((size_t)ne + 1) * sizeof *seg);
+	struct ds_visit_effect *r = NULL;
+	long nr = 0;
+	if (!seg)
+		return cli_fail(c, ds_diag_set(&d, DS_ENOMEM, NULL, 0, NULL, "out of memory"), &d);
+	ds_err err = ds_store_open(path, NULL, &st, &d);
+	if (!err) {
+		err = ds_report_entrant_segments(st, e, ne, horizon, DS_BY_BUCKET, seg, &d);
+		if (!err)
+			err = ds_report_visit_effect(st, "visit-holdout", horizon, end,
+			                             DS_BY_BUCKET, &r, &nr, &d);
+		ds_store_close(st);
+	}
+	for (long i = 0; !err && i < nr && bar->nseg < (int)(sizeof bar->seg / sizeof bar->seg[0]);
+	     i++) {
+		struct seg_truth *t = &bar->seg[bar->nseg++];
+		const struct ds_visit_effect *x = &r[i];
+		double sum = 0;
+		long n = 0;
+		for (long k = 0; k < ne; k++)
+			if (strcmp(seg[k], x->segment) == 0) {
+				sum += paid[0][k] - paid[1][k];
+				n++;
+			}
+		ds_strlcpy(t->name, x->segment, sizeof t->name);
+		t->treated = x->treated;
+		t->held_out = x->held_out;
+		t->est = x->effect;
+		t->lo = x->lo;
+		t->hi = x->hi;
+		t->extra = x->extra_cost;
+		t->truth = n ? sum / (double)n : 0;
+		t->verdict = x->verdict;
+		t->judged = x->verdict != DS_VERDICT_NOT_ENOUGH_DATA;
+		t->agrees = x->verdict == DS_VERDICT_WORTH_IT       ? t->truth > t->extra
+		            : x->verdict == DS_VERDICT_NOT_WORTH_IT ? t->truth < t->extra
+		            : x->verdict == DS_VERDICT_HARM
+		                    ? t->truth < 0
+		                    : t->lo <= t->truth && t->truth <= t->hi;
+	}
+	ds_free(r);
+	ds_free(seg);
+	return err ? cli_fail(c, err, &d) : EXIT_OK;
 }
 
 static int measure_bar(struct cli *c, const struct all_args *a, const ds_world *w,
@@ -514,6 +585,9 @@ static int measure_bar(struct cli *c, const struct all_args *a, const ds_world *
 			bar->truth = true;
 			bar->true_yuan = dy / (double)ne;
 			bar->true_share = ds / (double)ne;
+			const double *const pp[2] = { paid[0], paid[1] };
+			rc = segment_truth(c, path, e, ne, pp, horizon, as_of + (ds_date)a->days,
+			                   bar);
 		}
 		ds_free(paid[0]);
 		ds_free(paid[1]);
@@ -576,6 +650,23 @@ static json_t *bar_json(const struct bar *b)
 			json_object_set_new(h, "covered",
 			                    json_boolean(b->est.yuan.lo <= b->true_yuan &&
 			                                 b->true_yuan <= b->est.yuan.hi));
+			json_t *segs = json_array();
+			for (int i = 0; i < b->nseg; i++) {
+				const struct seg_truth *t = &b->seg[i];
+				json_array_append_new(
+				        segs,
+				        json_pack("{s:s, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:s, "
+				                  "s:o}",
+				                  "bucket", t->name, "treated",
+				                  (json_int_t)t->treated, "held_out",
+				                  (json_int_t)t->held_out, "effect_yuan", t->est,
+				                  "lo", t->lo, "hi", t->hi, "extra_cost_yuan",
+				                  t->extra, "true_yuan", t->truth, "verdict",
+				                  ds_visit_verdict_name(t->verdict), "agrees",
+				                  t->judged ? json_boolean(t->agrees)
+				                            : json_null()));
+			}
+			json_object_set_new(h, "segments", segs);
 		}
 		json_object_set_new(o, "holdout", h);
 	}
@@ -605,6 +696,21 @@ static void bar_print(const struct bar *b)
 		               ? "covered"
 		               : "not covered");
 	printf("\n");
+	if (!b->nseg)
+		return;
+	printf("is a visit worth it, by bucket at entry (report visits --by bucket) against the "
+	       "truth:\n  %-8s %7s %7s %10s %21s %10s %-15s %10s  %s\n",
+	       "bucket", "treated", "held", "effect", "95% interval", "extra", "verdict", "true",
+	       "agrees");
+	for (int i = 0; i < b->nseg; i++) {
+		const struct seg_truth *t = &b->seg[i];
+		printf("  %-8s %7ld %7ld %+10.2f %+10.2f..%+-9.2f %10.2f %-15s %+10.2f  %s\n",
+		       t->name, t->treated, t->held_out, t->est, t->lo, t->hi, t->extra,
+		       ds_visit_verdict_name(t->verdict), t->truth,
+		       !t->judged  ? "-"
+		       : t->agrees ? "yes"
+		                   : "no");
+	}
 }
 
 static int run_simulate(struct cli *c, int argc, char **argv)

@@ -90,6 +90,18 @@ assert_eq 1 "$(jv "SELECT abs($(b .share_of_oracle) - $(b .gain_yuan.optimised) 
 [ "$(b .holdout.held_out)" -ge 1 ] || fail "held-out accounts: $(b .holdout.held_out)"
 assert_eq 1 "$(jv "SELECT $(b .holdout.covered) = ($(b .holdout.yuan_paid.lo) <= $(b .holdout.true_yuan)
 	AND $(b .holdout.true_yuan) <= $(b .holdout.yuan_paid.hi))")" "covered, as the interval says"
+# the report by bucket beside the truth: the report's own rows, each
+# judged only with a verdict
+ds_ok --json --db bar/optimised.db report visits --by bucket --as-of 2027-01-02
+cp "$OUT" by-bucket.json
+assert_eq "$(jv "SELECT group_concat(json_extract(value, '\$.segment') || ':' ||
+	json_extract(value, '\$.treated'), ',') FROM json_each(readfile('by-bucket.json'))")" \
+	"$(jv "SELECT group_concat(json_extract(value, '\$.bucket') || ':' ||
+	json_extract(value, '\$.treated'), ',') FROM json_each(readfile('bar.json'), '\$.bar.holdout.segments')")" \
+	"the segments are the report's"
+assert_eq 0 "$(jv "SELECT count(*) FROM json_each(readfile('bar.json'), '\$.bar.holdout.segments')
+	WHERE (json_extract(value, '\$.verdict') = 'not enough data') <> (json_type(value, '\$.agrees') = 'null')")" \
+	"a segment judged exactly when it has a verdict"
 # nobody is held out in the run that visits all it chooses
 assert_query 0 "SELECT count(*) FROM decisions WHERE arm = 'holdout'" bar/optimised-no-holdout.db
 assert_query 0 "SELECT count(*) FROM decisions WHERE treatment = 'visit'" bar/optimised-all-held-out.db
