@@ -309,8 +309,9 @@ static ds_err write_decisions(ds_store *st, const struct ds_plan_opts *o,
 	ds_stmt *s;
 	bool row;
 	if (!(err = ds_store_prepare(st,
-	                             "INSERT OR IGNORE INTO experiments(experiment_id, name, "
-	                             "holdout_ppm, start_date) VALUES (?,?,?,?)",
+	                             "INSERT INTO experiments(experiment_id, name, "
+	                             "holdout_ppm, start_date) VALUES (?,?,?,?)"
+	                             " ON CONFLICT DO NOTHING",
 	                             &s, diag))) {
 		ds_stmt_bind_text(s, 1, o->experiment_id);
 		ds_stmt_bind_text(s, 2, "visit holdout: what community visits add");
@@ -323,8 +324,8 @@ static ds_err write_decisions(ds_store *st, const struct ds_plan_opts *o,
 		if (!r->explored[t] ||
 		    (err = ds_store_prepare(
 		             st,
-		             "INSERT OR IGNORE INTO experiments(experiment_id, name, "
-		             "holdout_ppm, start_date) VALUES (?,?,?,?)",
+		             "INSERT INTO experiments(experiment_id, name, "
+		             "holdout_ppm, start_date) VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
 		             &s, diag)))
 			continue;
 		char id[64], name[128];
