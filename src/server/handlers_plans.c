@@ -39,7 +39,8 @@ void h_plan(struct srv_req *r)
 	ds_err err =
 	        ds_store_prepare(st,
 	                         "SELECT treatment, count(*), sum(expected_fen), sum(cost_fen),"
-	                         " sum(arm = 'holdout') FROM decisions WHERE plan_date = ?"
+	                         " sum(CASE WHEN arm = 'holdout' THEN 1 ELSE 0 END) FROM decisions "
+	                         "WHERE plan_date = ?"
 	                         " GROUP BY treatment ORDER BY treatment",
 	                         &s, &d);
 	if (err) {
