@@ -159,7 +159,7 @@ struct ds_train_opts {
 	int depth;        /* max depth (default 3) */
 	double eta;       /* learning rate (default 0.05) */
 	double subsample; /* row subsample (default 0.8) */
-	int threads;      /* 0: as many as cores */
+	int threads;      /* 0: doorstep picks: one per 2^21 matrix cells, at most the cores */
 	/* trees: a regression of y (any number) by squared error, instead of the
 	 * event's probability; predictions are then values of y */
 	bool regression;

@@ -31,9 +31,6 @@ SEED=${CRASH_SEED:-20261129}
 case $SEED in '' | *[!0-9]*) SEED=20261129 ;; esac
 echo "seed $SEED (CRASH_SEED=$SEED repeats these trials)"
 IMPORT_TRIALS=18 PLAN_TRIALS=10 ROUTE_TRIALS=10 SERVER_TRIALS=16
-# The plan's model training runs OpenMP threads that spin while they wait:
-# on a busy machine one thread makes its time short and steady.
-export OMP_NUM_THREADS=1
 PW=password123
 AS_OF=2026-11-29
 PLAN_DAY=2026-11-28
