@@ -79,6 +79,7 @@ struct ds_session {
 
 #define DS_SESSION_IDLE_S     (30 * 60)      /* a session unused this long ends */
 #define DS_SESSION_ABSOLUTE_S (12 * 60 * 60) /* and any session after this */
+#define DS_AUTH_TOUCH_S       60             /* a use is written at most this often */
 #define DS_LOGIN_USER_FAILS   5              /* failures per user ... */
 #define DS_LOGIN_ADDR_FAILS   20             /* ... or per address ... */
 #define DS_LOGIN_WINDOW_S     (15 * 60)      /* ... within this refuse logins */
@@ -94,7 +95,9 @@ ds_err ds_auth_login(ds_store *st, const char *user_id, const char *password, co
                      ds_time now, char token[static DS_TOKEN_CHARS], struct ds_session *out,
                      struct ds_diag *diag);
 /* The session a token opens, its idle expiry moved on; DS_ENOTFOUND when
- * unknown, expired, revoked or the user disabled. */
+ * unknown, expired, revoked or the user disabled. The move is written only
+ * when it is DS_AUTH_TOUCH_S or more (so a session in use is not a write
+ * per request): the idle limit counts from a use at most a minute old. */
 ds_err ds_auth_session(ds_store *st, const char *token, ds_time now, struct ds_session *out,
                        struct ds_diag *diag);
 ds_err ds_auth_logout(ds_store *st, const char *token, ds_time now, struct ds_diag *diag);

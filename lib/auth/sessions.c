@@ -238,13 +238,22 @@ ds_err ds_auth_session(ds_store *st, const char *token, ds_time now, struct ds_s
 		return ds_diag_set(diag, DS_ENOTFOUND, NULL, 0, NULL, NO_SESSION);
 	ds_time idle = now + DS_SESSION_IDLE_S, absolute = created + DS_SESSION_ABSOLUTE_S;
 	out->expires_at = idle < absolute ? idle : absolute;
-	/* Not audited: a use is not a change, and would flood the log. While
+	/* Not audited: a use is not a change, and would flood the log. Nor
+	 * written when the expiry moves by less than DS_AUTH_TOUCH_S: every
+	 * request would otherwise be a write transaction, and the requests of
+	 * all the server's threads would queue for the one writer. While
 	 * another connection holds the write lock past the busy timeout (a
 	 * long import) the session still opens, its expiry left as it was:
 	 * readers are not locked out by a writer. */
-	err = auth_exec(st, diag, NULL,
-	                "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE session_id = ?",
-	                "iii", now, out->expires_at, (int64_t)out->session_id);
+	if (was > out->expires_at - DS_AUTH_TOUCH_S) {
+		out->expires_at = was;
+		err = DS_OK;
+	} else {
+		err = auth_exec(
+		        st, diag, NULL,
+		        "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE session_id = ?",
+		        "iii", now, out->expires_at, (int64_t)out->session_id);
+	}
 	if (err == DS_EBUSY) {
 		out->expires_at = was;
 		ds_diag_clear(diag);

@@ -108,30 +108,38 @@ ds_err ds_auth_api_token(ds_store *st, const char *token, ds_time now, struct ds
 	char sha[AUTH_SHA256_HEX];
 	auth_token_sha256(token, sha);
 	ds_stmt *s;
-	ds_err err = ds_store_prepare(st,
-	                              "SELECT t.token_id, t.user_id FROM api_tokens t"
-	                              " JOIN users u ON u.user_id = t.user_id"
-	                              " WHERE t.token_sha256 = ? AND t.revoked_at IS NULL"
-	                              " AND u.disabled = 0",
-	                              &s, diag);
+	ds_err err =
+	        ds_store_prepare(st,
+	                         "SELECT t.token_id, t.user_id, t.last_used_at FROM api_tokens t"
+	                         " JOIN users u ON u.user_id = t.user_id"
+	                         " WHERE t.token_sha256 = ? AND t.revoked_at IS NULL"
+	                         " AND u.disabled = 0",
+	                         &s, diag);
 	if (err)
 		return err;
 	ds_stmt_bind_text(s, 1, sha);
 	bool row;
 	char user_id[65] = "";
+	ds_time last = -1;
 	if (!(err = ds_stmt_step(s, &row, diag)) && row) {
 		out->token_id = (long)ds_stmt_int(s, 0);
 		ds_strlcpy(user_id, ds_stmt_text(s, 1), sizeof user_id);
+		last = ds_stmt_is_null(s, 2) ? -1 : ds_stmt_int(s, 2);
 	}
 	ds_stmt_done(s);
 	if (err)
 		return err;
 	if (!row)
 		return ds_diag_set(diag, DS_ENOTFOUND, NULL, 0, NULL, NO_TOKEN);
-	/* as for sessions: the last use is not worth refusing a caller over
-	 * while another connection holds the write lock */
-	err = auth_exec(st, diag, NULL, "UPDATE api_tokens SET last_used_at = ? WHERE token_id = ?",
-	                "ii", now, (int64_t)out->token_id);
+	/* as for sessions: the last use is written at most every
+	 * DS_AUTH_TOUCH_S, and not worth refusing a caller over while another
+	 * connection holds the write lock */
+	if (last >= 0 && now >= last && now - last < DS_AUTH_TOUCH_S)
+		err = DS_OK;
+	else
+		err = auth_exec(st, diag, NULL,
+		                "UPDATE api_tokens SET last_used_at = ? WHERE token_id = ?", "ii",
+		                now, (int64_t)out->token_id);
 	if (err == DS_EBUSY) {
 		ds_diag_clear(diag);
 		err = DS_OK;

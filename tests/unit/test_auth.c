@@ -570,6 +570,33 @@ static void sessions_open_while_locked(void **state)
 	ds_store_close(st);
 }
 
+/* A session or a token in use is not a write per request: its use is
+ * written when it moves the record by a minute or more. */
+static void uses_written_once_a_minute(void **state)
+{
+	(void)state;
+	ds_store *st = bank("touch.db");
+	add(st, "li", DS_ROLE_MANAGER, "S3");
+	struct ds_diag d;
+	char tok[DS_TOKEN_CHARS], api[DS_TOKEN_CHARS];
+	struct ds_session s;
+	long id;
+	assert_int_equal(login(st, "li", PW, ADDR, T0, tok, &s, &d), DS_OK);
+	assert_int_equal(ds_api_token_add(st, "li", "crm", T0, api, &id, &d), DS_OK);
+	assert_int_equal(ds_auth_session(st, tok, T0 + 59, &s, &d), DS_OK);
+	assert_int_equal(s.expires_at, T0 + DS_SESSION_IDLE_S); /* as stored */
+	assert_int_equal(one(st, "SELECT last_seen_at FROM sessions"), T0);
+	assert_int_equal(ds_auth_session(st, tok, T0 + DS_AUTH_TOUCH_S, &s, &d), DS_OK);
+	assert_int_equal(s.expires_at, T0 + DS_AUTH_TOUCH_S + DS_SESSION_IDLE_S);
+	assert_int_equal(one(st, "SELECT last_seen_at FROM sessions"), T0 + DS_AUTH_TOUCH_S);
+	assert_int_equal(ds_auth_api_token(st, api, T0 + 10, &s, &d), DS_OK);
+	assert_int_equal(ds_auth_api_token(st, api, T0 + 69, &s, &d), DS_OK);
+	assert_int_equal(one(st, "SELECT last_used_at FROM api_tokens"), T0 + 10);
+	assert_int_equal(ds_auth_api_token(st, api, T0 + 70, &s, &d), DS_OK);
+	assert_int_equal(one(st, "SELECT last_used_at FROM api_tokens"), T0 + 70);
+	ds_store_close(st);
+}
+
 /* ---------------------------------------------------------------- masking */
 
 static void masking_by_role(void **state)
@@ -907,6 +934,7 @@ int main(void)
 		cmocka_unit_test(sessions_expire_and_end),
 		cmocka_unit_test(api_tokens),
 		cmocka_unit_test(sessions_open_while_locked),
+		cmocka_unit_test(uses_written_once_a_minute),
 		cmocka_unit_test(masking_by_role),
 		cmocka_unit_test(audit_intact),
 		cmocka_unit_test(audit_edited),
