@@ -6,7 +6,7 @@ BUILD      ?= build
 SAN_BUILD  ?= build-san
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build build-san demo check test test-san style format fuzz-smoke bench clean
+.PHONY: all deps build build-san demo check test test-san style format fuzz-smoke bench valgrind soak clean
 
 all: build
 
@@ -39,7 +39,7 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	ctest --test-dir $(BUILD) -LE bench --output-on-failure -j$(JOBS)
 
 test-san: build-san
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
@@ -55,6 +55,15 @@ check: style build build-san fuzz-smoke
 
 bench: build
 	sh bench/import/run.sh $(BUILD)/doorstep
+
+# memcheck over a few unit tests and CLI commands (scripts/valgrind.sh):
+# about 12 minutes, so not in check
+valgrind: build
+	sh scripts/valgrind.sh $(BUILD)
+
+# ten minutes of the API under load with the nightly batch (bench/soak)
+soak: build
+	DOORSTEP=$(BUILD)/doorstep sh bench/soak/run.sh
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) build-fuzz
