@@ -75,6 +75,7 @@ enum {
 	O_NO_RULES,
 	O_PLAN_SNAPSHOTS,
 	O_PLAN_EXPLORE,
+	O_PLAN_HOLDOUT,
 	O_HOLDOUT_TRUTH
 };
 
@@ -92,6 +93,7 @@ static const struct option world_opts[] = {
 	{ "no-rules", no_argument, NULL, O_NO_RULES },
 	{ "plan-snapshots", required_argument, NULL, O_PLAN_SNAPSHOTS },
 	{ "plan-explore", required_argument, NULL, O_PLAN_EXPLORE },
+	{ "plan-holdout", required_argument, NULL, O_PLAN_HOLDOUT },
 	{ "holdout-truth", no_argument, NULL, O_HOLDOUT_TRUTH },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0, 0, 0, 0 },
@@ -101,6 +103,7 @@ struct all_args {
 	struct world_args w;
 	long days, plan_snapshots;
 	double plan_explore;
+	double plan_holdout; /* the planner's visit holdout share (0.05) */
 	const char *strategies, *store_dir;
 	bool no_store, no_rules, holdout_truth, help;
 };
@@ -177,6 +180,16 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct al
 			if (end == optarg || *end ||
 			    !(a->plan_explore >= 0 && a->plan_explore <= 0.2))
 				return cli_usage(cmd, "--plan-explore: a share from 0 to 0.2");
+			break;
+		}
+		case O_PLAN_HOLDOUT: {
+			char *end;
+			if (!simulate)
+				return cli_usage(cmd, "bad option");
+			a->plan_holdout = strtod(optarg, &end);
+			if (end == optarg || *end ||
+			    !(a->plan_holdout >= 0.01 && a->plan_holdout <= 0.5))
+				return cli_usage(cmd, "--plan-holdout: a share from 0.01 to 0.5");
 			break;
 		}
 		case O_HOLDOUT_TRUTH:
@@ -766,7 +779,7 @@ static int run_simulate(struct cli *c, int argc, char **argv)
 	struct ds_sim_result results[32];
 	for (int i = 0; i < nchosen && !rc; i++)
 		rc = run_strategy(c, &a, w, rules, as_of, store_dir, chosen[i], chosen[i]->name,
-		                  0.05, &results[i]);
+		                  a.plan_holdout > 0 ? a.plan_holdout : 0.05, &results[i]);
 	struct bar bar = { 0 };
 	if (!rc)
 		rc = measure_bar(c, &a, w, rules, as_of, store_dir, chosen, results, nchosen, &bar);
@@ -830,7 +843,8 @@ const struct cli_command cli_cmd_simulate = {
 	"run strategies over simulated days and compare what they recover",
 	"simulate [--days N] [--strategy A,B,...] [--borrowers N] [--seed N] [--as-of D]\n"
 	"       [--params FILE] [--truth FILE] [--store-dir DIR | --no-store] [--no-rules]\n"
-	"       [--plan-snapshots N] [--plan-explore SHARE] [--holdout-truth]",
+	"       [--plan-snapshots N] [--plan-explore SHARE] [--plan-holdout SHARE]\n"
+	"       [--holdout-truth]",
 	"Each strategy runs on the same city with the same random draws (common\n"
 	"random numbers), so differences are the strategies', not luck. Each day\n"
 	"the strategy sees only what the bank observes and plans within the day's\n"
@@ -841,7 +855,9 @@ const struct cli_command cli_cmd_simulate = {
 	"refused. Prints recovered amount, cost, net recovery, cure rate, promises\n"
 	"kept/made, complaints and incidents per strategy. The strategy optimised\n"
 	"learns its estimates on its first day from N daily snapshots (150) of\n"
-	"its store's history (--plan-snapshots); with --plan-explore SHARE it\n"
+	"its store's history (--plan-snapshots); --plan-holdout SHARE (0.05)\n"
+	"holds that share of the accounts out of its visits (a small city needs\n"
+	"more to read the holdout by segment); with --plan-explore SHARE it\n"
 	"explores, as doorstep plan --explore, and learns again once 75 explored\n"
 	"rows have their 30 days observed. oracle plans on the true effects.\n"
 	"With none and optimised among the strategies, the bar: each strategy's\n"

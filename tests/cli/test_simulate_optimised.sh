@@ -102,6 +102,9 @@ assert_eq "$(jv "SELECT group_concat(json_extract(value, '\$.segment') || ':' ||
 assert_eq 0 "$(jv "SELECT count(*) FROM json_each(readfile('bar.json'), '\$.bar.holdout.segments')
 	WHERE (json_extract(value, '\$.verdict') = 'not enough data') <> (json_type(value, '\$.agrees') = 'null')")" \
 	"a segment judged exactly when it has a verdict"
+ds simulate --plan-holdout 0.9
+assert_status 2 "a holdout over half the accounts"
+assert_contains stderr "--plan-holdout: a share from 0.01 to 0.5"
 # nobody is held out in the run that visits all it chooses
 assert_query 0 "SELECT count(*) FROM decisions WHERE arm = 'holdout'" bar/optimised-no-holdout.db
 assert_query 0 "SELECT count(*) FROM decisions WHERE treatment = 'visit'" bar/optimised-all-held-out.db
