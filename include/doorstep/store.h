@@ -63,6 +63,15 @@ void ds_store_rollback(ds_store *st);
  * ds_stmt_done(); never free it.
  */
 ds_err ds_store_prepare(ds_store *st, const char *sql, ds_stmt **out, struct ds_diag *diag);
+/*
+ * Whether this connection's commits wait for the disk (wait: the default)
+ * or are made durable by the next commit that does, or a checkpoint — for
+ * records whose loss in a power cut leaves a gap at the tail, never a
+ * wrong or half-written record: the audit of reads (docs/storage.md,
+ * "Durability"). Every commit stays atomic. SQLite: synchronous FULL or
+ * NORMAL (WAL); PostgreSQL: synchronous_commit.
+ */
+ds_err ds_store_set_synchronous(ds_store *st, bool wait, struct ds_diag *diag);
 /* Runs SQL without parameters or results (several statements allowed). */
 ds_err ds_store_exec(ds_store *st, const char *sql, struct ds_diag *diag);
 

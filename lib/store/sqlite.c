@@ -476,6 +476,18 @@ void ds_store_rollback(ds_store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+ds_err ds_store_set_synchronous(ds_store *st, bool wait, struct ds_diag *diag)
+{
+	/* WAL keeps every commit atomic either way; NORMAL leaves its fsync to
+	 * the next FULL commit or checkpoint */
+	if (DS_ON_PG(st))
+		return ds_pg_exec(
+		        st, wait ? "SET synchronous_commit = on" : "SET synchronous_commit = off",
+		        diag);
+	return ds_store_exec(st, wait ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+	                     diag);
+}
+
 ds_err ds_store_exec(ds_store *st, const char *sql, struct ds_diag *diag)
 {
 	if (DS_ON_PG(st))
