@@ -126,7 +126,8 @@ static ds_err branch_pools(ds_store *st, const char *const *comm, long ncomm, lo
 		                       diag);
 	while (!err && !(err = ds_stmt_step(s, &row, diag)) && row) {
 		const char *cid = ds_stmt_text(s, 0), *bid = ds_stmt_text(s, 1);
-		const char *const *hit = bsearch(&cid, comm, (size_t)ncomm, sizeof *comm, by_str);
+		const char *const *hit =
+		        ncomm ? bsearch(&cid, comm, (size_t)ncomm, sizeof *comm, by_str) : NULL;
 		if (!hit)
 			continue;
 		for (long k = 0; k < *nbranch; k++)
@@ -257,7 +258,8 @@ static long community_index(const struct build *b, const char *id)
 {
 	if (!id || !*id)
 		return -1;
-	const char **hit = bsearch(&id, b->comm, (size_t)b->ncomm, sizeof *b->comm, by_str);
+	const char **hit =
+	        b->ncomm ? bsearch(&id, b->comm, (size_t)b->ncomm, sizeof *b->comm, by_str) : NULL;
 	return hit ? (long)(hit - b->comm) : -1;
 }
 
@@ -599,7 +601,7 @@ ds_err ds_plan_day(ds_store *st, const struct ds_plan_opts *o, bool write,
 		dc->held_out = ds_experiment_arm(o->experiment_id, d->id[k], shares, 2) == 0;
 		out->held_out += dc->held_out;
 		const char *key = d->id[k];
-		if (bsearch(&key, lawyers, (size_t)nlawyers, sizeof *lawyers, by_str)) {
+		if (nlawyers && bsearch(&key, lawyers, (size_t)nlawyers, sizeof *lawyers, by_str)) {
 			dc->with_lawyers = true; /* no contact of the bank's any more */
 			out->with_lawyers++;
 			continue;
