@@ -42,11 +42,12 @@ printf 'bench-password-1\n' | "$bin" --db "$db" user add field --role collector 
 mkdir static
 head -c 2048 /dev/zero | tr '\0' 'x' >static/index.html
 
+: >server.log # there before the server writes it: the loop below reads it at once
 "$bin" --db "$db" serve --listen 127.0.0.1:0 --threads "$THREADS" --static static 2>server.log &
 pid=$!
 port=
 i=0
-while [ -z "$port" ] && [ $i -lt 100 ]; do
+while [ -z "$port" ] && [ $i -lt 300 ]; do
 	port=$(sed -n 's/.*"event":"listening","listen":"127\.0\.0\.1:\([0-9]*\)".*/\1/p' server.log)
 	[ -n "$port" ] || sleep 0.1
 	i=$((i + 1))
