@@ -129,11 +129,15 @@ static int run(struct cli *c, int argc, char **argv)
 	}
 	struct ds_field_config fc;
 	ds_field_config_from(&c->cfg, &fc);
+	/* [database] cache_mib is the server's page cache in all, shared by
+	 * its pooled connections (at most 2 x threads + 2), so that memory
+	 * stays bounded however many are open */
+	long cache = ds_config_int(&c->cfg, DS_CFG_DB_CACHE_MIB) / (2 * threads + 2);
 	struct srv_config sc = {
 		.db_path = ds_config_str(&c->cfg, DS_CFG_DB_PATH),
 		.store = { .busy_timeout_ms =
 		                   (int)ds_config_int(&c->cfg, DS_CFG_DB_BUSY_TIMEOUT_MS),
-		           .cache_mib = (int)ds_config_int(&c->cfg, DS_CFG_DB_CACHE_MIB) },
+		           .cache_mib = (int)(cache > 2 ? cache : 2) },
 		.listen = listen,
 		.static_dir = static_dir,
 		.threads = (int)threads,
