@@ -203,6 +203,18 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The account's state that day, into one observation. */
+static void note(const struct walk *w, long i, const struct ds_account_dpd *a)
+{
+	struct obs *o = &w->o[w->idx[i]];
+	if (w->at_end) {
+		o->dpd_end = a->d.dpd;
+	} else {
+		o->dpd_at = a->d.dpd;
+		o->balance = a->balance_fen;
+	}
+}
+
 static ds_err seen(void *ctx, const struct ds_account_dpd *a)
 {
 	struct walk *w = ctx;
@@ -210,25 +222,15 @@ static ds_err seen(void *ctx, const struct ds_account_dpd *a)
 	const char **hit = bsearch(&key, w->ids, (size_t)w->nids, sizeof *w->ids, cmp_str);
 	if (!hit)
 		return DS_OK;
-	/* every observation of that account on that day */
-	for (long i = hit - w->ids; i >= 0 && strcmp(w->ids[i], key) == 0; i--) {
-		struct obs *o = &w->o[w->idx[i]];
-		if (w->at_end)
-			o->dpd_end = a->d.dpd;
-		else {
-			o->dpd_at = a->d.dpd;
-			o->balance = a->balance_fen;
-		}
-	}
-	for (long i = hit - w->ids + 1; i < w->nids && strcmp(w->ids[i], key) == 0; i++) {
-		struct obs *o = &w->o[w->idx[i]];
-		if (w->at_end)
-			o->dpd_end = a->d.dpd;
-		else {
-			o->dpd_at = a->d.dpd;
-			o->balance = a->balance_fen;
-		}
-	}
+	/* every observation of that account on that day: the run of equal
+	 * ids around the one bsearch found */
+	long first = hit - w->ids, last = first;
+	while (first > 0 && strcmp(w->ids[first - 1], key) == 0)
+		first--;
+	while (last + 1 < w->nids && strcmp(w->ids[last + 1], key) == 0)
+		last++;
+	for (long i = first; i <= last; i++)
+		note(w, i, a);
 	return DS_OK;
 }
 
